@@ -1,0 +1,5 @@
+"""Allow ``python -m teipress``."""
+
+from teipress.cli import main
+
+main()

@@ -1,0 +1,169 @@
+"""Project configuration: ``[tool.teipress]`` in pyproject.toml, or ``teipress.toml``.
+
+The project root is the nearest folder upward from the working directory that
+has a ``teipress.toml`` or a pyproject.toml with a ``[tool.teipress]`` table.
+Command-line flags override what is read here; the CLI does that merge.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The configuration is unusable (exit code 2)."""
+
+
+@dataclass
+class EditionInfo:
+    """Bibliographic facts about the edition as a whole (title page, imprint, citations)."""
+
+    title: str = "Untitled edition"
+    subtitle: str = ""
+    editors: list[str] = field(default_factory=list)
+    publisher: str = ""
+    place: str = ""
+    year: str = ""
+    licence: str = ""
+    licence_url: str = ""
+    base_url: str = ""
+    version: str = ""
+
+
+@dataclass
+class Config:
+    """Everything a run needs to know about the project, with paths resolved."""
+
+    root: Path
+    sources: list[str] = field(default_factory=lambda: ["tei/*.xml"])
+    authorities: list[str] = field(default_factory=list)
+    schema: str = "project"
+    rules: list[str] = field(default_factory=list)
+    use_project_rules: bool = True
+    ignore: dict[str, list[str]] = field(default_factory=dict)
+    output: str = "output"
+    keys: dict[str, str] = field(default_factory=dict)
+    edition: EditionInfo = field(default_factory=EditionInfo)
+    source_file: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def _glob(self, patterns: list[str]) -> list[Path]:
+        found: dict[Path, None] = {}
+        for pattern in patterns:
+            p = Path(pattern)
+            if p.is_absolute():
+                matches = sorted(Path(p.anchor).glob(str(p.relative_to(p.anchor))))
+            else:
+                matches = sorted(self.root.glob(pattern))
+            for m in matches:
+                if m.is_file():
+                    found[m.resolve()] = None
+        return list(found)
+
+    def authority_files(self) -> list[Path]:
+        return self._glob(self.authorities)
+
+    def source_files(self) -> list[Path]:
+        """Document files (sources minus authority files), sorted, each once."""
+        auth = set(self.authority_files())
+        return [p for p in self._glob(self.sources) if p not in auth]
+
+    def output_dir(self) -> Path:
+        out = Path(self.output)
+        return out if out.is_absolute() else (self.root / out)
+
+    def ignored(self, display_path: str, code: str) -> bool:
+        """True when *code* is ignored for *display_path* by a per-path ignore."""
+        for pattern, codes in self.ignore.items():
+            if fnmatch(display_path, pattern) and any(
+                code == c or (c.endswith("*") and code.startswith(c[:-1])) for c in codes
+            ):
+                return True
+        return False
+
+
+def find_root(start: Path | None = None) -> tuple[Path, Path | None]:
+    """Return ``(root, config_file)``; the start folder itself if no configuration is found."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        toml = folder / "teipress.toml"
+        if toml.is_file():
+            return folder, toml
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text("utf-8"))
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if "teipress" in data.get("tool", {}):
+                return folder, pyproject
+    return here, None
+
+
+def _str_list(table: dict[str, Any], key: str, where: str) -> list[str] | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"{where}: '{key}' must be a string or a list of strings")
+
+
+def load_config(start: Path | None = None, config_file: Path | None = None) -> Config:
+    """Read the project configuration (or defaults when there is none)."""
+    if config_file is not None:
+        config_file = config_file.resolve()
+        root = config_file.parent
+    else:
+        root, config_file = find_root(start)
+    table: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            data = tomllib.loads(config_file.read_text("utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"configuration file not found: {config_file}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file}: invalid TOML: {exc}") from exc
+        table = data.get("tool", {}).get("teipress", {}) if config_file.name == "pyproject.toml" \
+            else data.get("tool", {}).get("teipress", data)
+    where = str(config_file or "defaults")
+    cfg = Config(root=root, source_file=config_file, raw=table)
+    for key in ("sources", "authorities", "rules"):
+        value = _str_list(table, key, where)
+        if value is not None:
+            setattr(cfg, key, value)
+    if "schema" in table:
+        if not isinstance(table["schema"], str):
+            raise ConfigError(f"{where}: 'schema' must be a string ('project', 'tei-all', 'none' or a path)")
+        cfg.schema = table["schema"]
+    if "project-rules" in table:
+        cfg.use_project_rules = bool(table["project-rules"])
+    if "output" in table:
+        cfg.output = str(table["output"])
+    ignore = table.get("ignore", {})
+    if not isinstance(ignore, dict):
+        raise ConfigError(f"{where}: 'ignore' must be a table of glob = [codes]")
+    for pattern, codes in ignore.items():
+        lst = _str_list({"c": codes}, "c", f"{where} ignore.{pattern}")
+        cfg.ignore[pattern] = lst or []
+    keys = table.get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ConfigError(f"{where}: 'keys' must be a table of element = \"authority attribute\"")
+    cfg.keys = dict(keys)
+    ed = table.get("edition", {})
+    if not isinstance(ed, dict):
+        raise ConfigError(f"{where}: 'edition' must be a table")
+    info = EditionInfo()
+    for k, v in ed.items():
+        attr = k.replace("-", "_")
+        if not hasattr(info, attr):
+            raise ConfigError(f"{where}: unknown key edition.{k}")
+        setattr(info, attr, list(v) if attr == "editors" else str(v))
+    cfg.edition = info
+    return cfg

