@@ -170,7 +170,13 @@ def parse_bytes(data: bytes, display: str) -> tuple[etree._ElementTree | None, l
         code, help_ = _syntax_code(msg)
         if code == "P004" and any(d.code == "P004" for d in diags):
             return None, diags
-        diags.append(_diag(display, line, col, code, f"not well-formed XML: {msg}", help_))
+        if code == "P008":
+            msg = "elements are nested deeper than 256 levels; parsing stopped here"
+        elif code == "P007":
+            msg = f"entity expansion refused ({msg})"
+        else:
+            msg = f"not well-formed XML: {msg}"
+        diags.append(_diag(display, line, col, code, msg, help_))
         return None, diags
     except ValueError as exc:  # e.g. unicode string with encoding declaration
         diags.append(_diag(display, 1, 1, "P004", str(exc), "save the file as UTF-8"))
@@ -188,7 +194,7 @@ def _check_dtd(tree: etree._ElementTree, display: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     info = tree.docinfo
     if info.system_url or info.public_id:
-        out.append(_diag(display, 1, 1, "P007",
+        out.append(_diag(display, 1, 1, "P011",
                          f"document refers to an external DTD ({info.system_url or info.public_id}); "
                          "it was not loaded",
                          "remove the <!DOCTYPE ...> line: TEI P5 is validated by schema, not DTD",

@@ -1,0 +1,67 @@
+"""Line and column of elements, which lxml does not give (it knows only the line).
+
+Every phase that reports on an element (schema, Schematron, cross-references)
+maps it to the position of its start tag's ``<`` here, so ``file:line:col`` is
+exact and identical whichever check found the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from lxml import etree
+
+# In well-formed XML a literal '<' only ever starts markup, so a single scan over
+# comments, CDATA, PIs and the DOCTYPE finds every start tag in document order.
+_MARKUP = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>|<(?=[^/!?])",
+    re.DOTALL,
+)
+
+
+class ElementLocator:
+    """Positions of a parsed document's elements, computed once from its source text."""
+
+    def __init__(self, data: bytes, tree: etree._ElementTree) -> None:
+        encoding = tree.docinfo.encoding or "utf-8"
+        try:
+            text = data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            text = data.decode("utf-8", "replace")
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._offsets = [m.start() for m in _MARKUP.finditer(text) if m.group(0) == "<"]
+        self._index: dict[etree._Element, int] | None = None
+        self._root = tree.getroot()
+
+    def _build_index(self) -> dict[etree._Element, int]:
+        # Holding the proxies in the dict keeps lxml returning the same proxy
+        # object for the same node, so later lookups by element are exact.
+        elements = (e for e in self._root.iter() if isinstance(e.tag, str))
+        return {e: i for i, e in enumerate(elements)}
+
+    def position(self, element: etree._Element) -> tuple[int, int]:
+        """1-based ``(line, column)`` of *element*'s start tag; falls back to lxml's line."""
+        if self._index is None:
+            self._index = self._build_index()
+        i = self._index.get(element)
+        if i is None or i >= len(self._offsets):
+            return (element.sourceline or 1, 1)
+        offset = self._offsets[i]
+        line = bisect_right(self._line_starts, offset)
+        col = offset - self._line_starts[line - 1] + 1
+        return line, col
+
+    def column_at(self, line: int) -> int:
+        """Column of the first start tag on *line* (for messages that only carry a line)."""
+        if line < 1 or line > len(self._line_starts):
+            return 1
+        start = self._line_starts[line - 1]
+        i = bisect_right(self._offsets, start - 1)
+        if i < len(self._offsets):
+            off = self._offsets[i]
+            if bisect_right(self._line_starts, off) == line:
+                return off - start + 1
+        return 1

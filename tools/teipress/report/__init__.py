@@ -1,0 +1,61 @@
+"""Phase 5, report: show diagnostics to people (text) and machines (JSON, JUnit, GitHub, SARIF).
+
+Reporters are pure functions from a :class:`RunResult` to a string, so every
+command (validate, xref, build) shares them and tests can assert exact output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from teipress.diagnostics import Diagnostic, Severity
+
+
+@dataclass
+class RunResult:
+    """What a checking run produced: the files it looked at and what it found."""
+
+    files: list[str]
+    diagnostics: list[Diagnostic]
+    seconds: float = 0.0
+    tool: str = "teipress"
+    command: str = "validate"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.diagnostics)
+
+    def by_file(self) -> dict[str, list[Diagnostic]]:
+        grouped: dict[str, list[Diagnostic]] = {f: [] for f in self.files}
+        for d in self.sorted():
+            grouped.setdefault(d.path, []).append(d)
+        return grouped
+
+
+Reporter = Callable[[RunResult], str]
+
+
+def reporter(name: str) -> Reporter:
+    """The reporter for a ``--format`` value."""
+    from teipress.report import github, json_report, junit, sarif, text
+
+    table: dict[str, Reporter] = {
+        "text": text.render,
+        "json": json_report.render,
+        "junit": junit.render,
+        "github": github.render,
+        "sarif": sarif.render,
+    }
+    return table[name]
+
+
+FORMATS = ("text", "json", "junit", "github", "sarif")

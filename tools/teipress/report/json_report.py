@@ -1,0 +1,26 @@
+"""JSON output: one object with a summary and every diagnostic, stable key order."""
+
+from __future__ import annotations
+
+import json
+
+from teipress import __version__
+from teipress.report import RunResult
+
+
+def render(result: RunResult) -> str:
+    payload = {
+        "tool": result.tool,
+        "version": __version__,
+        "command": result.command,
+        "summary": {
+            "files": len(result.files),
+            "errors": result.errors,
+            "warnings": result.warnings,
+            "seconds": round(result.seconds, 3),
+        },
+        "files": result.files,
+        "diagnostics": [d.to_dict() for d in result.sorted()],
+        **({"extra": result.extra} if result.extra else {}),
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
