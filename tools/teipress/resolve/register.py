@@ -1,0 +1,363 @@
+"""The corpus register (docs/register.md): built once per run, exported as XML and JSON.
+
+The register is first assembled as plain Python data (:class:`Register`), then
+serialised to the ``r:`` XML the stylesheets receive and to JSON for
+``teipress xref --json``. Both come from the same data, so they cannot drift.
+Note labels are computed here, once, so the HTML, print and text editions
+number notes identically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml import etree
+
+import teipress
+from teipress import REGISTER_NS
+from teipress.config import Config, EditionInfo
+from teipress.resolve.corpus import (
+    NS,
+    XML_ID,
+    Corpus,
+    DateInfo,
+    Entry,
+    Mention,
+    SourceFile,
+    T,
+    document_date,
+    localname,
+)
+from teipress.resolve.text import element_text, surface_form
+
+R = f"{{{REGISTER_NS}}}"
+REGISTER_VERSION = "1"
+#: note/@place values that take a running number when the note has no @n.
+NUMBERED_PLACES = frozenset({"foot", "end", "bottom", ""})
+
+_X_TITLE = etree.XPath(
+    "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type='main'][1]"
+    " | tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[1]", namespaces=NS)
+_X_SUMMARY = etree.XPath(
+    "tei:teiHeader/tei:profileDesc/tei:abstract[1]"
+    " | tei:teiHeader/tei:fileDesc/tei:sourceDesc//tei:msContents/tei:summary[1]", namespaces=NS)
+_X_PARTICIPANTS = etree.XPath(
+    "tei:teiHeader/tei:profileDesc/tei:particDesc//*[@sameAs or @ref or @key]"
+    " | tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction/*[@ref or @key]",
+    namespaces=NS)
+_X_DATES = etree.XPath(
+    "tei:text//tei:date | tei:text//tei:time"
+    " | tei:teiHeader/tei:profileDesc/tei:creation//tei:date"
+    " | tei:teiHeader/tei:profileDesc/tei:creation//tei:time"
+    " | tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction/tei:date",
+    namespaces=NS)
+_X_HEADER_NOTES = etree.XPath("tei:teiHeader//tei:note", namespaces=NS)
+#: Elements whose text is a mention's surface form (a speech's text is not).
+FORM_ELEMENTS = frozenset({"persName", "placeName", "orgName", "name", "geogName", "rs",
+                           "settlement", "country", "region", "term", "title", "bibl"})
+_TIME = re.compile(r"^\d{2}:\d{2}")
+
+
+@dataclass
+class DocumentRecord:
+    id: str
+    file: str
+    sort: str
+    date: DateInfo
+    title: str
+    participants: list[str]
+    summary: str
+    sha256: str
+    position: int = 0
+    prev: str = ""
+    next: str = ""
+
+
+@dataclass
+class Register:
+    """The register of one run. ``element`` / ``to_xml_bytes`` / ``to_json`` export it."""
+
+    edition: EditionInfo
+    built: str
+    documents: list[DocumentRecord]
+    entities: list[Entry]
+    chronology: list[dict[str, str]]
+    pointers: list[dict[str, str]]
+    notes: list[dict[str, str]]
+    corpus: Corpus = field(repr=False)
+    _element: etree._Element | None = field(default=None, repr=False)
+
+    # -- export ----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (docs/xref.md): XML attribute names as keys, repeated
+        children as arrays (``editors``, ``variants``, ``participants``, ``mentions`` …)."""
+        ed = self.edition
+        return {
+            "version": REGISTER_VERSION,
+            "built": self.built,
+            "teipress": teipress.__version__,
+            "edition": {
+                "title": ed.title, "subtitle": ed.subtitle, "publisher": ed.publisher,
+                "place": ed.place, "year": ed.year, "licence": ed.licence,
+                "licence-url": ed.licence_url, "version": ed.version or teipress.__version__,
+                "base-url": ed.base_url, "editors": list(ed.editors),
+            },
+            "documents": [
+                {
+                    "id": d.id, "file": d.file, "href": d.id, "sort": d.sort,
+                    "when": d.date.when, "position": d.position, "prev": d.prev, "next": d.next,
+                    "sha256": d.sha256, "title": d.title,
+                    "date": _date_dict(d.date) if (d.date.normalised or d.date.text) else None,
+                    "participants": d.participants, "summary": d.summary,
+                }
+                for d in self.documents
+            ],
+            "entities": [_entity_dict(e) for e in self.entities],
+            "chronology": self.chronology,
+            "pointers": self.pointers,
+            "notes": self.notes,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @property
+    def element(self) -> etree._Element:
+        """The ``r:register`` element (built once, then cached)."""
+        if self._element is None:
+            self._element = self._build_element()
+        return self._element
+
+    def to_xml_bytes(self) -> bytes:
+        return etree.tostring(self.element, xml_declaration=True, encoding="UTF-8",
+                              pretty_print=True)
+
+    def _build_element(self) -> etree._Element:
+        data = self.to_dict()
+        root = etree.Element(f"{R}register", nsmap={"r": REGISTER_NS})
+        root.set("version", data["version"])
+        root.set("built", data["built"])
+        root.set("teipress", data["teipress"])
+        ed = etree.SubElement(root, f"{R}edition")
+        for k, v in data["edition"].items():
+            if k != "editors":
+                ed.set(k, _xml_safe(v))
+        for name in data["edition"]["editors"]:
+            etree.SubElement(ed, f"{R}editor").text = _xml_safe(name)
+        docs = etree.SubElement(root, f"{R}documents")
+        for d in data["documents"]:
+            el = etree.SubElement(docs, f"{R}document")
+            for k in ("id", "file", "href", "sort", "when", "position", "prev", "next", "sha256"):
+                el.set(k, _xml_safe(str(d[k])))
+            etree.SubElement(el, f"{R}title").text = _xml_safe(d["title"])
+            if d["date"] is not None:
+                de = etree.SubElement(el, f"{R}date")
+                for k, v in d["date"].items():
+                    if k != "text" and v:
+                        de.set(k, _xml_safe(v))
+                de.text = _xml_safe(d["date"]["text"])
+            for p in d["participants"]:
+                etree.SubElement(el, f"{R}participant").set("ref", p)
+            if d["summary"]:
+                etree.SubElement(el, f"{R}summary").text = _xml_safe(d["summary"])
+        ents = etree.SubElement(root, f"{R}entities")
+        for e in data["entities"]:
+            el = etree.SubElement(ents, f"{R}entity")
+            for k in ("id", "kind", "file", "line", "sort"):
+                el.set(k, _xml_safe(str(e[k])))
+            etree.SubElement(el, f"{R}name").text = _xml_safe(e["name"])
+            for v in e["variants"]:
+                etree.SubElement(el, f"{R}variant").text = _xml_safe(v)
+            for which in ("birth", "death"):
+                if e[which] is not None:
+                    be = etree.SubElement(el, f"{R}{which}")
+                    for k, v in e[which].items():
+                        if k != "text" and v:
+                            be.set(k, _xml_safe(v))
+                    be.text = _xml_safe(e[which]["text"])
+            for role in e["roles"]:
+                etree.SubElement(el, f"{R}role").text = _xml_safe(role)
+            for idno in e["idnos"]:
+                ie = etree.SubElement(el, f"{R}idno", type=_xml_safe(idno["type"]))
+                if idno["href"]:
+                    ie.set("href", _xml_safe(idno["href"]))
+                ie.text = _xml_safe(idno["value"])
+            for m in e["mentions"]:
+                me = etree.SubElement(el, f"{R}mention")
+                for k in ("doc", "anchor", "line", "form", "element"):
+                    me.set(k, _xml_safe(str(m[k])))
+        for section, child, keys in (
+            ("chronology", "event", ("sort", "when", "from", "to", "notBefore", "notAfter",
+                                     "doc", "anchor", "line")),
+            ("pointers", "pointer", ("doc", "value", "target", "kind")),
+            ("notes", "note", ("doc", "ordinal", "id", "label", "place", "anchor")),
+        ):
+            sec = etree.SubElement(root, f"{R}{section}")
+            for item in data[section]:
+                ce = etree.SubElement(sec, f"{R}{child}")
+                for k in keys:
+                    ce.set(k, _xml_safe(str(item[k])))
+                if child == "event":
+                    ce.text = _xml_safe(item["text"])
+        return root
+
+
+_BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _BAD_XML_CHARS.sub("\ufffd", text)
+
+
+def _date_dict(d: DateInfo) -> dict[str, str]:
+    return {"when": d.when, "from": d.from_, "to": d.to, "notBefore": d.not_before,
+            "notAfter": d.not_after, "text": d.text}
+
+
+def _life_dict(d: DateInfo | None) -> dict[str, str] | None:
+    if d is None:
+        return None
+    out = _date_dict(d)
+    if not out["text"]:
+        out["text"] = (d.when or d.from_ or d.not_before or d.not_after or d.to)[:4]
+    return out
+
+
+def _mention_dict(m: Mention) -> dict[str, Any]:
+    return {"doc": m.doc, "anchor": m.anchor, "line": m.line, "form": m.form,
+            "element": m.element}
+
+
+def _entity_dict(e: Entry) -> dict[str, Any]:
+    return {
+        "id": e.id, "kind": e.kind, "file": e.file.display, "line": e.element.sourceline or 0,
+        "sort": e.sort, "name": e.name, "variants": e.variants,
+        "birth": _life_dict(e.birth), "death": _life_dict(e.death), "roles": e.roles,
+        "idnos": [{"type": t, "href": h, "value": v} for t, h, v in e.idnos],
+        "mentions": [_mention_dict(m) for m in e.mentions],
+    }
+
+
+def built_timestamp() -> str:
+    """UTC build time; ``SOURCE_DATE_EPOCH`` makes it reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit() \
+        else datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def element_entities(corpus: Corpus, f: SourceFile, el: etree._Element) -> list[Entry]:
+    """The entities an element points at (by ``@sameAs``/``@ref``/``@who``/``@corresp``
+    or a configured ``@key``), in attribute order."""
+    out: list[Entry] = []
+    for attr in ("sameAs", "ref", "who", "corresp"):
+        for token in (el.get(attr) or "").split():
+            res = corpus.resolve(f, token)
+            if res.entry is not None:
+                out.append(res.entry)
+    for rule in corpus.key_rules:
+        if localname(el) == rule.element:
+            value = (el.get(rule.attr) or "").strip()
+            if value:
+                res = corpus.resolve_key(f, rule, value)
+                if res.entry is not None:
+                    out.append(res.entry)
+    return out
+
+
+def note_labels(root: etree._Element) -> list[tuple[etree._Element, int, str]]:
+    """``(note, ordinal, label)`` for every note of a document (docs/register.md rules)."""
+    header = set(_X_HEADER_NOTES(root))
+    notes = list(root.iter(f"{T}note"))
+    used = {(n.get("n") or "").strip() for n in notes if n not in header} - {""}
+    counter = 0
+    out: list[tuple[etree._Element, int, str]] = []
+    for ordinal, note in enumerate(notes, 1):
+        n = (note.get("n") or "").strip()
+        if note in header:
+            label = ""
+        elif n:
+            label = n
+        elif (note.get("place") or "").strip() in NUMBERED_PLACES:
+            counter += 1
+            while str(counter) in used:
+                counter += 1
+            label = str(counter)
+        else:
+            label = ""
+        out.append((note, ordinal, label))
+    return out
+
+
+def build_register(corpus: Corpus, config: Config | None = None) -> Register:
+    """Build the register from a resolved corpus (one pass over pointers, dates, notes)."""
+    edition = config.edition if config is not None else (corpus.config.edition
+                                                         if corpus.config else EditionInfo())
+    for e in corpus.entries:
+        e.mentions = []
+    pointers: list[dict[str, str]] = []
+    seen: set[tuple[int, str]] = set()
+    for use in corpus.uses:
+        f = use.file
+        key = (f.index, use.value)
+        if key not in seen:
+            seen.add(key)
+            res = use.res
+            pointers.append({"doc": f.doc_id, "value": use.value,
+                             "target": res.entry.id if res.entry else res.target_id
+                             if res.status in ("element", "document") else "",
+                             "kind": res.kind})
+        entry = use.res.entry
+        if entry is not None and f.role == "document":
+            el = use.element
+            form = surface_form(el) if localname(el) in FORM_ELEMENTS else ""
+            entry.mentions.append(Mention(f.doc_id, corpus.anchor_of(el, f),
+                                          el.sourceline or 0, form, localname(el)))
+    documents: list[DocumentRecord] = []
+    chronology: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []
+    for f in corpus.documents:
+        root = f.doc.root
+        date = document_date(root)
+        titles = _X_TITLE(root)
+        summaries = _X_SUMMARY(root)
+        participants: list[str] = []
+        for el in _X_PARTICIPANTS(root):
+            for entry in element_entities(corpus, f, el):
+                if entry.kind == "person" and entry.id not in participants:
+                    participants.append(entry.id)
+        documents.append(DocumentRecord(
+            f.doc_id, f.display, date.sort, date,
+            element_text(titles[0]) if titles else f.doc_id, participants,
+            element_text(summaries[0]) if summaries else "", f.doc.sha256))
+        for el in _X_DATES(root):
+            d = DateInfo.of(el)
+            if not d.normalised:
+                continue
+            sort = d.sort
+            if _TIME.match(sort):
+                sort = f"{date.sort}T{sort}" if date.sort else f"T{sort}"
+            chronology.append({
+                "sort": sort, "when": d.when, "from": d.from_, "to": d.to,
+                "notBefore": d.not_before, "notAfter": d.not_after, "doc": f.doc_id,
+                "anchor": corpus.anchor_of(el, f), "line": str(el.sourceline or 0),
+                "text": d.text,
+            })
+        for note, ordinal, label in note_labels(root):
+            notes.append({"doc": f.doc_id, "ordinal": str(ordinal),
+                          "id": note.get(XML_ID, ""), "label": label,
+                          "place": note.get("place", ""), "anchor": corpus.anchor_of(note, f)})
+    documents.sort(key=lambda d: (d.sort == "", d.sort, d.id))
+    for i, d in enumerate(documents):
+        d.position = i + 1
+        d.prev = documents[i - 1].id if i else ""
+        d.next = documents[i + 1].id if i + 1 < len(documents) else ""
+    chronology.sort(key=lambda ev: (ev["sort"], ev["doc"], int(ev["line"])))
+    entities = sorted((e for e in corpus.entries if corpus.entry_by_id.get(e.id) is e), key=lambda e: (e.sort, e.id))
+    return Register(edition, built_timestamp(), documents, entities, chronology, pointers,
+                    notes, corpus)
