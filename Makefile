@@ -38,7 +38,6 @@ node-deps:
 
 lint:
 	ruff check tools tests benchmarks
-	ruff format --check tools
 	mypy
 
 check-tests:

@@ -12,6 +12,8 @@ from bisect import bisect_right
 
 from lxml import etree
 
+from teipress.load import source_line
+
 # In well-formed XML a literal '<' only ever starts markup, so a single scan over
 # comments, CDATA, PIs and the DOCTYPE finds every start tag in document order.
 _MARKUP = re.compile(
@@ -48,7 +50,7 @@ class ElementLocator:
             self._index = self._build_index()
         i = self._index.get(element)
         if i is None or i >= len(self._offsets):
-            return (element.sourceline or 1, 1)
+            return (source_line(element), 1)
         offset = self._offsets[i]
         line = bisect_right(self._line_starts, offset)
         col = offset - self._line_starts[line - 1] + 1

@@ -1,0 +1,581 @@
+"""``teipress build``: load → check → resolve → render → report, incremental, parallel and atomic.
+
+Atomicity: every format is assembled in a staging folder inside the output
+folder (same filesystem) and swapped in with one atomic directory exchange
+(Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames plus recovery at
+the next start). Killing a build at any moment therefore leaves each
+``output/<format>`` as it was before or as it is after, never half-written,
+and the next build discards leftovers and starts from what is published.
+
+Incrementality: each published format folder carries a manifest
+(``.teipress-manifest.json``) recording, per document, a dependency key — the
+hash of the source, of the stylesheets/schema/configuration/teipress version,
+and of exactly the register records the document's pages show (its metadata,
+its neighbours, the entities it mentions, its note labels). A document whose
+key is unchanged keeps its published files (hard-linked into staging, never
+rewritten); edition-wide pages are redone only when the register changed.
+
+Parallelism and memory: documents are rendered in a process pool whose
+workers each compile the stylesheets once and parse the register once;
+documents are streamed through the pool and their files written as they
+arrive, so memory does not grow with the number of rendered documents.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, overload
+
+from lxml import etree
+
+from teipress import REGISTER_NS, __version__
+from teipress.check.runner import CheckOptions, check_files, default_jobs
+from teipress.config import Config
+from teipress.diagnostics import Diagnostic, Severity
+from teipress.load import LoadedDocument, load_path
+from teipress.paths import data_dir
+from teipress.progress import Progress
+from teipress.render import EditionFormat, OutputFile, RenderContext, engine_for, get_format
+from teipress.report import RunResult
+
+MANIFEST = ".teipress-manifest.json"
+STAGING_PREFIX = ".teipress-staging-"
+#: Rendering in a pool pays a compile per worker; below this many documents one process is faster.
+POOL_THRESHOLD = 12
+R = f"{{{REGISTER_NS}}}"
+
+
+class BuildError(Exception):
+    """The build could not be completed; nothing was published."""
+
+
+@dataclass
+class BuildOptions:
+    """What ``teipress build`` was asked to do."""
+
+    formats: list[str]
+    out: Path
+    jobs: int = 0
+    force: bool = False
+    clean: bool = False
+    check: CheckOptions = field(default_factory=CheckOptions)
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the summary line and ``--report json``."""
+
+    check: RunResult
+    formats: list[str]
+    documents: int = 0
+    rendered_documents: int = 0
+    files_written: int = 0
+    files_kept: int = 0
+    files_removed: int = 0
+    published: bool = False
+    seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+    render_errors: list[Diagnostic] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "published": self.published,
+            "formats": self.formats,
+            "documents": self.documents,
+            "rendered_documents": self.rendered_documents,
+            "files_written": self.files_written,
+            "files_kept": self.files_kept,
+            "files_removed": self.files_removed,
+            "errors": self.check.errors + len(self.render_errors),
+            "warnings": self.check.warnings,
+            "seconds": round(self.seconds, 3),
+            "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "diagnostics": [d.to_dict() for d in [*self.check.sorted(), *self.render_errors]],
+        }
+
+
+# --------------------------------------------------------------------------
+# Fingerprints
+# --------------------------------------------------------------------------
+
+def _tree_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(folder).as_posix().encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def environment_key(config: Config, fmt: str) -> str:
+    """Hash of everything besides the sources that a format's output depends on."""
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    h.update(fmt.encode())
+    h.update(_tree_hash(data_dir("xslt")).encode())
+    h.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _canonical(el: etree._Element | None, *, drop_mentions: bool = False) -> bytes:
+    if el is None:
+        return b"-"
+    if drop_mentions:
+        el = _copy_without(el, f"{R}mention")
+    return etree.tostring(el, method="c14n")
+
+
+def _copy_without(el: etree._Element, tag: str) -> etree._Element:
+    from copy import deepcopy
+
+    clone = deepcopy(el)
+    for child in clone.findall(tag):
+        clone.remove(child)
+    return clone
+
+
+class RegisterSlices:
+    """Per-document dependency keys computed from the register."""
+
+    def __init__(self, register: etree._Element) -> None:
+        self.docs = {d.get("id", ""): d for d in register.iter(f"{R}document")}
+        self.entities = {e.get("id", ""): e for e in register.iter(f"{R}entity")}
+        self.edition = register.find(f"{R}edition")
+        self.entities_of: dict[str, set[str]] = {}
+        for ent in self.entities.values():
+            for m in ent.iter(f"{R}mention"):
+                self.entities_of.setdefault(m.get("doc", ""), set()).add(ent.get("id", ""))
+        self.pointers_of: dict[str, list[etree._Element]] = {}
+        for p in register.iter(f"{R}pointer"):
+            self.pointers_of.setdefault(p.get("doc", ""), []).append(p)
+            target = p.get("target")
+            if target:
+                self.entities_of.setdefault(p.get("doc", ""), set()).add(target)
+        self.notes_of: dict[str, list[etree._Element]] = {}
+        for n in register.iter(f"{R}note"):
+            self.notes_of.setdefault(n.get("doc", ""), []).append(n)
+        self._entity_keys: dict[str, bytes] = {}
+        self.register_key = hashlib.sha256(etree.tostring(register, method="c14n")).hexdigest()
+
+    def _entity_key(self, ent_id: str) -> bytes:
+        key = self._entity_keys.get(ent_id)
+        if key is None:
+            key = hashlib.sha256(_canonical(self.entities.get(ent_id), drop_mentions=True)).digest()
+            self._entity_keys[ent_id] = key
+        return key
+
+    def key(self, doc_id: str, source_sha: str, env: str) -> str:
+        h = hashlib.sha256()
+        for part in (env, source_sha):
+            h.update(part.encode())
+        rec = self.docs.get(doc_id)
+        h.update(_canonical(rec))
+        if rec is not None:
+            for nb in (rec.get("prev"), rec.get("next")):
+                h.update(_canonical(self.docs.get(nb or "")))
+        h.update(_canonical(self.edition))
+        for ent_id in sorted(self.entities_of.get(doc_id, ())):
+            h.update(ent_id.encode())
+            h.update(self._entity_key(ent_id))
+        for el in self.pointers_of.get(doc_id, ()):
+            h.update(_canonical(el))
+        for el in self.notes_of.get(doc_id, ()):
+            h.update(_canonical(el))
+        return h.hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Staging and atomic publication
+# --------------------------------------------------------------------------
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2); False if unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc != 0:
+        err = ctypes.get_errno()
+        if err in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: filesystem can't exchange
+            return False
+        raise OSError(err, os.strerror(err), str(a))
+    return True
+
+
+def publish(staged: Path, target: Path) -> None:
+    """Make *staged* the new *target*, atomically where the OS allows."""
+    if target.exists():
+        if _exchange(staged, target):
+            shutil.rmtree(staged, ignore_errors=True)
+            return
+        old = target.with_name(target.name + ".teipress-old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(target, old)
+        os.rename(staged, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(staged, target)
+
+
+def recover(out: Path) -> None:
+    """Undo what an interrupted build left behind (staging folders, half-done swaps)."""
+    if not out.is_dir():
+        return
+    for child in out.iterdir():
+        if child.name.startswith(STAGING_PREFIX):
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.name.endswith(".teipress-old"):
+            live = child.with_name(child.name[: -len(".teipress-old")])
+            if live.exists():
+                shutil.rmtree(child, ignore_errors=True)
+            else:  # killed between the two renames: put the previous edition back
+                os.rename(child, live)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() or path.is_symlink():
+        path.unlink()  # never write through a hard link to the published file
+    path.write_bytes(data)
+
+
+def _safe_join(base: Path, relpath: str) -> Path:
+    target = (base / relpath).resolve()
+    if not target.is_relative_to(base.resolve()):
+        raise BuildError(f"refusing to write outside the output folder: {relpath}")
+    return target
+
+
+@dataclass
+class Manifest:
+    """What a published format folder contains and what each part was built from."""
+
+    env: str = ""
+    register: str = ""
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edition_files: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        try:
+            data = json.loads((folder / MANIFEST).read_text("utf-8"))
+            return cls(data["env"], data["register"], data["documents"], data["edition_files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
+    def write(self, folder: Path) -> None:
+        payload = {"teipress": __version__, "env": self.env, "register": self.register,
+                   "documents": self.documents, "edition_files": self.edition_files}
+        _write(folder / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode())
+
+
+# --------------------------------------------------------------------------
+# Rendering workers
+# --------------------------------------------------------------------------
+
+class _Renderer:
+    """Per-process rendering state: formats, compiled stylesheets, parsed register."""
+
+    def __init__(self, config: Config, formats: Sequence[str], register_xml: bytes,
+                 build_date: str) -> None:
+        self.formats: list[EditionFormat] = [get_format(f) for f in formats]
+        engine = engine_for(self.formats)
+        tree = etree.fromstring(register_xml)
+        self.ctx = RenderContext(config, engine, register_xml, tree, build_date)
+
+    def render(self, path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
+        doc = load_path(path, self.ctx.config.root)
+        out: list[tuple[str, OutputFile]] = []
+        errors: list[Diagnostic] = []
+        if not doc.ok:
+            return doc.doc_id, out, list(doc.diagnostics)
+        node = self.ctx.engine.parse(doc.data)
+        for fmt in self.formats:
+            try:
+                out.extend((fmt.name, f) for f in fmt.render_document(self.ctx, doc, node))
+            except Exception as exc:
+                errors.append(_render_error(doc.display, fmt.name, exc))
+        return doc.doc_id, out, errors
+
+
+def _render_error(display: str, fmt: str, exc: Exception) -> Diagnostic:
+    line = getattr(exc, "line", None) or 1
+    sheet = getattr(exc, "stylesheet", None)
+    where = f" in {sheet}:{line}" if sheet else ""
+    return Diagnostic(display, 1, 1, "B001", Severity.ERROR,
+                      f"rendering the {fmt} edition failed{where}: {exc}",
+                      "fix the stylesheet or report the document that triggers it; "
+                      "nothing was published", source="render")
+
+
+_worker: _Renderer | None = None
+
+
+def _init_render_worker(config: Config, formats: list[str], register_xml: bytes, date: str) -> None:
+    global _worker
+    _worker = _Renderer(config, formats, register_xml, date)
+
+
+def _render_in_worker(path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
+    assert _worker is not None
+    return _worker.render(path)
+
+
+class LazyDocuments(Sequence[LoadedDocument]):
+    """Documents loaded on access, so edition-wide rendering never holds the corpus in memory."""
+
+    def __init__(self, paths: Sequence[Path], root: Path) -> None:
+        self._paths = list(paths)
+        self._root = root
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    @overload
+    def __getitem__(self, i: int) -> LoadedDocument: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[LoadedDocument]: ...
+    def __getitem__(self, i: int | slice) -> LoadedDocument | Sequence[LoadedDocument]:
+        if isinstance(i, slice):
+            return LazyDocuments(self._paths[i], self._root)
+        return load_path(self._paths[i], self._root)
+
+    def __iter__(self) -> Iterator[LoadedDocument]:
+        for p in self._paths:
+            yield load_path(p, self._root)
+
+
+# --------------------------------------------------------------------------
+# The build
+# --------------------------------------------------------------------------
+
+def expand_formats(requested: Sequence[str]) -> tuple[list[str], bool]:
+    """Map ``--format`` values to render formats plus whether to make the PDF."""
+    names: list[str] = []
+    pdf = False
+    for f in requested:
+        if f == "all":
+            names.extend(["html", "print", "text"])
+            pdf = True
+        elif f == "pdf":
+            names.append("print")
+            pdf = True
+        else:
+            names.append(f)
+    return list(dict.fromkeys(names)), pdf
+
+
+def build(config: Config, options: BuildOptions, progress: Progress) -> BuildResult:
+    """Run every phase; publish only when the check and every render succeeded (or ``force``)."""
+    started = time.perf_counter()
+    formats, want_pdf = expand_formats(options.formats)
+    out = options.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    recover(out)
+    if options.clean:
+        for name in formats:
+            shutil.rmtree(out / name, ignore_errors=True)
+    phases: dict[str, float] = {}
+
+    # -- load + check ------------------------------------------------------
+    t = time.perf_counter()
+    doc_paths = config.source_files()
+    auth_paths = config.authority_files()
+    progress.phase("check", len(doc_paths) + len(auth_paths))
+    options.check.jobs = options.jobs
+    check = check_files([*doc_paths, *auth_paths], config, options.check)
+    progress.advance(len(doc_paths) + len(auth_paths))
+    phases["check"] = time.perf_counter() - t
+    result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
+    if check.errors and not options.force:
+        result.seconds = time.perf_counter() - started
+        return result
+
+    # -- resolve -----------------------------------------------------------
+    t = time.perf_counter()
+    progress.phase("resolve", 1)
+    from teipress.resolve import Corpus, build_register
+
+    docs = [load_path(p, config.root) for p in doc_paths]
+    auths = [load_path(p, config.root) for p in auth_paths]
+    ok_docs = [d for d in docs if d.ok]
+    register = build_register(Corpus(ok_docs, [a for a in auths if a.ok], config), config)
+    register_xml = register.to_xml_bytes()
+    register_el = etree.fromstring(register_xml)
+    slices = RegisterSlices(register_el)
+    doc_info = {d.path: (d.doc_id, d.sha256) for d in ok_docs}
+    ordered = [d.path for d in ok_docs]
+    del docs, auths, ok_docs, register
+    progress.advance(1)
+    phases["resolve"] = time.perf_counter() - t
+
+    # -- render ------------------------------------------------------------
+    t = time.perf_counter()
+    build_date = datetime.now(UTC).date().isoformat()
+    staging = out / f"{STAGING_PREFIX}{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        _render_all(config, formats, want_pdf, out, staging, ordered, doc_info, slices,
+                    register_xml, build_date, options, progress, result)
+        phases["render"] = time.perf_counter() - t
+        if result.render_errors and not options.force:
+            return result
+        t = time.perf_counter()
+        for name in formats:
+            publish(staging / name, out / name)
+        result.published = True
+        phases["publish"] = time.perf_counter() - t
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def _render_all(config: Config, formats: list[str], want_pdf: bool, out: Path, staging: Path,
+                ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
+                register_xml: bytes, build_date: str, options: BuildOptions, progress: Progress,
+                result: BuildResult) -> None:
+    envs = {name: environment_key(config, name) for name in formats}
+    old = {name: Manifest.read(out / name) for name in formats}
+    new = {name: Manifest(env=envs[name], register=slices.register_key) for name in formats}
+    keys = {p: {name: slices.key(doc_id, sha, envs[name]) for name in formats}
+            for p, (doc_id, sha) in doc_info.items()}
+    current_ids = {doc_id for doc_id, _ in doc_info.values()}
+
+    # Carry over the published files of unchanged documents (hard links, never rewritten).
+    todo: list[Path] = []
+    for p in ordered:
+        doc_id, _ = doc_info[p]
+        fresh = True
+        for name in formats:
+            prev = old[name].documents.get(doc_id)
+            if not prev or prev.get("key") != keys[p][name] or not _all_exist(out / name, prev["files"]):
+                fresh = False
+        if fresh:
+            for name in formats:
+                prev = old[name].documents[doc_id]
+                for rel in prev["files"]:
+                    _link(out / name / rel, staging / name / rel)
+                new[name].documents[doc_id] = prev
+                result.files_kept += len(prev["files"])
+        else:
+            todo.append(p)
+    for name in formats:
+        for doc_id, prev in old[name].documents.items():
+            if doc_id not in current_ids:
+                result.files_removed += len(prev.get("files", []))
+
+    # Render the changed documents, streaming results straight to staging.
+    progress.phase("render", len(todo))
+    jobs = options.jobs or default_jobs()
+    results: Iterator[tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]]
+    pool: ProcessPoolExecutor | None = None
+    local: _Renderer | None = None
+    if jobs > 1 and len(todo) >= POOL_THRESHOLD:
+        pool = ProcessPoolExecutor(jobs, initializer=_init_render_worker,
+                                   initargs=(config, formats, register_xml, build_date))
+        results = pool.map(_render_in_worker, todo, chunksize=max(1, len(todo) // (jobs * 16)))
+    else:
+        local = _Renderer(config, formats, register_xml, build_date)
+        results = (local.render(p) for p in todo)
+    try:
+        for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
+            result.render_errors.extend(errors)
+            per_format: dict[str, list[str]] = {name: [] for name in formats}
+            for name, f in rendered:
+                _write(_safe_join(staging / name, f.relpath), f.data)
+                per_format[name].append(f.relpath)
+                result.files_written += 1
+            for name in formats:
+                new[name].documents[doc_id] = {"key": keys[path][name], "files": per_format[name]}
+            result.rendered_documents += 1
+            progress.advance(1)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+    # Edition-wide pages: redone when the register or any document changed.
+    edition_needed = bool(todo) or any(
+        old[n].register != slices.register_key or old[n].env != envs[n]
+        or not _all_exist(out / n, old[n].edition_files) or old[n].documents.keys() != current_ids
+        for n in formats)
+    progress.phase("edition", len(formats))
+    if edition_needed:
+        renderer = local or _Renderer(config, formats, register_xml, build_date)
+        lazy = LazyDocuments(ordered, config.root)
+        for fmt in renderer.formats:
+            try:
+                edition_files = fmt.render_edition(renderer.ctx, lazy, staging / fmt.name)
+            except Exception as exc:
+                result.render_errors.append(_render_error("(edition)", fmt.name, exc))
+                continue
+            for f in edition_files:
+                _write(_safe_join(staging / fmt.name, f.relpath), f.data)
+                new[fmt.name].edition_files.append(f.relpath)
+                result.files_written += 1
+            progress.advance(1)
+    else:
+        for name in formats:
+            for rel in old[name].edition_files:
+                _link(out / name / rel, staging / name / rel)
+                new[name].edition_files.append(rel)
+                result.files_kept += 1
+    if want_pdf and "print" in formats:
+        _make_pdf(staging / "print", out / "print", edition_needed, new["print"], result)
+    for name in formats:
+        (staging / name).mkdir(parents=True, exist_ok=True)
+        new[name].write(staging / name)
+
+
+def _make_pdf(stage: Path, published: Path, changed: bool, manifest: Manifest,
+              result: BuildResult) -> None:
+    from teipress.render.pdf import render_pdf
+
+    target = stage / "edition.pdf"
+    if not changed and (published / "edition.pdf").exists():
+        _link(published / "edition.pdf", target)
+        result.files_kept += 1
+    else:
+        try:
+            render_pdf(stage / "edition.html", target, base_dir=stage)
+        except Exception as exc:
+            result.render_errors.append(_render_error("(edition)", "pdf", exc))
+            return
+        result.files_written += 1
+    manifest.edition_files.append("edition.pdf")
+
+
+def _all_exist(folder: Path, rels: Sequence[str]) -> bool:
+    return all((folder / r).is_file() for r in rels)
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)

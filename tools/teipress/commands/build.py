@@ -1,0 +1,94 @@
+"""``teipress build``: sources to the HTML, print/PDF and text editions in one command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from teipress.config import ConfigError, load_config
+from teipress.report import text as text_report
+
+EDITION_FORMATS = ("html", "print", "pdf", "text", "all")
+
+
+@click.command("build")
+@click.option("--format", "formats", multiple=True,
+              type=click.Choice([*EDITION_FORMATS, "json"]),
+              help="Edition to build (repeatable; default: all = html, print, pdf, text). "
+                   "'json' prints the summary as JSON for CI (same as --summary json).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: [tool.teipress] output, else ./output).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes (default: all cores).")
+@click.option("--force", is_flag=True, help="Publish even if validation finds errors.")
+@click.option("--clean", is_flag=True, help="Rebuild everything, ignoring what is already published.")
+@click.option("--schema", help="Schema for the check phase ('project', 'tei-all', 'none' or a file).")
+@click.option("--summary", "summary", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Format of the final summary.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this pyproject.toml/teipress.toml instead of searching upward.")
+def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, clean: bool,
+            schema: str | None, summary: str, quiet: bool, config_file: Path | None) -> None:
+    """Build the editions: load → check → resolve → render → report.
+
+    Refuses to publish when validation finds errors (warnings are shown, not fatal) unless
+    --force. Only documents whose sources, stylesheets or register entries changed are
+    re-rendered; the previous output stays intact until the new one is complete.
+    """
+    from teipress.build import BuildError, BuildOptions, build
+    from teipress.check.runner import CheckOptions
+    from teipress.check.schema import SchemaError
+    from teipress.progress import for_stream
+
+    if "json" in formats:
+        summary = "json"
+    chosen = [f for f in formats if f != "json"] or ["all"]
+    try:
+        config = load_config(config_file=config_file)
+        options = BuildOptions(
+            formats=chosen, out=out or config.output_dir(), jobs=jobs, force=force, clean=clean,
+            check=CheckOptions(schema=schema or config.schema,
+                               rules=[config.root / r for r in config.rules],
+                               project_rules=config.use_project_rules))
+        progress = for_stream(sys.stderr, quiet=quiet or summary == "json")
+        try:
+            result = build(config, options, progress)
+        finally:
+            progress.close()
+    except (ConfigError, SchemaError, BuildError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if summary == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        from teipress.commands.validate import use_color
+
+        diags = [*result.check.sorted(), *result.render_errors]
+        shown = type(result.check)(result.check.files, diags, result.check.seconds)
+        report = text_report.render(shown, color=use_color(sys.stderr))
+        body = report.rsplit("\n", 2)[0] if diags else ""
+        if body.strip():
+            click.echo(body, err=True)
+        click.echo(_summary(result, options.out), err=True)
+    errors = result.check.errors + len(result.render_errors)
+    sys.exit(0 if result.published else (1 if errors else 2))
+
+
+def _summary(result: object, out: Path) -> str:
+    from teipress.build import BuildResult
+
+    assert isinstance(result, BuildResult)
+    if not result.published:
+        if result.check.errors:
+            return (f"Not published: validation found {result.check.errors} error(s) in "
+                    f"{len({d.path for d in result.check.diagnostics if d.is_error})} file(s). "
+                    "Run 'teipress validate' for details, fix them, or use --force.")
+        return f"Not published: {len(result.render_errors)} rendering error(s); output/ is unchanged."
+    return (f"Built {', '.join(result.formats)} for {result.documents} document(s) into {out}: "
+            f"{result.rendered_documents} rendered, {result.files_written} files written, "
+            f"{result.files_kept} kept, {result.files_removed} removed; "
+            f"{result.check.errors} errors, {result.check.warnings} warnings "
+            f"({result.seconds:.2f} s)")
