@@ -1,0 +1,442 @@
+"""ISO Schematron for teipress: compile ``.sch`` files with our own XSLT compiler, run them.
+
+Why a compiler of our own (``xslt/schematron/compile.xsl``) instead of the ISO skeleton
+or SchXslt: the output must fit teipress' engine and reports. Each pattern becomes one
+XSLT mode and each rule a template with a descending priority, so ISO's "first matching
+rule per pattern" semantics cost one tree walk per pattern and no ``//`` scans; findings
+come back as a small XML report whose node paths (XPath 3.1 ``path()``, available in
+Saxon HE where ``saxon:line-number()`` is not) are mapped to ``line:col`` here with the
+source bytes.
+
+Life cycle, chosen so that compiling happens once per run (or per worker process):
+
+1. :func:`compile_schematron` reads the ``.sch`` securely, records the line and column of
+   every element on it (``tpl:l``/``tpl:c``), resolves local ``sch:include`` and runs the
+   compiler stylesheet. Problems with the schema raise :class:`SchematronError` listing
+   every problem as ``file:line:col: what; fix: how``.
+2. :class:`SchematronRunner` writes the generated stylesheets to a temporary folder and
+   compiles them into one :class:`~teipress.xslt.XsltEngine` *before* it locks; XPath
+   errors Saxon finds are mapped back to the ``.sch`` line through ``tpc:src`` markers.
+3. :meth:`SchematronRunner.check` parses a loaded document once for Saxon and applies
+   every schema to it, returning :class:`~teipress.diagnostics.Diagnostic` objects.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from teipress.diagnostics import Diagnostic, Severity
+from teipress.load import LoadedDocument, secure_parser
+from teipress.locate import ElementLocator
+from teipress.paths import xslt_path
+from teipress.xslt import XsltEngine, XsltError
+
+SCH_NS = "http://purl.oclc.org/dsdl/schematron"
+OLD_SCH_NS = "http://www.ascc.net/xml/schematron"
+#: Source positions the Python pre-pass puts on every element of the .sch.
+LOC_NS = "https://teipress.dev/ns/schematron/location"
+#: Compiler markers and errors (``tpc:error``, ``tpc:meta``, ``tpc:src``).
+COMPILER_NS = "https://teipress.dev/ns/schematron/compiler"
+#: The findings report a compiled schema produces.
+REPORT_NS = "https://teipress.dev/ns/schematron/report"
+#: Name of the run-time phase parameter of every generated stylesheet.
+PHASE_PARAM = "tp-sch-phase"
+
+_MAX_INCLUDE_DEPTH = 16
+_SRC_MARK = re.compile(r'tpc:src="(\d+):(\d+)"(?:\s+tpc:file="([^"]*)")?')
+_PATH_STEP = re.compile(r"/(?:Q\{([^}]*)\}([^/\[]+)\[(\d+)\]|[^/]*)")
+
+
+@dataclass(frozen=True)
+class SchematronProblem:
+    """One thing wrong with a schema, located in its source file."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        text = f"{self.path}:{self.line}:{self.col}: {self.message}"
+        return text + (f"\n  fix: {self.fix}" if self.fix else "")
+
+
+class SchematronError(Exception):
+    """A Schematron file cannot be used: malformed, unsupported, or its XPath does not compile.
+
+    The CLI reports it as a configuration error (exit 2); ``problems`` keeps every
+    finding so that a user fixes them all in one round.
+    """
+
+    def __init__(self, problems: Sequence[SchematronProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def first(self) -> SchematronProblem:
+        return self.problems[0]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """One assert or report of a schema, for ``teipress rules`` and docs/rules.md.
+
+    ``message`` is the assert text with ``{expr}`` where a value is inserted at run
+    time; ``help`` is the text of the linked ``sch:diagnostic`` (the fix).
+    """
+
+    code: str
+    severity: Severity
+    title: str
+    message: str
+    help: str
+    kind: str
+    context: str
+    test: str
+    name: str = ""
+    pattern: str = ""
+    line: int = 0
+    col: int = 0
+    fail_example: str = ""
+    pass_example: str = ""
+
+
+@dataclass(frozen=True)
+class CompiledSchematron:
+    """One ``.sch`` compiled to XSLT text, with what a runner and ``rules_of`` need."""
+
+    source: Path
+    display: str
+    xslt: str
+    phase: str | None
+    phases: tuple[str, ...]
+    default_phase: str
+    query_binding: str
+    rules: tuple[RuleInfo, ...] = field(default=())
+
+    @property
+    def effective_phase(self) -> str:
+        """The phase the run uses: the one asked for, else the schema's defaultPhase."""
+        if self.phase in (None, "", "#DEFAULT"):
+            return self.default_phase
+        return self.phase or "#ALL"
+
+
+# --------------------------------------------------------------------------- compiling
+
+_compiler_lock = threading.Lock()
+_compiler: XsltEngine | None = None
+
+
+def _compiler_engine() -> XsltEngine:
+    """The compiler stylesheet, compiled once per process (it is the slow part of compiling)."""
+    global _compiler
+    with _compiler_lock:
+        if _compiler is None:
+            _compiler = XsltEngine({"compile": xslt_path("schematron", "compile.xsl")})
+        return _compiler
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _problem(display: str, line: int, col: int, message: str, fix: str) -> SchematronError:
+    return SchematronError([SchematronProblem(display, line, col, message, fix)])
+
+
+def _parse_located(path: Path, display: str) -> etree._Element:
+    """Parse *path* securely and annotate every element with its source line and column."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _problem(display, 0, 0, f"cannot read Schematron file: {exc.strerror or exc}",
+                       "check the path given to --rules or in [tool.teipress] rules") from None
+    parser = secure_parser()
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (1, 1)
+        raise _problem(display, line, col, f"Schematron file is not well-formed XML: {exc.msg}",
+                       "fix the XML syntax at this position") from None
+    tree = root.getroottree()
+    locator = ElementLocator(data, tree)
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            line, col = locator.position(el)
+            el.set(f"{{{LOC_NS}}}l", str(line))
+            el.set(f"{{{LOC_NS}}}c", str(col))
+    return root
+
+
+def _resolve_includes(root: etree._Element, path: Path, base_dir: Path, display: str,
+                      depth: int = 0) -> None:
+    """Replace each local ``sch:include`` by the element it points at (ISO semantics).
+
+    Only files inside the main schema's folder may be included: rule files can come
+    from other projects (``--rules``), and an include must not read arbitrary files.
+    """
+    for inc in list(root.iter(f"{{{SCH_NS}}}include")):
+        line, col = int(inc.get(f"{{{LOC_NS}}}l", "0")), int(inc.get(f"{{{LOC_NS}}}c", "0"))
+        href = (inc.get("href") or "").strip()
+        if not href:
+            raise _problem(display, line, col, "sch:include has no @href",
+                           'point it at a file next to the schema: <sch:include href="rules.sch"/>')
+        if depth >= _MAX_INCLUDE_DEPTH:
+            raise _problem(display, line, col, f"sch:include nested more than {_MAX_INCLUDE_DEPTH} deep",
+                           "an include includes itself (directly or not); break the cycle")
+        file_part, _, fragment = href.partition("#")
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", file_part):
+            raise _problem(display, line, col, f"sch:include href={href!r} is a URL",
+                           "teipress only includes local files in the schema's folder; copy the file there")
+        target = (path.parent / file_part).resolve() if file_part else path.resolve()
+        if not target.is_relative_to(base_dir):
+            raise _problem(display, line, col,
+                           f"sch:include href={href!r} points outside the schema's folder ({base_dir})",
+                           "copy the included file next to the schema (or into a subfolder of it)")
+        if not target.is_file():
+            raise _problem(display, line, col, f"sch:include href={href!r}: no such file ({target})",
+                           "correct the href (it is relative to the including file)")
+        inc_display = _display(target)
+        inc_root = _parse_located(target, inc_display)
+        _resolve_includes(inc_root, target, base_dir, inc_display, depth + 1)
+        if fragment:
+            found = [e for e in inc_root.iter() if isinstance(e.tag, str) and e.get("id") == fragment]
+            if not found:
+                raise _problem(display, line, col, f"sch:include href={href!r}: no element with id {fragment!r}",
+                               "correct the fragment identifier after '#'")
+            inc_root = found[0]
+        if etree.QName(inc_root).localname == "schema":
+            raise _problem(display, line, col, f"sch:include href={href!r} includes a whole sch:schema",
+                           "include a pattern, rule, phase or diagnostics element (or use #id)")
+        copy = etree.fromstring(etree.tostring(inc_root))
+        copy.set(f"{{{LOC_NS}}}f", inc_display)
+        copy.tail = inc.tail
+        parent = inc.getparent()
+        assert parent is not None
+        parent.replace(inc, copy)
+
+
+def _preprocess(sch: Path) -> tuple[etree._Element, str]:
+    path = sch.resolve()
+    display = _display(sch)
+    root = _parse_located(path, display)
+    qn = etree.QName(root)
+    if qn.namespace == OLD_SCH_NS:
+        raise _problem(display, root.sourceline or 1, 1, "this is Schematron 1.5, not ISO Schematron",
+                       f'change the namespace to xmlns:sch="{SCH_NS}"')
+    if qn.namespace != SCH_NS or qn.localname != "schema":
+        raise _problem(display, root.sourceline or 1, 1,
+                       f"root element is <{qn.localname}> in {qn.namespace or 'no namespace'}, "
+                       "not an ISO Schematron <sch:schema>",
+                       f'start the file with <sch:schema xmlns:sch="{SCH_NS}" queryBinding="xslt3">')
+    _resolve_includes(root, path, path.parent, display)
+    return root, display
+
+
+def compile_schematron(sch: Path, phase: str | None = None) -> CompiledSchematron:
+    """Compile *sch* to XSLT text once; the phase is checked now and applied at run time.
+
+    *phase* may be a phase id, ``#ALL`` or ``#DEFAULT``/None (the schema's defaultPhase).
+    """
+    root, display = _preprocess(sch)
+    engine = _compiler_engine()
+    node = engine.parse(etree.tostring(root, encoding="unicode"))
+    try:
+        out = engine.transform("compile", node)
+    except XsltError as exc:
+        raise _problem(display, 0, 0, f"the Schematron compiler failed: {exc}",
+                       "please report this with the .sch attached") from None
+    result = etree.fromstring(out.encode("utf-8"))
+    if etree.QName(result).localname == "errors":
+        problems = [
+            SchematronProblem(e.get("file") or display, int(e.get("line") or 0), int(e.get("col") or 0),
+                              e.get("message") or "", e.get("fix") or "")
+            for e in result.iter(f"{{{COMPILER_NS}}}error")
+        ]
+        raise SchematronError(problems)
+    meta = result.find(f"{{{COMPILER_NS}}}meta")
+    assert meta is not None, "compiler output without tpc:meta"
+    phases = tuple(p.get("id") or "" for p in meta.iter(f"{{{COMPILER_NS}}}phase"))
+    if phase not in (None, "", "#DEFAULT", "#ALL") and phase not in phases:
+        raise _problem(display, root.sourceline or 1, 1, f"unknown phase {phase!r}",
+                       "use one of: " + ", ".join(("#ALL", "#DEFAULT", *phases)))
+    return CompiledSchematron(
+        source=sch.resolve(), display=display, xslt=out, phase=phase, phases=phases,
+        default_phase=meta.get("default-phase") or "#ALL",
+        query_binding=meta.get("query-binding") or "xslt",
+        rules=tuple(_rule_infos(root, meta)))
+
+
+def _rule_infos(root: etree._Element, meta: etree._Element) -> list[RuleInfo]:
+    examples: dict[str, dict[str, str]] = {}
+    for pattern in root.iter(f"{{{SCH_NS}}}pattern"):
+        found: dict[str, str] = {}
+        for p in pattern.iter(f"{{{SCH_NS}}}p"):
+            cls = (p.get("class") or "").split()
+            for kind in ("fail", "pass"):
+                if f"example-{kind}" in cls:
+                    found[kind] = (p.text or "").strip()
+        if found and pattern.get("id"):
+            examples[pattern.get("id") or ""] = found
+    infos = []
+    for c in meta.iter(f"{{{COMPILER_NS}}}check"):
+        pattern = c.get("pattern") or ""
+        ex = examples.get(pattern, {})
+        infos.append(RuleInfo(
+            code=c.get("code") or "SCH",
+            severity=Severity.parse(c.get("role")),
+            title=c.get("title") or "",
+            message=c.findtext(f"{{{COMPILER_NS}}}message") or "",
+            help=c.findtext(f"{{{COMPILER_NS}}}help") or "",
+            kind=c.get("kind") or "assert",
+            context=c.get("context") or "",
+            test=c.get("test") or "",
+            name=pattern,
+            pattern=pattern,
+            line=int(c.get("line") or 0),
+            col=int(c.get("col") or 0),
+            fail_example=ex.get("fail", ""),
+            pass_example=ex.get("pass", ""),
+        ))
+    return infos
+
+
+def rules_of(sch: Path) -> list[RuleInfo]:
+    """The rules of *sch*, one per code (the first assert/report that uses it), in schema order."""
+    seen: dict[str, RuleInfo] = {}
+    for info in compile_schematron(sch).rules:
+        seen.setdefault(info.code, info)
+    return list(seen.values())
+
+
+# --------------------------------------------------------------------------- running
+
+def _map_generated(schema: CompiledSchematron, line: int | None) -> tuple[str, int, int]:
+    """The .sch position of the generated instruction at *line* (nearest tpc:src above it)."""
+    if line:
+        lines = schema.xslt.splitlines()
+        for i in range(min(line, len(lines)) - 1, -1, -1):
+            m = _SRC_MARK.search(lines[i])
+            if m:
+                return (m.group(3) or schema.display, int(m.group(1)), int(m.group(2)))
+    return schema.display, 0, 0
+
+
+def _xpath_problem(schema: CompiledSchematron, exc: XsltError, what: str) -> SchematronError:
+    file, line, col = _map_generated(schema, exc.line)
+    detail = str(exc).split(": ", 1)[-1]
+    detail = re.sub(r"\s*\([^()]*\.xsl(?::\d+)?\)\s*$", "", detail)
+    detail = re.sub(r" on line \d+ column \d+ of [^\s:]+", "", detail).strip()
+    return SchematronError([SchematronProblem(
+        file, line, col, f"{what}: {detail}",
+        "correct the XPath expression of this element (the message quotes it as compiled)")])
+
+
+class SchematronRunner:
+    """Applies compiled schemas to loaded documents; one per process or worker.
+
+    All schemas are compiled into one locked :class:`XsltEngine` at construction;
+    *extra_stylesheets* lets a caller share that engine for its own stylesheets.
+    """
+
+    def __init__(self, schemas: Sequence[CompiledSchematron],
+                 extra_stylesheets: Mapping[str, Path] | None = None) -> None:
+        self.schemas = list(schemas)
+        tmp = Path(tempfile.mkdtemp(prefix="teipress-sch-"))
+        try:
+            sheets: dict[str, Path] = dict(extra_stylesheets or {})
+            self._names: list[str] = []
+            for i, schema in enumerate(self.schemas):
+                name = f"schematron-{i}"
+                path = tmp / f"{name}.xsl"
+                path.write_text(schema.xslt, encoding="utf-8")
+                sheets[name] = path
+                self._names.append(name)
+            try:
+                self.engine = XsltEngine(sheets)
+            except XsltError as exc:
+                for name, schema in zip(self._names, self.schemas, strict=True):
+                    if exc.stylesheet and Path(exc.stylesheet).name == f"{name}.xsl":
+                        raise _xpath_problem(schema, exc, "XPath error") from None
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def check(self, doc: LoadedDocument) -> list[Diagnostic]:
+        """Run every schema on *doc*; findings sorted by position, each with its fix as help."""
+        if not doc.ok or not self.schemas:
+            return []
+        node = self.engine.parse(doc.data)
+        out: list[Diagnostic] = []
+        resolver: _PathResolver | None = None
+        for name, schema in zip(self._names, self.schemas, strict=True):
+            try:
+                report = self.engine.transform(name, node, {PHASE_PARAM: schema.effective_phase})
+            except XsltError as exc:
+                raise _xpath_problem(schema, exc, f"run-time error on {doc.display}") from None
+            findings = etree.fromstring(report.encode("utf-8"))
+            for f in findings.iter(f"{{{REPORT_NS}}}finding"):
+                if resolver is None:
+                    resolver = _PathResolver(doc)
+                line, col = resolver.position(f.get("path") or "/")
+                message = _text(f.find(f"{{{REPORT_NS}}}message"))
+                helps = [_text(d) for d in f.iter(f"{{{REPORT_NS}}}diagnostic")]
+                out.append(Diagnostic(
+                    path=doc.display, line=line, col=col, code=f.get("code") or "SCH",
+                    severity=Severity.parse(f.get("role")), message=message,
+                    help=" ".join(h for h in helps if h) or None, source="schematron"))
+        return sorted(out)
+
+
+def _text(el: etree._Element | None) -> str:
+    if el is None:
+        return ""
+    return " ".join("".join(el.itertext()).split())
+
+
+class _PathResolver:
+    """Maps ``path()`` strings (``/Q{ns}TEI[1]/Q{ns}text[1]/@ref``) to start-tag positions.
+
+    Attribute, text and comment steps end the walk: a finding on them is reported at
+    the element that owns them.
+    """
+
+    def __init__(self, doc: LoadedDocument) -> None:
+        assert doc.tree is not None
+        self._root = doc.root
+        self._locator = ElementLocator(doc.data, doc.tree)
+
+    def element(self, path: str) -> etree._Element:
+        current: Any = None  # None stands for the document node
+        for m in _PATH_STEP.finditer(path):
+            if m.group(2) is None:
+                break  # @attr, text()[n], comment()[n] …: stay on the owner element
+            ns, local, n = m.group(1), m.group(2), int(m.group(3))
+            tag = f"{{{ns}}}{local}" if ns else local
+            if current is None:
+                if self._root.tag != tag:
+                    break
+                current = self._root
+                continue
+            matches = [c for c in current if c.tag == tag]
+            if n > len(matches):
+                break
+            current = matches[n - 1]
+        return current if current is not None else self._root
+
+    def position(self, path: str) -> tuple[int, int]:
+        return self._locator.position(self.element(path))
