@@ -169,7 +169,8 @@ def parse_bytes(data: bytes, display: str) -> tuple[etree._ElementTree | None, l
         entries = [e for e in log if e.level_name in ("ERROR", "FATAL")] or list(log)
         if entries:
             first = entries[0]
-            line, col, msg = first.line or 1, max(first.column, 1), first.message.strip()
+            line, col = first.line or 1, max(first.column, 1)
+            msg = first.message.strip().splitlines()[0]
         else:
             line, col = exc.position if exc.position else (1, 1)
             msg = str(exc)
@@ -188,14 +189,23 @@ def parse_bytes(data: bytes, display: str) -> tuple[etree._ElementTree | None, l
         diags.append(_diag(display, 1, 1, "P004", str(exc), "save the file as UTF-8"))
         return None, diags
     tree = root.getroottree()
-    diags.extend(_check_dtd(tree, display))
+    diags.extend(_check_dtd(tree, display, data))
     diags.extend(_check_root(root, display))
     if any(d.is_error for d in diags):
         return None, diags
     return tree, diags
 
 
-def _check_dtd(tree: etree._ElementTree, display: str) -> list[Diagnostic]:
+def _declaration_position(data: bytes, name: str) -> tuple[int, int]:
+    """Line and column of ``<!ENTITY name`` in the raw bytes (libxml2 does not keep them)."""
+    m = re.search(rb"<!ENTITY\s+(?:%\s+)?" + re.escape(name.encode()) + rb"\b", data)
+    if not m:
+        return 1, 1
+    start = m.start()
+    return data.count(b"\n", 0, start) + 1, start - (data.rfind(b"\n", 0, start) + 1) + 1
+
+
+def _check_dtd(tree: etree._ElementTree, display: str, data: bytes) -> list[Diagnostic]:
     """Report DTD features teipress refuses: external DTDs, entities of any kind."""
     out: list[Diagnostic] = []
     info = tree.docinfo
@@ -209,13 +219,17 @@ def _check_dtd(tree: etree._ElementTree, display: str) -> list[Diagnostic]:
     if dtd is not None:
         for ent in dtd.iterentities():  # type: ignore[attr-defined]  # missing from lxml-stubs
             kind = "external" if (ent.system_url or getattr(ent, "public_id", None)) else "internal"
-            out.append(_diag(display, 1, 1, "P007",
+            line, col = _declaration_position(data, ent.name)
+            out.append(_diag(display, line, col, "P007",
                              f"DTD declares {kind} entity '{ent.name}'; teipress never expands entities",
                              f"replace every &{ent.name}; with the text it stands for and remove "
                              "the declaration"))
     root = tree.getroot()
+    lines = data.split(b"\n")
     for ent in root.iter(etree.Entity):
-        out.append(_diag(display, source_line(ent), 1, "P007",
+        line = source_line(ent)
+        col = lines[line - 1].find(str(ent.text).encode()) + 1 if line <= len(lines) else 0
+        out.append(_diag(display, line, max(col, 1), "P007",
                          f"entity reference {ent.text} is not expanded",
                          "write the character itself (UTF-8) or a numeric reference like &#8212;"))
     return out

@@ -1,0 +1,96 @@
+"""Machine-readable reports are valid for the tools that consume them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import junitparser
+from lxml import etree
+
+from teipress.diagnostics import Diagnostic, Severity
+from teipress.report import RunResult, reporter
+from teipress.report import text as text_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SARIF_SCHEMA = ROOT / "node_modules" / "@microsoft" / "jest-sarif" / "lib" / "schemas" / "sarif-2.1.0-rtm.5.json"
+
+
+def sample() -> RunResult:
+    return RunResult(
+        files=["tei/a.xml", "tei/b.xml", "tei/c.xml"],
+        diagnostics=[
+            Diagnostic("tei/a.xml", 12, 5, "R003", Severity.ERROR, "persName/@ref 'place:x' uses the wrong prefix",
+                       "use pers:…"),
+            Diagnostic("tei/a.xml", 3, 1, "P001", Severity.ERROR, "not well-formed: bad, very: bad\nsecond line",
+                       None),
+            Diagnostic("tei/b.xml", 7, 9, "X101", Severity.WARNING, "entry 'pers-x' is never used", "remove it"),
+        ],
+        seconds=1.25,
+    )
+
+
+def test_text_is_compiler_style_and_sorted() -> None:
+    out = text_report.render(sample())
+    lines = out.splitlines()
+    assert lines[0] == "tei/a.xml:3:1: error[P001] not well-formed: bad, very: bad"
+    assert "tei/a.xml:12:5: error[R003] persName/@ref 'place:x' uses the wrong prefix" in lines
+    assert "  help: use pers:…" in lines
+    assert lines[-1] == "Checked 3 files: 2 errors, 1 warning (1.25 s)"
+    assert "\x1b[" not in out
+
+
+def test_text_colour_only_when_asked() -> None:
+    assert "\x1b[" in text_report.render(sample(), color=True)
+
+
+def test_json_report_round_trips() -> None:
+    data = json.loads(reporter("json")(sample()))
+    assert data["summary"] == {"files": 3, "errors": 2, "warnings": 1, "seconds": 1.25}
+    assert [d["code"] for d in data["diagnostics"]] == ["P001", "R003", "X101"]
+    assert data["diagnostics"][1] == {
+        "path": "tei/a.xml", "line": 12, "column": 5, "code": "R003", "severity": "error",
+        "message": "persName/@ref 'place:x' uses the wrong prefix", "help": "use pers:…", "source": "teipress"}
+
+
+def test_junit_one_testcase_per_document_one_failure_per_error(tmp_path: Path) -> None:
+    path = tmp_path / "report.xml"
+    path.write_text(reporter("junit")(sample()), encoding="utf-8")
+    xml = junitparser.JUnitXml.fromfile(str(path))
+    suites = list(xml) if isinstance(xml, junitparser.JUnitXml) else [xml]
+    cases = [c for s in suites for c in s]
+    assert [c.name for c in cases] == ["tei/a.xml", "tei/b.xml", "tei/c.xml"]
+    failures = {c.name: [r for r in c.result if isinstance(r, junitparser.Failure)] for c in cases}
+    assert [f.type for f in failures["tei/a.xml"]] == ["P001", "R003"]
+    assert failures["tei/b.xml"] == [] and failures["tei/c.xml"] == []
+    root = etree.parse(str(path)).getroot()
+    assert root.tag == "testsuites" and root.get("tests") == "3" and root.get("failures") == "2"
+
+
+def test_github_annotations_escape_data_and_properties() -> None:
+    out = reporter("github")(sample()).splitlines()
+    assert out[0] == "::error file=tei/a.xml,line=3,col=1,title=P001::not well-formed: bad, very: bad%0Asecond line"
+    assert out[1].startswith("::error file=tei/a.xml,line=12,col=5,title=R003::")
+    assert out[2] == "::warning file=tei/b.xml,line=7,col=9,title=X101::entry 'pers-x' is never used%0Ahelp: remove it"
+    weird = RunResult(["a,b:c.xml"], [Diagnostic("a,b:c.xml", 1, 1, "P001", Severity.ERROR, "50% done\r\n::x")])
+    line = reporter("github")(weird).splitlines()[0]
+    assert line == "::error file=a%2Cb%3Ac.xml,line=1,col=1,title=P001::50%25 done%0D%0A::x"
+
+
+def test_sarif_is_valid_against_the_official_schema() -> None:
+    log = json.loads(reporter("sarif")(sample()))
+    schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
+    jsonschema.validate(log, schema, cls=jsonschema.Draft4Validator)
+    run = log["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == ["P001", "R003", "X101"]
+    assert run["results"][1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 12, "startColumn": 5}
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["P001", "R003", "X101"]
+    assert run["results"][2]["level"] == "warning"
+
+
+def test_sarif_schema_rejects_a_broken_log() -> None:
+    """Guard against a schema file that accepts anything."""
+    schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
+    validator = jsonschema.Draft4Validator(schema)
+    assert not validator.is_valid({"version": "2.1.0", "runs": [{"results": []}]})
