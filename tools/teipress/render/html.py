@@ -1,0 +1,245 @@
+"""The HTML edition: a static, offline, accessible web edition.
+
+Every page is produced by one XSLT 3.0 stylesheet per page type under
+``xslt/html/`` (all importing ``layout.xsl`` -> ``tei-inline.xsl`` ->
+``common.xsl``), compiled once per process by the caller's engine. This module
+only decides *which* page is rendered from *what* and packs results into
+:class:`~teipress.render.OutputFile` objects; it never writes to disk.
+
+Two things are done in Python on purpose:
+
+* the search index, because it is extracted from the rendered document pages
+  (so search results show exactly the text a reader sees) and written as a JS file
+  assigning a global, since ``fetch()`` of JSON fails under ``file://``;
+* the static assets (CSS, two small scripts), copied from ``xslt/html/assets``
+  so they ship in the wheel together with the stylesheets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+import teipress
+from teipress import REGISTER_NS, TEI_NS
+from teipress.load import LoadedDocument, load_path
+from teipress.paths import xslt_path
+from teipress.render import OutputFile, RenderContext
+
+R = f"{{{REGISTER_NS}}}"
+T = f"{{{TEI_NS}}}"
+
+#: page type -> stylesheet file in xslt/html/
+PAGE_STYLESHEETS: dict[str, str] = {
+    "html-document": "document.xsl",
+    "html-index": "index.xsl",
+    "html-register": "register.xsl",
+    "html-chronology": "chronology.xsl",
+    "html-bibliography": "bibliography.xsl",
+    "html-search": "search.xsl",
+}
+
+#: register pages: file name -> entity kind
+REGISTER_PAGES: dict[str, str] = {
+    "persons.html": "person",
+    "places.html": "place",
+    "organisations.html": "org",
+}
+
+#: Page names of the edition itself; mirrors ``$h:reserved`` in xslt/html/layout.xsl.
+RESERVED_PAGES = frozenset(
+    {"index", "persons", "places", "organisations", "chronology", "bibliography", "search", "terms"})
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+_DROP_FROM_INDEX = ("visually-hidden", "note-pop", "card", "anchor", "note-ref-wrap")
+
+
+def doc_page(doc_id: str) -> str:
+    """File name of a document's page, relative to ``output/html/``.
+
+    Mirrors ``h:doc-page`` in layout.xsl: an id that equals one of the edition's own
+    page names gets a ``doc-`` prefix so a document can never overwrite ``index.html``.
+    Ids are already sanitised by the loader; anything else is refused here too.
+    """
+    if not _SAFE_ID.fullmatch(doc_id):
+        raise ValueError(f"unsafe document id {doc_id!r}")
+    return ("doc-" + doc_id if doc_id.lower() in RESERVED_PAGES else doc_id) + ".html"
+
+
+def assets_dir() -> Path:
+    """The folder of static assets that ship next to the stylesheets."""
+    return xslt_path("html", "assets")
+
+
+@dataclass
+class SearchEntry:
+    """One searchable passage: where it lives, what it is called, its reading text."""
+
+    url: str
+    title: str
+    kind: str
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"u": self.url, "t": self.title, "k": self.kind, "x": self.text}
+
+
+def _classes(el: Any) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def passages_from_page(html: bytes, page: str, doc_title: str) -> list[SearchEntry]:
+    """Searchable passages of a rendered document page.
+
+    A passage is every element carrying a permalink (``a.anchor``). Hidden helper
+    text (screen-reader explanations, popovers, cards, permalinks) is removed first,
+    so the index holds the text as displayed.
+    """
+    root = lxml.html.fromstring(html)
+    out: list[SearchEntry] = []
+    for anchor in root.xpath("//a[contains(concat(' ', @class, ' '), ' anchor ')]"):
+        host = anchor.getparent()
+        pid = host.get("id") if host is not None else None
+        if host is None or not pid:
+            continue
+        copy = lxml.html.fromstring(lxml.html.tostring(host))
+        for el in list(copy.iter()):
+            if el is not copy and _classes(el) & set(_DROP_FROM_INDEX):
+                parent = el.getparent()
+                if parent is not None:
+                    # keep the tail text that follows the removed helper
+                    if el.tail:
+                        prev = el.getprevious()
+                        if prev is not None:
+                            prev.tail = (prev.tail or "") + el.tail
+                        else:
+                            parent.text = (parent.text or "") + el.tail
+                    parent.remove(el)
+        text = " ".join(copy.text_content().split())
+        if text:
+            out.append(SearchEntry(f"{page}#{pid}", doc_title, "text", text))
+    return out
+
+
+def register_entries(register: etree._Element) -> list[SearchEntry]:
+    """Searchable register entries (names, variants, roles) of persons, places, orgs, works."""
+    pages = {v: k for k, v in REGISTER_PAGES.items()} | {"bibl": "bibliography.html"}
+    out: list[SearchEntry] = []
+    for ent in register.iter(f"{R}entity"):
+        page = pages.get(ent.get("kind", ""))
+        if page is None:
+            continue
+        name = (ent.findtext(f"{R}name") or "").strip()
+        parts = [name, *[(v.text or "").strip() for v in ent.iter(f"{R}variant")],
+                 *[(v.text or "").strip() for v in ent.iter(f"{R}role")]]
+        text = " · ".join(p for p in parts if p)
+        out.append(SearchEntry(f"{page}#{ent.get('id', '')}", name, ent.get("kind", ""), text))
+    return out
+
+
+def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
+    """The index as a script assigning ``window.TEIPRESS_SEARCH`` (works under file://)."""
+    data = json.dumps([e.to_json() for e in entries], ensure_ascii=False, separators=(",", ":"))
+    data = data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return ("window.TEIPRESS_SEARCH = " + data + ";\n").encode("utf-8")
+
+
+def _headers_document(documents: Iterable[LoadedDocument], wanted: set[str]) -> bytes:
+    """One XML document holding the encodingDesc of every document (for the index page)."""
+    root = etree.Element(f"{T}teiCorpus", nsmap={None: TEI_NS})
+    for doc in documents:
+        if not doc.ok or doc.doc_id not in wanted:
+            continue
+        header = etree.SubElement(root, f"{T}teiHeader")
+        header.set("n", doc.doc_id)
+        for enc in doc.root.iterfind(f"{T}teiHeader/{T}encodingDesc"):
+            header.append(_copy(enc))
+    return etree.tostring(root, encoding="UTF-8")
+
+
+def _bibliography_document(ctx: RenderContext) -> bytes:
+    """The authority files' bibliographies in one document (for bibliography.html)."""
+    root = etree.Element(f"{T}teiCorpus", nsmap={None: TEI_NS})
+    for path in ctx.config.authority_files():
+        doc = load_path(path, ctx.config.root)
+        if not doc.ok:
+            continue
+        for lb in doc.root.iterfind(f".//{T}listBibl"):
+            root.append(_copy(lb))
+    return etree.tostring(root, encoding="UTF-8")
+
+
+def _copy(el: etree._Element) -> etree._Element:
+    return etree.fromstring(etree.tostring(el))
+
+
+class HtmlFormat:
+    """The HTML edition (``teipress build --format html`` -> ``output/html/``)."""
+
+    name = "html"
+
+    def stylesheets(self) -> dict[str, Path]:
+        return {key: xslt_path("html", file) for key, file in PAGE_STYLESHEETS.items()}
+
+    def _params(self, ctx: RenderContext, doc_id: str = "", **extra: Any) -> dict[str, Any]:
+        return ctx.params(doc_id, **{"teipress-version": teipress.__version__, **extra})
+
+    def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
+        """The document's page and a copy of its TEI source (for the download link)."""
+        page = doc_page(doc.doc_id)
+        html = ctx.engine.transform("html-document", node, self._params(ctx, doc.doc_id))
+        return [OutputFile(page, html.encode("utf-8")),
+                OutputFile(f"tei/{doc.doc_id}.xml", doc.data)]
+
+    def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
+                       rendered: Path) -> list[OutputFile]:
+        """Index, registers, chronology, bibliography, search page, search index, assets."""
+        eng = ctx.engine
+        reg = ctx.register_tree
+        doc_recs = list(reg.iter(f"{R}document"))
+        wanted = {d.get("id", "") for d in doc_recs}
+        out: list[OutputFile] = []
+
+        headers = eng.parse(_headers_document(documents, wanted))
+        out.append(OutputFile("index.html", eng.transform(
+            "html-index", headers, self._params(ctx)).encode("utf-8")))
+        for page, kind in REGISTER_PAGES.items():
+            out.append(OutputFile(page, eng.transform(
+                "html-register", ctx.register, self._params(ctx, kind=kind)).encode("utf-8")))
+        out.append(OutputFile("chronology.html", eng.transform(
+            "html-chronology", ctx.register, self._params(ctx)).encode("utf-8")))
+        bibl = eng.parse(_bibliography_document(ctx))
+        out.append(OutputFile("bibliography.html", eng.transform(
+            "html-bibliography", bibl, self._params(ctx)).encode("utf-8")))
+        out.append(OutputFile("search.html", eng.transform(
+            "html-search", ctx.register, self._params(ctx)).encode("utf-8")))
+
+        entries: list[SearchEntry] = []
+        for rec in doc_recs:
+            doc_id = rec.get("id", "")
+            page = doc_page(doc_id)
+            path = rendered / page
+            if not path.is_file():
+                continue
+            title = (rec.findtext(f"{R}title") or doc_id).strip()
+            entries.append(SearchEntry(page, title, "document", title))
+            entries.extend(passages_from_page(path.read_bytes(), page, title))
+        entries.extend(register_entries(reg))
+        out.append(OutputFile("search-index.js", search_index_js(entries)))
+
+        base = assets_dir()
+        for asset in sorted(base.rglob("*")):
+            if asset.is_file():
+                out.append(OutputFile("assets/" + asset.relative_to(base).as_posix(),
+                                      asset.read_bytes()))
+        return out
+
+
+FORMAT = HtmlFormat()
