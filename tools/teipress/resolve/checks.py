@@ -147,7 +147,7 @@ def check_corpus(corpus: Corpus, warnings: bool = True) -> list[Diagnostic]:
     """Run X001-X005 (and, with *warnings*, X101-X103) over a resolved corpus."""
     out: list[Diagnostic] = []
     dym = DidYouMean(corpus)
-    for f, el, value, ff, fel in corpus.duplicates:
+    for f, el, value, ff, fel in corpus.duplicates():
         fl, fc = ff.position(fel)
         where = "earlier in this file" if ff is f else f"in {ff.display}"
         out.append(_diag(f, el, "X002",

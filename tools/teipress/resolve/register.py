@@ -188,9 +188,10 @@ class Register:
                     ie.set("href", _xml_safe(idno["href"]))
                 ie.text = _xml_safe(idno["value"])
             for m in e["mentions"]:
-                me = etree.SubElement(el, f"{R}mention")
-                for k in ("doc", "anchor", "line", "form", "element"):
-                    me.set(k, _xml_safe(str(m[k])))
+                # text from parsed XML cannot hold characters XML forbids: no _xml_safe
+                etree.SubElement(el, f"{R}mention", {
+                    "doc": m["doc"], "anchor": m["anchor"], "line": str(m["line"]),
+                    "form": m["form"], "element": m["element"]})
         for section, child, keys in (
             ("chronology", "event", ("sort", "when", "from", "to", "notBefore", "notAfter",
                                      "doc", "anchor", "line")),
@@ -198,12 +199,11 @@ class Register:
             ("notes", "note", ("doc", "ordinal", "id", "label", "place", "anchor")),
         ):
             sec = etree.SubElement(root, f"{R}{section}")
+            tag = f"{R}{child}"
             for item in data[section]:
-                ce = etree.SubElement(sec, f"{R}{child}")
-                for k in keys:
-                    ce.set(k, _xml_safe(str(item[k])))
+                ce = etree.SubElement(sec, tag, {k: str(item[k]) for k in keys})
                 if child == "event":
-                    ce.text = _xml_safe(item["text"])
+                    ce.text = item["text"]
         return root
 
 

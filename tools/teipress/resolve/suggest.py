@@ -18,6 +18,7 @@ ambiguous (X202) and never written by ``--fix``. Names that cross markup
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -248,10 +249,8 @@ def apply_fixes(changes: dict[SourceFile, tuple[str, str]]) -> list[Path]:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(new.encode("utf-8"))
-            try:
+            with contextlib.suppress(OSError):
                 os.chmod(tmp, path.stat().st_mode & 0o7777)
-            except OSError:
-                pass
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
