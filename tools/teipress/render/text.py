@@ -14,10 +14,15 @@ diffed.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
+from teipress import TEI_NS
 from teipress.config import Config, ConfigError
 from teipress.load import LoadedDocument
 from teipress.paths import xslt_path
@@ -101,3 +106,41 @@ def _reading_order(ctx: RenderContext, documents: Sequence[LoadedDocument]) -> l
 
 
 FORMAT = TextFormat()
+
+
+# ---------------------------------------------------------------------------
+# Verification: the promises "no text lost" and "no markup leaks", checkable on
+# any TEI document (used by the tests and by benchmarks/bench_text.py --check).
+
+_WS = re.compile(r"\s+")
+_TAG_LIKE = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>|<[!?][^<>]*>")
+_TEXT = f"{{{TEI_NS}}}text"
+
+
+def flatten(text: str) -> str:
+    """*text* as one line: NFC, every run of whitespace one space (line wrapping undone)."""
+    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def text_nodes(root: etree._Element) -> list[str]:
+    """Every non-blank text node under the document's ``tei:text``, flattened."""
+    out: list[str] = []
+    for text_el in root.iter(_TEXT):
+        for el in text_el.iter():
+            if el is not text_el and el.tail is not None:  # tails of comments/PIs too
+                out.append(el.tail)
+            if isinstance(el.tag, str) and el.text is not None:
+                out.append(el.text)
+    return [t for t in (flatten(s) for s in out) if t]
+
+
+def lost_text(root: etree._Element, rendered: str) -> list[str]:
+    """Text nodes of *root*'s ``tei:text`` that do not occur in *rendered* (should be none)."""
+    flat = flatten(rendered)
+    return [t for t in text_nodes(root) if t not in flat]
+
+
+def leaked_markup(root: etree._Element, rendered: str) -> list[str]:
+    """Tag-like strings in *rendered* that are not in the source's own text (should be none)."""
+    source = flatten("".join(t for t in root.itertext() if isinstance(t, str)))
+    return [m for m in dict.fromkeys(_TAG_LIKE.findall(flatten(rendered))) if m not in source]
