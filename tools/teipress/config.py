@@ -42,6 +42,7 @@ class Config:
     sources: list[str] = field(default_factory=lambda: ["tei/*.xml"])
     authorities: list[str] = field(default_factory=list)
     schema: str = "project"
+    schema_engine: str = "auto"
     rules: list[str] = field(default_factory=list)
     use_project_rules: bool = True
     ignore: dict[str, list[str]] = field(default_factory=dict)
@@ -142,6 +143,8 @@ def load_config(start: Path | None = None, config_file: Path | None = None) -> C
         if not isinstance(table["schema"], str):
             raise ConfigError(f"{where}: 'schema' must be a string ('project', 'tei-all', 'none' or a path)")
         cfg.schema = table["schema"]
+    if "schema-engine" in table:
+        cfg.schema_engine = str(table["schema-engine"])
     if "project-rules" in table:
         cfg.use_project_rules = bool(table["project-rules"])
     if "output" in table:

@@ -67,3 +67,33 @@ class ElementLocator:
             if bisect_right(self._line_starts, off) == line:
                 return off - start + 1
         return 1
+
+
+_STEP = re.compile(r"/(?:Q\{([^}]*)\}([^/\[]+)|([^/\[{}@()]+))\[(\d+)\]")
+
+
+def element_at_path(tree: etree._ElementTree, path: str) -> etree._Element | None:
+    """The element an XPath 3.1 ``path()`` result designates (``/Q{ns}TEI[1]/Q{ns}text[1]``).
+
+    Steps after the last element step (``@attr``, ``text()[2]``) are ignored, so a
+    finding on an attribute or text node maps to the element that holds it.
+    """
+    node: etree._Element | None = None
+    pos = 0
+    while True:
+        m = _STEP.match(path, pos)
+        if not m:
+            break
+        pos = m.end()
+        ns, local = (m.group(1), m.group(2)) if m.group(2) else ("", m.group(3))
+        tag = f"{{{ns}}}{local}" if ns else local
+        n = int(m.group(4))
+        if node is None:
+            root = tree.getroot()
+            node = root if root.tag == tag and n == 1 else None
+        else:
+            matches = [c for c in node if c.tag == tag]
+            node = matches[n - 1] if len(matches) >= n else None
+        if node is None:
+            return None
+    return node

@@ -28,6 +28,7 @@ class CheckOptions:
     """What to check; built from configuration overridden by command-line flags."""
 
     schema: str = "project"
+    schema_engine: str = "auto"
     rules: list[Path] = field(default_factory=list)
     project_rules: bool = True
     phase: str | None = None
@@ -49,7 +50,7 @@ class _Checker:
         from teipress.check.schematron import SchematronRunner, compile_schematron
 
         self.root = root
-        self.schema: SchemaChecker | None = make_schema_checker(options.schema, root)
+        self.schema: SchemaChecker | None = make_schema_checker(options.schema, root, options.schema_engine)
         compiled = [compile_schematron(p, phase=options.phase) for p in options.rule_files()]
         self.schematron = SchematronRunner(compiled) if compiled else None
 

@@ -55,6 +55,7 @@ class XsdChecker:
         import xmlschema
 
         try:
+            self.path = self.path.resolve()
             self._schema: Any = xmlschema.XMLSchema11(
                 str(self.path), allow="sandbox", base_url=str(self.path.parent), defuse="always")
         except (xmlschema.XMLSchemaException, OSError, etree.XMLSyntaxError, ValueError) as exc:
@@ -115,7 +116,24 @@ class RngChecker:
         return out
 
 
-def make_schema_checker(spec: str, root: Path) -> SchemaChecker | None:
+def xsd_checker(path: Path, name: str, engine: str = "auto") -> SchemaChecker:
+    """An XSD 1.1 checker: the fast libxml2+Saxon split when the schema allows, else xmlschema.
+
+    ``engine="xmlschema"`` forces the pure-Python reference implementation.
+    """
+    if engine == "auto":
+        from teipress.check.xsd11 import FastXsdChecker, Unsplittable
+
+        try:
+            return FastXsdChecker(path.resolve(), name=name)
+        except Unsplittable:
+            pass
+    elif engine != "xmlschema":
+        raise SchemaError(f"unknown schema engine {engine!r}: use 'auto' or 'xmlschema'")
+    return XsdChecker(path, name=name)
+
+
+def make_schema_checker(spec: str, root: Path, engine: str = "auto") -> SchemaChecker | None:
     """Build the checker for a ``--schema`` / config value.
 
     ``project`` (default) is ``schema/teipress.xsd``; ``tei-all`` is TEI All as
@@ -126,7 +144,7 @@ def make_schema_checker(spec: str, root: Path) -> SchemaChecker | None:
     if value in ("none", ""):
         return None
     if value == "project":
-        return XsdChecker(schema_path("teipress.xsd"), name="project")
+        return xsd_checker(schema_path("teipress.xsd"), "project", engine)
     if value == "tei-all":
         return RngChecker(tei_all_rng(), name="tei-all")
     path = Path(value)
@@ -137,7 +155,7 @@ def make_schema_checker(spec: str, root: Path) -> SchemaChecker | None:
         raise SchemaError(f"schema file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".xsd":
-        return XsdChecker(path, name=path.name)
+        return xsd_checker(path, path.name, engine)
     if suffix == ".rng":
         return RngChecker(path, name=path.name)
     raise SchemaError(f"unsupported schema type {suffix or '(none)'} for {path}: use .xsd or .rng "

@@ -43,6 +43,8 @@ def use_color(stream: object) -> bool:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--schema", "schema", metavar="SCHEMA",
               help="'project' (default), 'tei-all', 'none', or a path to an .xsd/.rng file.")
+@click.option("--schema-engine", type=click.Choice(["auto", "xmlschema"]), default=None,
+              help="XSD engine: 'auto' (libxml2 core + Saxon assertions when possible) or 'xmlschema'.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An extra ISO Schematron file (repeatable).")
 @click.option("--no-project-rules", is_flag=True, help="Do not run schema/teipress.sch.")
@@ -57,7 +59,8 @@ def use_color(stream: object) -> bool:
               help="Worker processes (default: all cores).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this pyproject.toml/teipress.toml instead of searching upward.")
-def command(paths: tuple[Path, ...], schema: str | None, rules: tuple[Path, ...], no_project_rules: bool,
+def command(paths: tuple[Path, ...], schema: str | None, schema_engine: str | None, rules: tuple[Path, ...],
+            no_project_rules: bool,
             phase: str | None, no_corpus: bool, fmt: str, output: Path | None,
             warnings_as_errors: bool, jobs: int, config_file: Path | None) -> None:
     """Check TEI documents: well-formedness, schema, Schematron rules and cross-references.
@@ -74,6 +77,7 @@ def command(paths: tuple[Path, ...], schema: str | None, rules: tuple[Path, ...]
         files = resolve_inputs(config, paths)
         options = CheckOptions(
             schema=schema or config.schema,
+            schema_engine=schema_engine or config.schema_engine,
             rules=[*(config.root / r for r in config.rules), *rules],
             project_rules=config.use_project_rules and not no_project_rules,
             phase=phase, jobs=jobs, corpus=not no_corpus, warnings_as_errors=warnings_as_errors)
