@@ -25,6 +25,7 @@
   <xsl:template match="*" mode="h:document">
     <xsl:variable name="rec" select="tp:current-document()"/>
     <xsl:variable name="title" select="(tp:title(.)[.], string($rec/r:title)[.], $doc-id)[1]"/>
+    <xsl:variable name="date" select="h:date-of($rec, tei:teiHeader)"/>
     <xsl:call-template name="h:page">
       <xsl:with-param name="title" select="$title"/>
       <xsl:with-param name="page-type" select="'document'"/>
@@ -35,7 +36,7 @@
           <header class="doc-header">
             <xsl:if test="exists($rec)">
               <p class="doc-kicker"><xsl:value-of select="'Document ' || $rec/@position || ' of ' || count($register//r:document)
-                  || ($rec/r:date ! (' · ' || h:doc-date($rec)))"/></p>
+                  || ($date[1] ! (' · ' || .))"/></p>
             </xsl:if>
             <h1 id="doc-title"><xsl:value-of select="$title"/></h1>
             <xsl:for-each select="tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'sub']">
@@ -54,7 +55,7 @@
           <xsl:call-template name="h:footnotes">
             <xsl:with-param name="notes" select="tei:text//tei:note[tp:is-footnote(.)]"/>
           </xsl:call-template>
-          <xsl:call-template name="h:cite"><xsl:with-param name="title" select="$title"/><xsl:with-param name="rec" select="$rec"/></xsl:call-template>
+          <xsl:call-template name="h:cite"><xsl:with-param name="title" select="$title"/><xsl:with-param name="date" select="$date"/></xsl:call-template>
           <xsl:call-template name="h:downloads"/>
           <xsl:call-template name="h:prev-next"><xsl:with-param name="rec" select="$rec"/></xsl:call-template>
         </article>
@@ -80,11 +81,11 @@
     <section class="metadata" aria-labelledby="metadata-heading">
       <h2 id="metadata-heading">About this document</h2>
       <dl class="metadata-list">
-        <xsl:if test="$rec/r:date or $setting/tei:date">
+        <xsl:if test="$rec/r:date or h:tei-date($hd)">
           <dt>Date</dt>
           <dd>
             <xsl:choose>
-              <xsl:when test="$setting/tei:date"><xsl:apply-templates select="$setting/tei:date[1]" mode="h:body"/></xsl:when>
+              <xsl:when test="h:tei-date($hd)"><xsl:apply-templates select="h:tei-date($hd)" mode="h:body"/></xsl:when>
               <xsl:otherwise><xsl:value-of select="h:doc-date($rec)"/></xsl:otherwise>
             </xsl:choose>
             <xsl:for-each select="$setting/tei:time[1]">, <xsl:apply-templates select="." mode="h:body"/></xsl:for-each>
@@ -187,16 +188,15 @@
 
   <xsl:template name="h:cite">
     <xsl:param name="title" as="xs:string"/>
-    <xsl:param name="rec" as="element(r:document)?"/>
+    <xsl:param name="date" as="xs:string*"/>
     <xsl:variable name="page" select="h:doc-page($doc-id)"/>
     <xsl:variable name="permalink" select="if ($h:base-url) then $h:base-url || $page else $page"/>
     <xsl:variable name="editors" select="$h:edition/r:editor ! normalize-space()"/>
-    <xsl:variable name="date" select="h:doc-date($rec)"/>
     <xsl:variable name="subtitle" select="normalize-space($h:edition/@subtitle)"/>
     <section class="cite" aria-labelledby="cite-heading">
       <h2 id="cite-heading">Cite this document</h2>
       <p class="citation">
-        <xsl:value-of select="'“' || $title || '”' || ($date[.] ! (', ' || .)) || '. In: '"/>
+        <xsl:value-of select="'“' || $title || '”' || ($date[1][.] ! (', ' || .)) || '. In: '"/>
         <cite><xsl:value-of select="$h:edition-title || ($subtitle[.] ! (': ' || .))"/></cite>
         <xsl:value-of select="(if (exists($editors)) then ', edited by ' || string-join($editors, ', ') else '')
                               || ', version ' || $h:version || ' (built ' || $build-date || '). '"/>
@@ -210,8 +210,8 @@
             '  title = {' || h:bibtex-escape($title) || '},',
             (if (exists($editors)) then '  editor = {' || h:bibtex-escape(string-join($editors, ' and ')) || '},' else ()),
             '  booktitle = {' || h:bibtex-escape($h:edition-title || ($subtitle[.] ! (': ' || .))) || '},',
-            ($rec/r:date/@when[matches(., '^\d{4}')] ! ('  date = {' || h:bibtex-escape(.) || '},')),
-            ($rec/r:date/@when[matches(., '^\d{4}')] ! ('  year = {' || substring(., 1, 4) || '},')),
+            ($date[2][matches(., '^\d{4}')] ! ('  date = {' || h:bibtex-escape(.) || '},')),
+            ($date[2][matches(., '^\d{4}')] ! ('  year = {' || substring(., 1, 4) || '},')),
             (normalize-space($h:edition/@publisher)[.] ! ('  publisher = {' || h:bibtex-escape(.) || '},')),
             '  version = {' || h:bibtex-escape($h:version) || '},',
             '  url = {' || h:bibtex-escape($permalink) || '},',

@@ -3,7 +3,7 @@
   teipress HTML edition: index.html.
 
   Context: a tei:teiCorpus of tei:teiHeader elements (one per document, @n = document id),
-  each holding only that document's encodingDesc (built by teipress.render.html).
+  each holding only that document's encodingDesc and profileDesc dates (built by teipress.render.html).
   The list of documents comes from the register (reading order, dates, participants, abstracts).
 -->
 <xsl:stylesheet version="3.0"
@@ -26,6 +26,7 @@
   </xsl:function>
 
   <xsl:template match="/">
+    <xsl:variable name="headers" select="//tei:teiHeader"/>
     <xsl:variable name="enc" select="//tei:encodingDesc"/>
     <xsl:variable name="intro" select="h:distinct-blocks($enc/tei:projectDesc/*)"/>
     <xsl:variable name="principles" select="h:distinct-blocks($enc/(tei:editorialDecl, tei:samplingDecl)/*)"/>
@@ -61,12 +62,14 @@
             <xsl:for-each select="$register//r:document">
               <li class="document-item">
                 <h3 class="document-title"><a href="{h:doc-page(@id)}"><xsl:value-of select="(normalize-space(r:title)[.], @id)[1]"/></a></h3>
-                <xsl:if test="r:date">
+                <xsl:variable name="id" select="string(@id)"/>
+                <xsl:variable name="date" select="h:date-of(., $headers[@n = $id][1])"/>
+                <xsl:if test="exists($date)">
                   <p class="document-date">
-                    <xsl:variable name="dt" select="h:html-datetime(r:date/@when)"/>
+                    <xsl:variable name="dt" select="h:html-datetime($date[2])"/>
                     <xsl:choose>
-                      <xsl:when test="exists($dt)"><time datetime="{$dt}"><xsl:value-of select="h:doc-date(.)"/></time></xsl:when>
-                      <xsl:otherwise><xsl:value-of select="h:doc-date(.)"/></xsl:otherwise>
+                      <xsl:when test="exists($dt)"><time datetime="{$dt}"><xsl:value-of select="$date[1]"/></time></xsl:when>
+                      <xsl:otherwise><xsl:value-of select="$date[1]"/></xsl:otherwise>
                     </xsl:choose>
                   </p>
                 </xsl:if>

@@ -78,6 +78,21 @@
     <xsl:sequence select="if ($d/r:date) then h:date-label($d/r:date) else ''"/>
   </xsl:function>
 
+  <!-- The date element of a TEI document when the register has none: the setting or creation date. -->
+  <xsl:function name="h:tei-date" as="element()?">
+    <xsl:param name="header" as="element()?"/>
+    <xsl:sequence select="($header/tei:profileDesc/tei:creation//tei:date[@when or @from or @notBefore],
+                           $header/tei:profileDesc/tei:settingDesc/tei:setting/tei:date[@when or @from or @notBefore])[1]"/>
+  </xsl:function>
+
+  <!-- A document's date as (label, ISO value): the register's, else the TEI header's. -->
+  <xsl:function name="h:date-of" as="xs:string*">
+    <xsl:param name="rec" as="element(r:document)?"/>
+    <xsl:param name="header" as="element()?"/>
+    <xsl:variable name="d" select="($rec/r:date, h:tei-date($header))[1]"/>
+    <xsl:sequence select="if (exists($d)) then (h:date-label($d), string(($d/@when, $d/@from, $d/@notBefore)[normalize-space()][1])) else ()"/>
+  </xsl:function>
+
   <!-- The build date as shown (and as <time datetime> when it is ISO). -->
   <xsl:template name="h:build-date">
     <xsl:variable name="dt" select="h:html-datetime($build-date)"/>

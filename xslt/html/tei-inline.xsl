@@ -385,7 +385,7 @@
       <xsl:otherwise>
         <xsl:apply-templates select="tei:head" mode="h:body"/>
         <xsl:element name="{if ($ordered) then 'ol' else 'ul'}">
-          <xsl:call-template name="h:attrs"><xsl:with-param name="class" select="'list'"/></xsl:call-template>
+          <xsl:call-template name="h:attrs"><xsl:with-param name="class" select="('list', if (tei:item[@n]) then 'points' else ())"/></xsl:call-template>
           <xsl:apply-templates select="node() except tei:head" mode="h:body"/>
         </xsl:element>
       </xsl:otherwise>
@@ -648,7 +648,7 @@
     <span title="{$why}">
       <xsl:call-template name="h:attrs"><xsl:with-param name="class" select="'gap'"/></xsl:call-template>
       <span aria-hidden="true"><xsl:value-of select="$tp:gap-sign"/></span>
-      <span class="visually-hidden"><xsl:value-of select="'(' || $why || ')'"/></span>
+      <span class="visually-hidden"><xsl:value-of select="' (' || $why || ')'"/></span>
     </span>
   </xsl:template>
 

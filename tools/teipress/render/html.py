@@ -152,7 +152,7 @@ def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
 
 
 def _headers_document(documents: Iterable[LoadedDocument], wanted: set[str]) -> bytes:
-    """One XML document holding the encodingDesc of every document (for the index page)."""
+    """One XML document with each document's encodingDesc and header dates (for index.html)."""
     root = etree.Element(f"{T}teiCorpus", nsmap={None: TEI_NS})
     for doc in documents:
         if not doc.ok or doc.doc_id not in wanted:
@@ -161,6 +161,12 @@ def _headers_document(documents: Iterable[LoadedDocument], wanted: set[str]) -> 
         header.set("n", doc.doc_id)
         for enc in doc.root.iterfind(f"{T}teiHeader/{T}encodingDesc"):
             header.append(_copy(enc))
+        # dates for documents the register could not date (setting or creation date)
+        profile = etree.SubElement(header, f"{T}profileDesc")
+        for path in (f"{T}teiHeader/{T}profileDesc/{T}creation",
+                     f"{T}teiHeader/{T}profileDesc/{T}settingDesc"):
+            for el in doc.root.iterfind(path):
+                profile.append(_copy(el))
     return etree.tostring(root, encoding="UTF-8")
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 from urllib.parse import unquote
 
 from lxml import etree
@@ -80,6 +80,25 @@ NAME_ELEMENTS = frozenset({"persName", "placeName", "orgName", "name", "geogName
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(.*)$", re.S)
 _DOLLAR = re.compile(r"\$(\d)")
 _ISO = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?")
+
+
+class ElementsXPath:
+    """A compiled XPath that selects elements, typed for mypy (lxml's stubs return a union)."""
+
+    def __init__(self, path: str, namespaces: dict[str, str] | None = None,
+                 smart_strings: bool = True) -> None:
+        self._xp = etree.XPath(path, namespaces=namespaces, smart_strings=smart_strings)
+
+    def __call__(self, node: etree._Element) -> list[etree._Element]:
+        return cast("list[etree._Element]", self._xp(node))
+
+
+class AttrsXPath(ElementsXPath):
+    """A compiled XPath that selects attributes (smart strings with ``getparent()``/
+    ``attrname``, or plain strings when built with ``smart_strings=False``)."""
+
+    def __call__(self, node: etree._Element) -> list[Any]:
+        return cast("list[Any]", self._xp(node))
 
 
 def localname(el: etree._Element) -> str:
@@ -277,9 +296,9 @@ def _idno_href(type_: str, value: str) -> str:
     return tmpl.format(value) if tmpl and value else ""
 
 
-_X_IDS = etree.XPath("//@xml:id")
-_X_ID_STRINGS = etree.XPath("//@xml:id", smart_strings=False)
-_X_PREFIX = etree.XPath("//tei:listPrefixDef/tei:prefixDef[@ident]", namespaces=NS)
+_X_IDS = AttrsXPath("//@xml:id")
+_X_ID_STRINGS = AttrsXPath("//@xml:id", smart_strings=False)
+_X_PREFIX = ElementsXPath("//tei:listPrefixDef/tei:prefixDef[@ident]", namespaces=NS)
 _ENTRY_TAGS = tuple(f"{T}{n}" for n in (*_ENTRY_KIND, "item"))
 
 
@@ -372,8 +391,8 @@ class Corpus:
         xml_id = el.get(XML_ID, "")
         names: list[tuple[str, str]] = []  # (type, text)
         if kind == "bibl":
-            for t in el.iter(f"{T}title"):
-                names.append((t.get("type", ""), element_text(t)))
+            for title in el.iter(f"{T}title"):
+                names.append((title.get("type", ""), element_text(title)))
         else:
             for child in el:
                 if child.tag in _NAME_CHILDREN:
@@ -384,8 +403,8 @@ class Corpus:
             if tag == "item":
                 text = text.split(",", 1)[0] if kind == "person" else text
             names = [("", text[:200] or xml_id)]
-        display = next((n for t, n in names if t in _DISPLAY_TYPES), None)
-        if display is None:
+        display = next((n for t, n in names if t in _DISPLAY_TYPES), "")
+        if not display:
             display = next((n for t, n in names if t != "sort"), names[0][1])
         sort_form = next((n for t, n in names if t == "sort"), display)
         variants: list[str] = []
@@ -450,12 +469,12 @@ class Corpus:
         return out
 
     # -- resolution -------------------------------------------------------
-    def _pointer_xpath(self) -> etree.XPath:
+    def _pointer_xpath(self) -> AttrsXPath:
         # A union of attribute paths is ~7x faster in libxml2 than one element path
         # with an or-ed predicate, and yields each attribute in document order.
         paths = [f"//@{a}" for a in POINTER_ATTRS]
         paths += [f"//tei:{r.element}/@{r.attr}" for r in self.key_rules]
-        return etree.XPath(" | ".join(paths), namespaces=NS)
+        return AttrsXPath(" | ".join(paths), namespaces=NS)
 
     def _resolve_all(self) -> None:
         xp = self._pointer_xpath()
@@ -615,12 +634,12 @@ def document_date(root: etree._Element) -> DateInfo:
     return DateInfo()
 
 
-_X_DOC_DATES = [
-    etree.XPath("tei:teiHeader/tei:profileDesc/tei:creation//tei:date[1]", namespaces=NS),
-    etree.XPath("tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction[@type='sent']"
-                "/tei:date[1]", namespaces=NS),
-    etree.XPath("tei:text//tei:docDate[1] | tei:text//tei:dateline//tei:date[1]"
-                " | tei:text//tei:docDate//tei:date[1]", namespaces=NS),
+_X_DOC_DATES: list[ElementsXPath] = [
+    ElementsXPath("tei:teiHeader/tei:profileDesc/tei:creation//tei:date[1]", namespaces=NS),
+    ElementsXPath("tei:teiHeader/tei:profileDesc/tei:correspDesc"
+                  "/tei:correspAction[@type='sent']/tei:date[1]", namespaces=NS),
+    ElementsXPath("tei:text//tei:docDate[1] | tei:text//tei:dateline//tei:date[1]"
+                  " | tei:text//tei:docDate//tei:date[1]", namespaces=NS),
 ]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import cast
 
 from lxml import etree
 
@@ -60,6 +61,12 @@ def element_positions(data: bytes) -> list[tuple[int, int]]:
     return out
 
 
+def sourceline(element: etree._Element) -> int:
+    """libxml2's line of *element* (0 if unknown); typed, as lxml-stubs get it wrong."""
+    line = cast("int | None", element.sourceline)
+    return line or 0
+
+
 class ElementLocator:
     """Maps elements of one parsed document to their ``(line, column)``.
 
@@ -88,7 +95,7 @@ class ElementLocator:
         found = self._index.get(element)
         if found is not None:
             return found
-        return (element.sourceline or 1, 1)
+        return (sourceline(element) or 1, 1)
 
 
 class LineIndex:

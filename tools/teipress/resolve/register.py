@@ -26,6 +26,7 @@ from teipress.resolve.corpus import (
     XML_ID,
     Corpus,
     DateInfo,
+    ElementsXPath,
     Entry,
     Mention,
     SourceFile,
@@ -33,6 +34,7 @@ from teipress.resolve.corpus import (
     document_date,
     localname,
 )
+from teipress.resolve.positions import sourceline
 from teipress.resolve.text import element_text, surface_form
 
 R = f"{{{REGISTER_NS}}}"
@@ -40,23 +42,23 @@ REGISTER_VERSION = "1"
 #: note/@place values that take a running number when the note has no @n.
 NUMBERED_PLACES = frozenset({"foot", "end", "bottom", ""})
 
-_X_TITLE = etree.XPath(
+_X_TITLE = ElementsXPath(
     "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type='main'][1]"
     " | tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[1]", namespaces=NS)
-_X_SUMMARY = etree.XPath(
+_X_SUMMARY = ElementsXPath(
     "tei:teiHeader/tei:profileDesc/tei:abstract[1]"
     " | tei:teiHeader/tei:fileDesc/tei:sourceDesc//tei:msContents/tei:summary[1]", namespaces=NS)
-_X_PARTICIPANTS = etree.XPath(
+_X_PARTICIPANTS = ElementsXPath(
     "tei:teiHeader/tei:profileDesc/tei:particDesc//*[@sameAs or @ref or @key]"
     " | tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction/*[@ref or @key]",
     namespaces=NS)
-_X_DATES = etree.XPath(
+_X_DATES = ElementsXPath(
     "tei:text//tei:date | tei:text//tei:time"
     " | tei:teiHeader/tei:profileDesc/tei:creation//tei:date"
     " | tei:teiHeader/tei:profileDesc/tei:creation//tei:time"
     " | tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction/tei:date",
     namespaces=NS)
-_X_HEADER_NOTES = etree.XPath("tei:teiHeader//tei:note", namespaces=NS)
+_X_HEADER_NOTES = ElementsXPath("tei:teiHeader//tei:note", namespaces=NS)
 #: Elements whose text is a mention's surface form (a speech's text is not).
 FORM_ELEMENTS = frozenset({"persName", "placeName", "orgName", "name", "geogName", "rs",
                            "settlement", "country", "region", "term", "title", "bibl"})
@@ -235,7 +237,7 @@ def _mention_dict(m: Mention) -> dict[str, Any]:
 
 def _entity_dict(e: Entry) -> dict[str, Any]:
     return {
-        "id": e.id, "kind": e.kind, "file": e.file.display, "line": e.element.sourceline or 0,
+        "id": e.id, "kind": e.kind, "file": e.file.display, "line": sourceline(e.element),
         "sort": e.sort, "name": e.name, "variants": e.variants,
         "birth": _life_dict(e.birth), "death": _life_dict(e.death), "roles": e.roles,
         "idnos": [{"type": t, "href": h, "value": v} for t, h, v in e.idnos],
@@ -317,7 +319,7 @@ def build_register(corpus: Corpus, config: Config | None = None) -> Register:
             el = use.element
             form = surface_form(el) if localname(el) in FORM_ELEMENTS else ""
             entry.mentions.append(Mention(f.doc_id, corpus.anchor_of(el, f),
-                                          el.sourceline or 0, form, localname(el)))
+                                          sourceline(el), form, localname(el)))
     documents: list[DocumentRecord] = []
     chronology: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
@@ -345,7 +347,7 @@ def build_register(corpus: Corpus, config: Config | None = None) -> Register:
             chronology.append({
                 "sort": sort, "when": d.when, "from": d.from_, "to": d.to,
                 "notBefore": d.not_before, "notAfter": d.not_after, "doc": f.doc_id,
-                "anchor": corpus.anchor_of(el, f), "line": str(el.sourceline or 0),
+                "anchor": corpus.anchor_of(el, f), "line": str(sourceline(el)),
                 "text": d.text,
             })
         for note, ordinal, label in note_labels(root):
@@ -353,10 +355,10 @@ def build_register(corpus: Corpus, config: Config | None = None) -> Register:
                           "id": note.get(XML_ID, ""), "label": label,
                           "place": note.get("place", ""), "anchor": corpus.anchor_of(note, f)})
     documents.sort(key=lambda d: (d.sort == "", d.sort, d.id))
-    for i, d in enumerate(documents):
-        d.position = i + 1
-        d.prev = documents[i - 1].id if i else ""
-        d.next = documents[i + 1].id if i + 1 < len(documents) else ""
+    for i, rec in enumerate(documents):
+        rec.position = i + 1
+        rec.prev = documents[i - 1].id if i else ""
+        rec.next = documents[i + 1].id if i + 1 < len(documents) else ""
     chronology.sort(key=lambda ev: (ev["sort"], ev["doc"], int(ev["line"])))
     entities = sorted((e for e in corpus.entries if corpus.entry_by_id.get(e.id) is e), key=lambda e: (e.sort, e.id))
     return Register(edition, built_timestamp(), documents, entities, chronology, pointers,

@@ -33,7 +33,7 @@ def collapse(text: str) -> str:
 
 def element_text(el: etree._Element) -> str:
     """The element's whole text with whitespace collapsed (for titles, summaries)."""
-    return collapse("".join(el.itertext()))
+    return collapse("".join(str(t) for t in el.itertext()))
 
 
 def surface_form(el: etree._Element) -> str:
