@@ -354,8 +354,8 @@
   <!-- Collapse whitespace (also NEL, LINE/PARAGRAPH SEPARATOR) and glue footnote markers. -->
   <xsl:function name="text:clean" as="xs:string">
     <xsl:param name="s" as="xs:string"/>
-    <xsl:sequence select="normalize-space(replace(replace($s, '[&#x85;&#x2028;&#x2029;]', ' '),
-                                                  '\s*' || $text:glue, ''))"/>
+    <xsl:variable name="t" select="translate($s, '&#x85;&#x2028;&#x2029;', '   ')"/>
+    <xsl:sequence select="normalize-space(if (contains($t, $text:glue)) then replace($t, '\s*&#xFDD0;', '') else $t)"/>
   </xsl:function>
 
   <!-- $c between $open and $close, keeping the whitespace at its edges outside the marks. -->
@@ -381,7 +381,7 @@
   <xsl:mode name="text:inline" on-no-match="text-only-copy"/>
 
   <xsl:template match="text()" mode="text:inline">
-    <xsl:value-of select="replace(., $text:glue, '')"/>
+    <xsl:value-of select="translate(., $text:glue, '')"/>
   </xsl:template>
 
   <xsl:template match="comment() | processing-instruction()" mode="text:inline"/>
