@@ -166,7 +166,11 @@ class RegisterSlices:
         for n in register.iter(f"{R}note"):
             self.notes_of.setdefault(n.get("doc", ""), []).append(n)
         self._entity_keys: dict[str, bytes] = {}
+        # The build timestamp changes every run and says nothing about content.
+        stamp = register.attrib.pop("built", None)
         self.register_key = hashlib.sha256(etree.tostring(register, method="c14n")).hexdigest()
+        if stamp is not None:
+            register.set("built", stamp)
 
     def _entity_key(self, ent_id: str) -> bytes:
         key = self._entity_keys.get(ent_id)
