@@ -228,7 +228,7 @@ def mutate(tree, rnd: random.Random, names: list[str]):
     els = _tei_elements(t)
     el = rnd.choice(els[1:] or els)
     parent = el.getparent()
-    op = rnd.choice(["delete", "duplicate", "swap", "rename", "wrap", "hoist", "attr", "text"])
+    op = rnd.choice(["delete", "duplicate", "swap", "rename", "wrap", "hoist", "graft", "graft", "attr", "text"])
     if op == "delete" and parent is not None:
         parent.remove(el)
     elif op == "duplicate" and parent is not None:
@@ -249,6 +249,16 @@ def mutate(tree, rnd: random.Random, names: list[str]):
         wrapper.append(el)
     elif op == "hoist" and parent is not None and parent.getparent() is not None:
         parent.addnext(el)
+    elif op == "graft":
+        # copy a random element into a random other place (as first or last child)
+        donor = copy.deepcopy(rnd.choice(els[1:] or els))
+        for d in donor.iter():
+            d.attrib.pop("{%s}id" % XML_NS, None)
+        host = rnd.choice(_tei_elements(t))
+        if rnd.random() < 0.5:
+            host.append(donor)
+        else:
+            host.insert(0, donor)
     elif op == "attr":
         attr, value = rnd.choice([
             ("when", "1949-06-27"), ("when", "1949"), ("notBefore", "1949-07"), ("notAfter", "1949-06"),
