@@ -58,20 +58,21 @@
       <xsl:apply-templates select="xsl:function | xsl:key" mode="foreign"/>
       <xsl:apply-templates select="sch:let" mode="generate"/>
 
+      <xsl:for-each select="sch:pattern">
+        <xsl:variable name="phases" select="../sch:phase[sch:active/@pattern = current()/@id]/@id/string()"/>
+        <axsl:variable name="tpr:on-{position()}" as="xs:boolean"
+            select="$tpr:phase = {tpc:string-list(('#ALL', $phases))}"/>
+        <xsl:apply-templates select="sch:let" mode="pattern-let"/>
+      </xsl:for-each>
+
       <axsl:template match="/">
         <axsl:if test="not($tpr:phase = {tpc:string-list(('#ALL', $phase-ids))})">
           <axsl:message terminate="yes" select="'unknown Schematron phase: ' || $tpr:phase"/>
         </axsl:if>
         <tpr:report phase="{{$tpr:phase}}">
           <xsl:for-each select="sch:pattern">
-            <xsl:variable name="phases" select="../sch:phase[sch:active/@pattern = current()/@id]/@id/string()"/>
-            <axsl:if test="$tpr:phase = {tpc:string-list(('#ALL', $phases))}">
-              <xsl:apply-templates select="sch:let" mode="generate"/>
-              <axsl:apply-templates select="." mode="tpr:p{position()}">
-                <xsl:for-each select="sch:let">
-                  <axsl:with-param name="{@name}" tunnel="yes" select="${@name}"/>
-                </xsl:for-each>
-              </axsl:apply-templates>
+            <axsl:if test="$tpr:on-{position()}">
+              <axsl:apply-templates select="{tpc:candidates(.)}" mode="tpr:p{position()}"/>
             </axsl:if>
           </xsl:for-each>
         </tpr:report>
@@ -94,26 +95,139 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- The nodes a pattern's rules could match, as one XPath expression evaluated once with
+       the document as context. XSLT 3.0 defines "node N matches path pattern P" as "N is in
+       root(N)//(P)", so //(P) for each top-level alternative P of the rule contexts is the
+       exact candidate set: Saxon finds them with its fast axis scans, and only candidates
+       are dispatched to the rule templates. Alternatives starting with / are used as they
+       are. Contexts using current() (which means something else in an expression) fall back
+       to every node of the kinds the contexts can match. -->
+  <xsl:function name="tpc:candidates" as="xs:string">
+    <xsl:param name="pattern" as="element(sch:pattern)"/>
+    <xsl:variable name="contexts" select="$pattern/sch:rule/@context/normalize-space()"/>
+    <xsl:choose>
+      <xsl:when test="empty($contexts)">
+        <xsl:sequence select="'()'"/>
+      </xsl:when>
+      <xsl:when test="some $c in $contexts satisfies contains($c, 'current()')">
+        <xsl:variable name="kinds" select="tpc:node-kinds($pattern)"/>
+        <xsl:sequence select="'(/, //*' || (if (contains($kinds, 'a')) then ', //@*' else '')
+            || (if (contains($kinds, 't')) then ', //text(), //comment(), //processing-instruction()' else '')
+            || ')'"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="alternatives" as="xs:string*"
+            select="for $c in $contexts return tpc:split-top-level($c, '|')"/>
+        <xsl:sequence select="string-join(distinct-values(
+            for $alt in $alternatives ! normalize-space()
+            return if (starts-with($alt, '/')) then '(' || $alt || ')'
+                   else if (tpc:plain-path($alt)) then '//' || $alt
+                   else '//(' || $alt || ')'), ' | ')"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:function>
+
+  <!-- Can //$alt be written without parentheses? Then Saxon turns //name into one fast scan
+       of the descendant axis. Not if $alt starts with a parenthesis or has a top-level
+       union/intersect/except, which // would bind tighter than. -->
+  <xsl:function name="tpc:plain-path" as="xs:boolean">
+    <xsl:param name="alt" as="xs:string"/>
+    <xsl:sequence select="not(starts-with($alt, '('))
+        and count(tpc:split-top-level(replace($alt, '\s(union|intersect|except)\s', ' ~ '), '~')) = 1
+        and not(starts-with($alt, '.'))"/>
+  </xsl:function>
+
+  <!-- $text split at each $sep that is outside brackets, parentheses, braces and quotes. -->
+  <xsl:function name="tpc:split-top-level" as="xs:string*">
+    <xsl:param name="text" as="xs:string"/>
+    <xsl:param name="sep" as="xs:string"/>
+    <xsl:variable name="cuts" as="xs:integer*">
+      <xsl:iterate select="string-to-codepoints($text)">
+        <xsl:param name="depth" as="xs:integer" select="0"/>
+        <xsl:param name="quote" as="xs:string" select="''"/>
+        <xsl:variable name="ch" select="codepoints-to-string(.)"/>
+        <xsl:choose>
+          <xsl:when test="$quote != ''">
+            <xsl:next-iteration>
+              <xsl:with-param name="quote" select="if ($ch = $quote) then '' else $quote"/>
+            </xsl:next-iteration>
+          </xsl:when>
+          <xsl:when test="$ch = ('''', '&quot;')">
+            <xsl:next-iteration>
+              <xsl:with-param name="quote" select="$ch"/>
+            </xsl:next-iteration>
+          </xsl:when>
+          <xsl:when test="$ch = ('[', '(', '{')">
+            <xsl:next-iteration>
+              <xsl:with-param name="depth" select="$depth + 1"/>
+            </xsl:next-iteration>
+          </xsl:when>
+          <xsl:when test="$ch = (']', ')', '}')">
+            <xsl:next-iteration>
+              <xsl:with-param name="depth" select="$depth - 1"/>
+            </xsl:next-iteration>
+          </xsl:when>
+          <xsl:when test="$depth = 0 and $ch = $sep">
+            <xsl:sequence select="position()"/>
+          </xsl:when>
+        </xsl:choose>
+      </xsl:iterate>
+    </xsl:variable>
+    <xsl:variable name="bounds" select="(0, $cuts, string-length($text) + 1)"/>
+    <xsl:sequence select="for $i in 1 to count($bounds) - 1
+        return substring($text, $bounds[$i] + 1, $bounds[$i + 1] - $bounds[$i] - 1)"/>
+  </xsl:function>
+
+  <!-- Which node kinds the rules of a pattern can match: e(lements, always), a(ttributes),
+       t(ext, comments, PIs). Predicates do not decide that, so they are stripped (three
+       nesting levels) before looking for attribute or node-test steps. -->
+  <xsl:function name="tpc:node-kinds" as="xs:string">
+    <xsl:param name="pattern" as="element(sch:pattern)"/>
+    <xsl:variable name="contexts" select="string-join($pattern/sch:rule/@context, ' ')
+        => replace('\[[^\[\]]*\]', '') => replace('\[[^\[\]]*\]', '') => replace('\[[^\[\]]*\]', '')"/>
+    <xsl:sequence select="'e' || (if (matches($contexts, '@|attribute')) then 'a' else '')
+        || (if (matches($contexts, 'text\(|node\(|comment\(|processing-instruction')) then 't' else '')"/>
+  </xsl:function>
+
+  <!-- Pattern lets become global variables (evaluated at most once per document, with the
+       document as context, and only if used); earlier lets of the same pattern are visible
+       under their own names through an XPath let. -->
+  <xsl:template match="sch:let" mode="pattern-let">
+    <xsl:variable name="n" select="count(../preceding-sibling::sch:pattern) + 1"/>
+    <xsl:variable name="earlier" select="preceding-sibling::sch:let[@value]"/>
+    <axsl:variable name="tpr:l{$n}-{translate(@name, ':', '.')}">
+      <xsl:call-template name="tpc:src"/>
+      <xsl:if test="@as">
+        <xsl:attribute name="as" select="@as"/>
+      </xsl:if>
+      <xsl:choose>
+        <xsl:when test="@value and $earlier">
+          <xsl:attribute name="select" select="'let ' || string-join($earlier !
+              ('$' || @name || ' := $tpr:l' || $n || '-' || translate(@name, ':', '.')), ', ')
+              || ' return (' || @value || ')'"/>
+        </xsl:when>
+        <xsl:when test="@value">
+          <xsl:attribute name="select" select="@value"/>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:apply-templates select="node()" mode="clean"/>
+        </xsl:otherwise>
+      </xsl:choose>
+    </axsl:variable>
+  </xsl:template>
+
   <xsl:template match="sch:pattern" mode="generate">
-    <xsl:variable name="mode" select="'tpr:p' || position()"/>
-    <xsl:variable name="contexts" select="string-join(sch:rule/@context, ' ')"/>
-    <xsl:variable name="children" select="
-        (if (matches($contexts, '@|attribute')) then '@* | ' else '')
-        || (if (matches($contexts, 'text\(|node\(|comment\(|processing-instruction')) then 'node()' else '*')"/>
+    <xsl:variable name="n" select="position()"/>
     <xsl:comment> pattern <xsl:value-of select="(@id, position())[1]"/> </xsl:comment>
-    <axsl:template match="document-node() | element()" mode="{$mode}" priority="-10">
-      <axsl:apply-templates select="{$children}" mode="{$mode}"/>
-    </axsl:template>
-    <axsl:template match="attribute() | text() | comment() | processing-instruction()" mode="{$mode}" priority="-10"/>
+    <axsl:mode name="tpr:p{$n}" on-no-match="deep-skip"/>
     <xsl:variable name="lets" select="sch:let"/>
     <xsl:for-each select="sch:rule">
-      <axsl:template match="{@context}" mode="{$mode}" priority="{last() - position() + 1}">
+      <axsl:template match="{@context}" mode="tpr:p{$n}" priority="{last() - position() + 1}">
         <xsl:call-template name="tpc:src"/>
         <xsl:for-each select="$lets">
-          <axsl:param name="{@name}" tunnel="yes"/>
+          <axsl:variable name="{@name}" select="$tpr:l{$n}-{translate(@name, ':', '.')}"/>
         </xsl:for-each>
         <xsl:apply-templates select="sch:let | sch:assert | sch:report" mode="generate"/>
-        <axsl:apply-templates select="{$children}" mode="{$mode}"/>
       </axsl:template>
     </xsl:for-each>
   </xsl:template>

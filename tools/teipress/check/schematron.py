@@ -154,6 +154,11 @@ def _display(path: Path) -> str:
         return path.as_posix()
 
 
+def _sourceline(el: etree._Element) -> int:
+    line: int | None = getattr(el, "sourceline", None)
+    return line or 1
+
+
 def _problem(display: str, line: int, col: int, message: str, fix: str) -> SchematronError:
     return SchematronError([SchematronProblem(display, line, col, message, fix)])
 
@@ -236,10 +241,10 @@ def _preprocess(sch: Path) -> tuple[etree._Element, str]:
     root = _parse_located(path, display)
     qn = etree.QName(root)
     if qn.namespace == OLD_SCH_NS:
-        raise _problem(display, root.sourceline or 1, 1, "this is Schematron 1.5, not ISO Schematron",
+        raise _problem(display, _sourceline(root), 1, "this is Schematron 1.5, not ISO Schematron",
                        f'change the namespace to xmlns:sch="{SCH_NS}"')
     if qn.namespace != SCH_NS or qn.localname != "schema":
-        raise _problem(display, root.sourceline or 1, 1,
+        raise _problem(display, _sourceline(root), 1,
                        f"root element is <{qn.localname}> in {qn.namespace or 'no namespace'}, "
                        "not an ISO Schematron <sch:schema>",
                        f'start the file with <sch:schema xmlns:sch="{SCH_NS}" queryBinding="xslt3">')
@@ -272,7 +277,7 @@ def compile_schematron(sch: Path, phase: str | None = None) -> CompiledSchematro
     assert meta is not None, "compiler output without tpc:meta"
     phases = tuple(p.get("id") or "" for p in meta.iter(f"{{{COMPILER_NS}}}phase"))
     if phase not in (None, "", "#DEFAULT", "#ALL") and phase not in phases:
-        raise _problem(display, root.sourceline or 1, 1, f"unknown phase {phase!r}",
+        raise _problem(display, _sourceline(root), 1, f"unknown phase {phase!r}",
                        "use one of: " + ", ".join(("#ALL", "#DEFAULT", *phases)))
     return CompiledSchematron(
         source=sch.resolve(), display=display, xslt=out, phase=phase, phases=phases,
@@ -294,8 +299,8 @@ def _rule_infos(root: etree._Element, meta: etree._Element) -> list[RuleInfo]:
             examples[pattern.get("id") or ""] = found
     infos = []
     for c in meta.iter(f"{{{COMPILER_NS}}}check"):
-        pattern = c.get("pattern") or ""
-        ex = examples.get(pattern, {})
+        pattern_id = c.get("pattern") or ""
+        ex = examples.get(pattern_id, {})
         infos.append(RuleInfo(
             code=c.get("code") or "SCH",
             severity=Severity.parse(c.get("role")),
@@ -305,8 +310,8 @@ def _rule_infos(root: etree._Element, meta: etree._Element) -> list[RuleInfo]:
             kind=c.get("kind") or "assert",
             context=c.get("context") or "",
             test=c.get("test") or "",
-            name=pattern,
-            pattern=pattern,
+            name=pattern_id,
+            pattern=pattern_id,
             line=int(c.get("line") or 0),
             col=int(c.get("col") or 0),
             fail_example=ex.get("fail", ""),
@@ -405,7 +410,7 @@ class SchematronRunner:
 def _text(el: etree._Element | None) -> str:
     if el is None:
         return ""
-    return " ".join("".join(el.itertext()).split())
+    return " ".join("".join(str(t) for t in el.itertext()).split())
 
 
 class _PathResolver:
