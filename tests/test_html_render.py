@@ -86,7 +86,7 @@ def test_metadata_panel(render: Render) -> None:
                    "Licence", "Summary"]
     assert one(meta, ".//dd[1]//time").get("datetime") == "1843-07-02"
     part = one(meta, ".//ul[@class='participants']/li")
-    assert text(part) == "Ada Lovelace (1815–1852) (author)"
+    assert text(part) == "Ada Lovelace (1815\u20131852) (author)"
     assert part.xpath("a/@href") == ["persons.html#pers-ada"]
     assert text(one(meta, ".//dd[@class='archival-source']")) == "London, British Library, shelfmark Add MS 1"
     assert one(meta, ".//dd[@class='licence']//a").get("href") == "https://creativecommons.org/licenses/by/4.0/"
@@ -123,7 +123,7 @@ def test_entities_link_to_register_with_card(render: Render) -> None:
     assert a.get("href") == "persons.html#pers-ada"
     card = one(page, f"//*[@id='{a.get('aria-describedby')}']")
     assert card.get("role") == "tooltip"
-    assert text(card).startswith("Ada Lovelace (1815–1852)")
+    assert text(card).startswith("Ada Lovelace (1815\u20131852)")
     place = one(page, "//p[@id='conv-1843-p1']//a[contains(@class,'entity-place')]")
     assert place.get("href") == "places.html#place-london"
 

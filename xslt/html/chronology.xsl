@@ -27,7 +27,7 @@
           <thead><tr><th scope="col">Date</th><th scope="col">As written</th><th scope="col">Passage</th></tr></thead>
           <tbody>
             <xsl:for-each select="$register//r:chronology/r:event">
-              <xsl:variable name="rec" select="tp:document(@doc)"/>
+              <xsl:variable name="rec" select="h:document(@doc)"/>
               <xsl:variable name="dt" select="h:html-datetime((@when, @from, @notBefore)[.][1])"/>
               <tr>
                 <td class="chron-date">

@@ -23,7 +23,7 @@
   </xsl:template>
 
   <xsl:template match="*" mode="h:document">
-    <xsl:variable name="rec" select="tp:current-document()"/>
+    <xsl:variable name="rec" select="h:document($doc-id)"/>
     <xsl:variable name="title" select="(tp:title(.)[.], string($rec/r:title)[.], $doc-id)[1]"/>
     <xsl:variable name="date" select="h:date-of($rec, tei:teiHeader)"/>
     <xsl:call-template name="h:page">
@@ -35,7 +35,7 @@
           <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
           <header class="doc-header">
             <xsl:if test="exists($rec)">
-              <p class="doc-kicker"><xsl:value-of select="'Document ' || $rec/@position || ' of ' || count($register//r:document)
+              <p class="doc-kicker"><xsl:value-of select="'Document ' || $rec/@position || ' of ' || count($register/r:register/r:documents/r:document)
                   || ($date[1] ! (' · ' || .))"/></p>
             </xsl:if>
             <h1 id="doc-title"><xsl:value-of select="$title"/></h1>
@@ -234,8 +234,8 @@
 
   <xsl:template name="h:prev-next">
     <xsl:param name="rec" as="element(r:document)?"/>
-    <xsl:variable name="prev" select="tp:document($rec/@prev)"/>
-    <xsl:variable name="next" select="tp:document($rec/@next)"/>
+    <xsl:variable name="prev" select="h:document($rec/@prev)"/>
+    <xsl:variable name="next" select="h:document($rec/@next)"/>
     <xsl:if test="exists($prev) or exists($next)">
       <nav class="prev-next" aria-label="Previous and next document">
         <ul>

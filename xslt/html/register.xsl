@@ -112,7 +112,7 @@
           <ul aria-labelledby="{@id}-mentions">
             <xsl:for-each-group select="r:mention" group-by="@doc">
               <xsl:variable name="doc" select="current-grouping-key()"/>
-              <xsl:variable name="rec" select="tp:document($doc)"/>
+              <xsl:variable name="rec" select="h:document($doc)"/>
               <li>
                 <a href="{h:doc-page($doc)}"><xsl:value-of select="(normalize-space($rec/r:title)[.], $doc)[1]"/></a>
                 <xsl:if test="$rec/r:date"><xsl:value-of select="' (' || h:doc-date($rec) || ')'"/></xsl:if>

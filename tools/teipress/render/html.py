@@ -102,14 +102,15 @@ def passages_from_page(html: bytes, page: str, doc_title: str) -> list[SearchEnt
     text (screen-reader explanations, popovers, cards, permalinks) is removed first,
     so the index holds the text as displayed.
     """
-    root = lxml.html.fromstring(html)
+    root: Any = lxml.html.fromstring(html)
     out: list[SearchEntry] = []
+    anchor: Any
     for anchor in root.xpath("//a[contains(concat(' ', @class, ' '), ' anchor ')]"):
         host = anchor.getparent()
         pid = host.get("id") if host is not None else None
         if host is None or not pid:
             continue
-        copy = lxml.html.fromstring(lxml.html.tostring(host))
+        copy: Any = lxml.html.fromstring(lxml.html.tostring(host))
         for el in list(copy.iter()):
             if el is not copy and _classes(el) & set(_DROP_FROM_INDEX):
                 parent = el.getparent()
@@ -153,7 +154,7 @@ def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
 
 def _headers_document(documents: Iterable[LoadedDocument], wanted: set[str]) -> bytes:
     """One XML document with each document's encodingDesc and header dates (for index.html)."""
-    root = etree.Element(f"{T}teiCorpus", nsmap={None: TEI_NS})
+    root = etree.Element(f"{T}teiCorpus", nsmap={None: TEI_NS})  # type: ignore[dict-item]
     for doc in documents:
         if not doc.ok or doc.doc_id not in wanted:
             continue
@@ -172,7 +173,7 @@ def _headers_document(documents: Iterable[LoadedDocument], wanted: set[str]) -> 
 
 def _bibliography_document(ctx: RenderContext) -> bytes:
     """The authority files' bibliographies in one document (for bibliography.html)."""
-    root = etree.Element(f"{T}teiCorpus", nsmap={None: TEI_NS})
+    root = etree.Element(f"{T}teiCorpus", nsmap={None: TEI_NS})  # type: ignore[dict-item]
     for path in ctx.config.authority_files():
         doc = load_path(path, ctx.config.root)
         if not doc.ok:
