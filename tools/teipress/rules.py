@@ -98,6 +98,11 @@ def all_rules() -> list[RuleInfo]:
     return sorted(rules, key=lambda r: r.code)
 
 
+def _slug(title: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in title.lower()).split()
+    return "-".join(words[:4]) or "rule"
+
+
 def _schematron_rules() -> list[RuleInfo]:
     try:
         from teipress.check.schematron import rules_of
@@ -126,8 +131,6 @@ def _xref_rules() -> list[RuleInfo]:
     out = []
     for r in xref_rules():
         out.append(RuleInfo(
-            code=str(r.code), name=str(getattr(r, "name", "") or r.code), severity=r.severity,
-            title=str(getattr(r, "title", "")), help=str(getattr(r, "help", "") or ""),
-            fail_example=str(getattr(r, "fail_example", "") or ""),
-            pass_example=str(getattr(r, "pass_example", "") or ""), source="xref"))
+            code=r.code, name=_slug(r.title), severity=r.severity, title=r.title, help=r.help,
+            fail_example=r.bad, pass_example=r.good, source="xref"))
     return out

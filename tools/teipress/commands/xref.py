@@ -7,31 +7,24 @@ configuration error.
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 
+from teipress.commands.validate import use_color
 from teipress.config import Config, ConfigError, load_config
-from teipress.diagnostics import Diagnostic, count
+from teipress.diagnostics import Diagnostic
 from teipress.load import LoadedDocument
+from teipress.report import FORMATS, RunResult, reporter
+from teipress.report import text as text_report
 from teipress.resolve import Corpus, build_register, check_corpus
 from teipress.resolve.loading import load_many
 from teipress.resolve.suggest import apply_fixes, fixed_texts, suggest, unified_diff
 
 Emit = Callable[[str], None]
-
-
-def _print_diagnostics(diags: Sequence[Diagnostic], emit: Emit) -> None:
-    """Plain ``path:line:col: severity[CODE] message`` + help lines.
-
-    A private stand-in: the shared reporter (teipress.report) will replace it.
-    """
-    for d in sorted(diags):
-        emit(f"{d.location()}: {d.severity.value}[{d.code}] {d.message}")
-        if d.help:
-            emit(f"  help: {d.help}")
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:
@@ -102,13 +95,17 @@ def report(corpus: Corpus, unresolved_limit: int = 20) -> list[str]:
               help="write the register as JSON to FILE ('-' for stdout)")
 @click.option("--register-xml", type=click.Path(dir_okay=False, path_type=Path),
               help="write the register XML to FILE")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="format of the diagnostics (the human report always goes to standard error "
+                   "when this is not 'text')")
 def command(paths: tuple[Path, ...], config_file: Path | None, do_suggest: bool, do_fix: bool,
-            yes: bool, json_out: str | None, register_xml: Path | None) -> None:
+            yes: bool, json_out: str | None, register_xml: Path | None, fmt: str) -> None:
     """Report entities, mentions and broken pointers; export the register.
 
     PATHS (files or folders) replace the configured sources; authority files
     always come from the configuration.
     """
+    started = time.perf_counter()
     if yes and not do_fix:
         raise click.UsageError("--yes only makes sense with --fix")
     try:
@@ -118,8 +115,8 @@ def command(paths: tuple[Path, ...], config_file: Path | None, do_suggest: bool,
     except ConfigError as exc:
         click.echo(f"teipress: configuration error: {exc}", err=True)
         sys.exit(2)
-    # When the JSON goes to stdout, everything human goes to stderr.
-    to_stdout = json_out != "-"
+    # When JSON or a machine report goes to stdout, everything human goes to stderr.
+    to_stdout = json_out != "-" and fmt == "text"
 
     def emit(line: str) -> None:
         click.echo(line, err=not to_stdout)
@@ -133,7 +130,12 @@ def command(paths: tuple[Path, ...], config_file: Path | None, do_suggest: bool,
     if do_suggest:
         diags.extend(s.diagnostic() for s in suggestions)
     emit("")
-    _print_diagnostics(diags, emit)
+    files = [d.display for d in (*docs, *auths)]
+    result = RunResult(files, diags, time.perf_counter() - started, command="xref")
+    if fmt == "text":
+        emit(text_report.render(result, color=use_color(sys.stdout if to_stdout else sys.stderr)).rstrip("\n"))
+    else:
+        click.echo(reporter(fmt)(result), nl=False)
     if do_fix:
         changes = fixed_texts(suggestions)
         if not changes:
@@ -153,6 +155,4 @@ def command(paths: tuple[Path, ...], config_file: Path | None, do_suggest: bool,
             Path(json_out).write_text(register.to_json() + "\n", encoding="utf-8")
         if register_xml:
             register_xml.write_bytes(register.to_xml_bytes())
-    errors, warnings = count(diags)
-    emit(f"{errors} error(s), {warnings} warning(s)")
-    sys.exit(1 if errors else 0)
+    sys.exit(1 if result.errors else 0)
