@@ -16,7 +16,10 @@
     h:anchor        no permalink signs on paper;
     h:phrasal       a footnote stays inside its paragraph on paper, so its content is
                     phrase content (the HTML edition lists notes at the end instead);
-    h:is-link       only real links (ref to a URL) nest-block other links on paper.
+    h:is-link       only real links (ref to a URL) nest-block other links on paper;
+    tei:gap         on paper the reader cannot hover: a described gap prints its
+                    description in brackets ("[signature]", as the text edition does),
+                    an undescribed one the gap sign.
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -92,6 +95,12 @@
         </span>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="tei:gap[normalize-space(string-join(tei:desc, ' '))]" mode="h:body">
+    <span class="gap">
+      <xsl:value-of select="$tp:supplied-open || normalize-space(string-join(tei:desc, ' ')) || $tp:supplied-close"/>
+    </span>
   </xsl:template>
 
   <xsl:template name="h:entity-link">
