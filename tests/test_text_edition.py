@@ -482,3 +482,12 @@ def test_lost_text_detects_a_loss(tmp_path: Path, engine: XsltEngine) -> None:
     root = built.trees["doc-a"]
     assert lost_text(root, built["doc-a.txt"]) == []
     assert lost_text(root, built["doc-a.txt"].replace("beta", "")) == ["beta"]
+
+
+def test_two_files_sharing_an_id_still_render(tmp_path: Path, engine: XsltEngine) -> None:
+    """The Escher corpus has two files with xml:id K_0434; the register then holds two
+    r:document records with one id, which must not turn into a type error."""
+    built = build(tmp_path, engine, {"a": tei("<p>one</p>", doc_id="dup"),
+                                     "b": tei("<p>two</p>", doc_id="dup")})
+    assert built["edition.txt"].count("Document:       dup") >= 1
+    assert built["dup.txt"].endswith(("one\n", "two\n"))

@@ -45,7 +45,8 @@
   <!-- The blocks of one TEI document. -->
   <xsl:function name="text:document" as="xs:string*">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:variable name="title" select="tp:title($tei)"/>
+    <xsl:variable name="title" select="if ($tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title) then tp:title($tei)
+                                       else string(text:current-document()/r:title)"/>
     <xsl:sequence select="text:heading(if ($title) then $title else 'Untitled document', '=', '')"/>
     <xsl:for-each select="$tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'sub']">
       <xsl:sequence select="text:wrap(tp:plain(.), $width, '', '')"/>
@@ -64,7 +65,7 @@
     <xsl:variable name="h" select="$tei/tei:teiHeader"/>
     <xsl:variable name="pd" select="$h/tei:profileDesc"/>
     <xsl:variable name="sd" select="$h/tei:fileDesc/tei:sourceDesc"/>
-    <xsl:variable name="reg" select="tp:current-document()"/>
+    <xsl:variable name="reg" select="text:current-document()"/>
     <xsl:variable name="id" select="if ($doc-id) then $doc-id else string($tei/@xml:id)"/>
     <xsl:if test="$id">
       <xsl:sequence select="text:field('Document:', $id, $text:header-col)"/>
@@ -144,6 +145,13 @@
     <xsl:if test="normalize-space($abstract)">
       <xsl:sequence select="text:field('Abstract:', $abstract, $text:header-col)"/>
     </xsl:if>
+  </xsl:function>
+
+  <!-- The register's record of this document. Like tp:current-document(), but tolerant of a
+       corpus in which two files share an id (the Escher letters do): the first record wins
+       instead of a type error. candidate for common.xsl (as a fix of tp:current-document) -->
+  <xsl:function name="text:current-document" as="element(r:document)?">
+    <xsl:sequence select="if (exists($register) and $doc-id) then key('tp:document', $doc-id, $register)[1] else ()"/>
   </xsl:function>
 
   <!-- A date or time as the document words it, else its normalised value. -->
