@@ -10,6 +10,9 @@ allowed to read it, and a missing seed is a failure, not a skip.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -182,3 +185,24 @@ def test_note_markers_use_the_register_labels(memo: str, flagship: Flagship) -> 
         label = labels[str(ordinal)]
         assert f"[{label}]" in body
         assert f"\n[{label}] " in "\n" + notes_section.lstrip("\n")
+
+
+def test_teipress_build_format_text(tmp_path: Path, flagship: Flagship) -> None:
+    """`teipress build --format text` publishes the same bytes the render API gives,
+    and a clean rebuild gives the same bytes again."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "tei", project / "tei")
+    shutil.copy(REPO / "pyproject.toml", project / "pyproject.toml")
+    outputs = []
+    for run in ("one", "two"):
+        out = tmp_path / run
+        proc = subprocess.run(
+            [sys.executable, "-m", "teipress", "build", "--format", "text", "--force", "--clean",
+             "--schema", "none", "-q", "--out", str(out)],
+            cwd=project, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        outputs.append({p.name: p.read_bytes() for p in sorted((out / "text").glob("*.txt"))})
+    assert outputs[0] == outputs[1]
+    assert set(outputs[0]) == {"edition.txt", "memo-1949-06-27.txt", "memo-1949-07-27.txt"}
+    for name, data in outputs[0].items():
+        assert data.decode("utf-8") == flagship.files[name], name
