@@ -113,7 +113,17 @@ class XsltEngine:
 
     def parse(self, xml: bytes | str) -> Any:
         """Parse (already securely loaded) XML text into a Saxon node."""
-        text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+        if isinstance(xml, bytes):
+            try:
+                text = xml.decode("utf-8-sig")
+            except UnicodeDecodeError:  # another declared encoding (Latin-1, UTF-16, ...)
+                from lxml import etree
+
+                from teipress.load import secure_parser
+
+                text = etree.tostring(etree.fromstring(xml, secure_parser()), encoding="unicode")
+        else:
+            text = xml
         text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
         with _captured_stderr() as err:
             try:
