@@ -4,18 +4,17 @@
 
   Shape of the output (N = position of the pattern):
     global xsl:param tp-sch-phase        the phase chosen at run time ('#DEFAULT', '#ALL', an id)
-    global xsl:variable per schema let   evaluated once per document
-    template match="/"                   for every pattern active in the phase: evaluate the
-                                         pattern's lets once (document context), then
-                                         apply-templates in mode tpr:pN, passing the lets as
-                                         tunnel parameters
-    mode tpr:pN                          one template per rule, match = @context, priority
+    global xsl:variable per schema let   evaluated lazily, at most once per document
+    global tpr:on-N                      is pattern N active in the phase?
+    global tpr:lN-name per pattern let   evaluated with the document as context
+    template match="/"                   for every active pattern: apply-templates to its
+                                         candidate nodes, //(context) for each alternative
+                                         of its rule contexts (see tpc:candidates), in mode tpr:pN
+    mode tpr:pN (on-no-match=deep-skip)  one template per rule, match = @context, priority
                                          descending in rule order: a node is handled by the
-                                         first rule that matches it, as ISO requires; the
-                                         fallback template only walks on. Attributes and
-                                         text nodes are only visited when some context of
-                                         the pattern could match them, so a pattern over
-                                         elements costs one walk over the elements.
+                                         first rule that matches it, as ISO requires. Rule
+                                         templates do not recurse: the candidates already
+                                         are every node the pattern can match.
   Every generated instruction that carries user XPath has tpc:src="line:col" (and
   tpc:file for included fragments), so Saxon's compile errors map back to the .sch.
 -->
@@ -65,6 +64,10 @@
         <xsl:apply-templates select="sch:let" mode="pattern-let"/>
       </xsl:for-each>
 
+      <!-- Rule templates first: Saxon reports the first error in document order, and an
+           error in a rule context should point at the rule, not at the candidate list. -->
+      <xsl:apply-templates select="sch:pattern" mode="generate"/>
+
       <axsl:template match="/">
         <axsl:if test="not($tpr:phase = {tpc:string-list(('#ALL', $phase-ids))})">
           <axsl:message terminate="yes" select="'unknown Schematron phase: ' || $tpr:phase"/>
@@ -78,7 +81,6 @@
         </tpr:report>
       </axsl:template>
 
-      <xsl:apply-templates select="sch:pattern" mode="generate"/>
     </axsl:stylesheet>
   </xsl:template>
 
