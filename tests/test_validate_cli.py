@@ -14,7 +14,8 @@ from teipress.commands.validate import use_color
 
 ROOT = Path(__file__).resolve().parents[1]
 TEI = 'xmlns="http://www.tei-c.org/ns/1.0"'
-HEADER = ("<teiHeader><fileDesc><titleStmt><title>A letter</title></titleStmt><publicationStmt><publisher>x</publisher><date when=\"2020\"/>"
+HEADER = ("<teiHeader><fileDesc><titleStmt><title>A letter</title></titleStmt><publicationStmt>"
+          '<publisher>x</publisher><date when="2020"/>'
           "</publicationStmt><sourceDesc><p>x</p></sourceDesc></fileDesc></teiHeader>")
 
 
