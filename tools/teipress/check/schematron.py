@@ -297,6 +297,11 @@ def _rule_infos(root: etree._Element, meta: etree._Element) -> list[RuleInfo]:
                     found[kind] = (p.text or "").strip()
         if found and pattern.get("id"):
             examples[pattern.get("id") or ""] = found
+    for pattern in root.iter(f"{{{SCH_NS}}}pattern"):
+        # an instance of an abstract pattern shows the abstract pattern's examples
+        is_a, pid = pattern.get("is-a"), pattern.get("id")
+        if is_a and pid and pid not in examples and is_a in examples:
+            examples[pid] = examples[is_a]
     infos = []
     for c in meta.iter(f"{{{COMPILER_NS}}}check"):
         pattern_id = c.get("pattern") or ""
