@@ -47,13 +47,13 @@
 
   <!-- The register's record of the current document. -->
   <xsl:function name="tp:current-document" as="element(r:document)?">
-    <xsl:sequence select="if (exists($register)) then key('tp:document', $doc-id, $register) else ()"/>
+    <xsl:sequence select="if (exists($register)) then key('tp:document', $doc-id, $register)[1] else ()"/>
   </xsl:function>
 
   <!-- The register's record of document $id. -->
   <xsl:function name="tp:document" as="element(r:document)?">
     <xsl:param name="id" as="xs:string?"/>
-    <xsl:sequence select="if (exists($register) and $id) then key('tp:document', $id, $register) else ()"/>
+    <xsl:sequence select="if (exists($register) and $id) then key('tp:document', $id, $register)[1] else ()"/>
   </xsl:function>
 
   <!-- Entity by authority id. -->
@@ -194,22 +194,31 @@
   <xsl:function name="tp:date-value" as="xs:string">
     <xsl:param name="d" as="element()"/>
     <xsl:sequence select="
-        if ($d/@when) then string($d/@when)
-        else if ($d/@from or $d/@to) then string($d/@from) || '/' || string($d/@to)
-        else if ($d/@notBefore or $d/@notAfter) then string($d/@notBefore) || '/' || string($d/@notAfter)
+        if (normalize-space($d/@when)) then normalize-space($d/@when)
+        else if (normalize-space($d/@from) or normalize-space($d/@to))
+          then normalize-space($d/@from) || '/' || normalize-space($d/@to)
+        else if (normalize-space($d/@notBefore) or normalize-space($d/@notAfter))
+          then normalize-space($d/@notBefore) || '/' || normalize-space($d/@notAfter)
         else ''"/>
   </xsl:function>
 
   <!-- Human wording of a date element's normalised value ("between 1 and 30 September 1949"). -->
   <xsl:function name="tp:date-label" as="xs:string">
     <xsl:param name="d" as="element()"/>
+    <!-- Empty attributes (the register writes from="" etc.) count as absent. -->
+    <xsl:variable name="when" select="normalize-space($d/@when)"/>
+    <xsl:variable name="from" select="normalize-space($d/@from)"/>
+    <xsl:variable name="to" select="normalize-space($d/@to)"/>
+    <xsl:variable name="nb" select="normalize-space($d/@notBefore)"/>
+    <xsl:variable name="na" select="normalize-space($d/@notAfter)"/>
     <xsl:sequence select="
-        if ($d/@when) then tp:format-iso($d/@when)
-        else if ($d/@from and $d/@to) then tp:format-iso($d/@from) || ' – ' || tp:format-iso($d/@to)
-        else if ($d/@notBefore and $d/@notAfter)
-          then 'between ' || tp:format-iso($d/@notBefore) || ' and ' || tp:format-iso($d/@notAfter)
-        else if ($d/@notBefore) then 'not before ' || tp:format-iso($d/@notBefore)
-        else if ($d/@notAfter) then 'not after ' || tp:format-iso($d/@notAfter)
+        if ($when) then tp:format-iso($when)
+        else if ($from and $to) then tp:format-iso($from) || ' – ' || tp:format-iso($to)
+        else if ($from) then 'from ' || tp:format-iso($from)
+        else if ($to) then 'until ' || tp:format-iso($to)
+        else if ($nb and $na) then 'between ' || tp:format-iso($nb) || ' and ' || tp:format-iso($na)
+        else if ($nb) then 'not before ' || tp:format-iso($nb)
+        else if ($na) then 'not after ' || tp:format-iso($na)
         else normalize-space($d)"/>
   </xsl:function>
 
