@@ -258,3 +258,7 @@ def test_flagship_edition_is_clean_and_registered() -> None:
              for n in reg.element.findall("r:notes/r:note[@doc='memo-1949-07-27']", R)}
     assert notes["memo-1949-07-27-n1"] == "1"
     assert notes["memo-1949-07-27-n2"] == "2"
+    dated = {d.get("id"): (d.get("when"), d.get("position"), d.get("next"))
+             for d in reg.element.findall("r:documents/r:document", R)}
+    assert dated == {"memo-1949-06-27": ("1949-06-27", "1", "memo-1949-07-27"),
+                     "memo-1949-07-27": ("1949-07-27", "2", "")}

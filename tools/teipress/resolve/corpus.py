@@ -625,8 +625,9 @@ def _relpath(target: Path, start: Path) -> str:
 
 
 def document_date(root: etree._Element) -> DateInfo:
-    """The date of a document: ``profileDesc/creation/date``, else the sending date of
-    ``correspDesc``, else the first ``docDate``/``dateline`` date in the text."""
+    """The date of a document: ``profileDesc/creation/date``, else the date of the event it
+    records (``settingDesc/setting/date``, as for memoranda of conversation), else the
+    sending date of ``correspDesc``, else the first ``docDate``/``dateline`` date in the text."""
     for xp in _X_DOC_DATES:
         found = xp(root)
         if found:
@@ -636,6 +637,7 @@ def document_date(root: etree._Element) -> DateInfo:
 
 _X_DOC_DATES: list[ElementsXPath] = [
     ElementsXPath("tei:teiHeader/tei:profileDesc/tei:creation//tei:date[1]", namespaces=NS),
+    ElementsXPath("tei:teiHeader/tei:profileDesc/tei:settingDesc/tei:setting//tei:date[1]", namespaces=NS),
     ElementsXPath("tei:teiHeader/tei:profileDesc/tei:correspDesc"
                   "/tei:correspAction[@type='sent']/tei:date[1]", namespaces=NS),
     ElementsXPath("tei:text//tei:docDate[1] | tei:text//tei:dateline//tei:date[1]"
