@@ -167,7 +167,9 @@ class RegisterSlices:
             self.notes_of.setdefault(n.get("doc", ""), []).append(n)
         self._entity_keys: dict[str, bytes] = {}
         # The build timestamp changes every run and says nothing about content.
-        stamp = register.attrib.pop("built", None)
+        stamp = register.get("built")
+        if stamp is not None:
+            del register.attrib["built"]
         self.register_key = hashlib.sha256(etree.tostring(register, method="c14n")).hexdigest()
         if stamp is not None:
             register.set("built", stamp)

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from lxml import etree
 
@@ -120,7 +122,7 @@ def split_schema(main: Path) -> tuple[Path, list[Assertion], tempfile.TemporaryD
             if imp.get("namespace") == XML_NS:
                 imp.set("schemaLocation", "__xml.xsd")
         for attr in list(root.attrib):
-            if attr.startswith(f"{{{VC}}}"):
+            if str(attr).startswith(f"{{{VC}}}"):
                 del root.attrib[attr]
         dest = out_dir / path.relative_to(folder)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -158,9 +160,9 @@ def assertions_stylesheet(assertions: list[Assertion]) -> str:
             if nsmap.get(k, v) != v:
                 raise Unsplittable(f"prefix {k!r} bound to two namespaces in assertions")
             nsmap[k] = v
-    sheet = etree.Element(f"{{{XSL}}}stylesheet", nsmap=nsmap, version="3.0")
+    sheet = etree.Element(f"{{{XSL}}}stylesheet", nsmap=cast(Any, nsmap), version="3.0")
     sheet.set("exclude-result-prefixes", "#all")
-    etree.SubElement(sheet, f"{{{XSL}}}mode", name="a", **{"on-no-match": "shallow-skip"})
+    etree.SubElement(sheet, f"{{{XSL}}}mode", {"name": "a", "on-no-match": "shallow-skip"})
     root_t = etree.SubElement(sheet, f"{{{XSL}}}template", match="/")
     report = etree.SubElement(root_t, "report")
     etree.SubElement(report, f"{{{XSL}}}apply-templates", select="*", mode="a")
@@ -208,7 +210,7 @@ class FastXsdChecker:
         locator: ElementLocator | None = None
         if not self._core.validate(doc.tree):
             locator = ElementLocator(doc.data, doc.tree)
-            for entry in self._core.error_log:
+            for entry in cast(Iterable[Any], self._core.error_log):
                 line, col = entry.line or 1, 0
                 el = _element_of(doc.tree, getattr(entry, "path", None))
                 if el is not None:
