@@ -239,7 +239,7 @@ def authority_entries():
 def test_entries_have_one_unique_normalised_name():
     seen = {}
     problems = []
-    for file, entry in authority_entries():
+    for _file, entry in authority_entries():
         if local(entry) == "biblStruct":
             continue
         name_tag = NAME_OF_ENTRY[local(entry)]
@@ -260,7 +260,7 @@ def test_entries_have_one_unique_normalised_name():
 
 def test_every_authority_entry_is_used():
     used = set()
-    for path, doc, el, attr, ptr in iter_pointers():
+    for path, doc, _el, _attr, ptr in iter_pointers():
         if ":" in ptr and not ptr.startswith(("http", "#")) and ptr.partition(":")[0] in KINDS:
             file, ident = resolve(ptr, doc, path)
             used.add((file.name, ident))

@@ -165,7 +165,7 @@ class Rendered:
         if block:
             self._emit(" ", stack)
         if tag in NAME_TAGS:
-            stack = stack + ((el.get("ref"), id(el)),)
+            stack = (*stack, (el.get("ref"), id(el)))
         if tag == "supplied":
             self._emit("[", stack)
         self._children(el, stack)

@@ -35,7 +35,7 @@ TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
-RN = "{%s}" % RNG_NS
+RN = f"{{{RNG_NS}}}"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -125,9 +125,9 @@ def test_schema_loads_as_xsd11(xsd):
 def test_loader_blocks_remote_resources(tmp_path):
     bad = tmp_path / "remote.xsd"
     bad.write_text(
-        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="%s">'
+        f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="{TEI_NS}">'
         '<xs:include schemaLocation="http://example.invalid/evil.xsd"/>'
-        '<xs:element name="TEI"/></xs:schema>' % TEI_NS
+        '<xs:element name="TEI"/></xs:schema>'
     )
     with pytest.raises(Exception) as info:
         load_schema(bad)
@@ -139,23 +139,23 @@ def test_every_element_declaration_is_documented():
     count = 0
     for xsd_file in sorted(SCHEMA_DIR.glob("*.xsd")):
         tree = etree.parse(str(xsd_file))
-        for el in tree.iter("{%s}element" % XS_NS):
+        for el in tree.iter(f"{{{XS_NS}}}element"):
             if el.get("name") is None:  # a reference, not a declaration
                 continue
             count += 1
-            docs = el.findall("{%s}annotation/{%s}documentation" % (XS_NS, XS_NS))
+            docs = el.findall(f"{{{XS_NS}}}annotation/{{{XS_NS}}}documentation")
             text = " ".join("".join(d.itertext()) for d in docs).strip()
             if len(text) < 10:
                 missing.append(f"{xsd_file.name}: {el.get('name')}")
     assert count > 100, "suspiciously few element declarations found"
-    assert not missing, "element declarations without documentation: %s" % missing
+    assert not missing, f"element declarations without documentation: {missing}"
 
 
 def test_element_names_are_declared_once():
     seen: dict[str, str] = {}
     dupes = []
     for xsd_file in sorted(SCHEMA_DIR.glob("*.xsd")):
-        for el in etree.parse(str(xsd_file)).iter("{%s}element" % XS_NS):
+        for el in etree.parse(str(xsd_file)).iter(f"{{{XS_NS}}}element"):
             name = el.get("name")
             if name:
                 if name in seen:
@@ -219,7 +219,7 @@ def test_stricter_fixture_tei_valid_but_rejected_by_us(path, xsd, tei_all):
 # --------------------------------------------------------------------------- property check by mutation
 
 def _tei_elements(tree):
-    return [e for e in tree.getroot().iter() if isinstance(e.tag, str) and e.tag.startswith("{%s}" % TEI_NS)]
+    return [e for e in tree.getroot().iter() if isinstance(e.tag, str) and e.tag.startswith(f"{{{TEI_NS}}}")]
 
 
 def mutate(tree, rnd: random.Random, names: list[str]):
@@ -234,7 +234,7 @@ def mutate(tree, rnd: random.Random, names: list[str]):
     elif op == "duplicate" and parent is not None:
         dup = copy.deepcopy(el)
         for d in dup.iter():
-            d.attrib.pop("{%s}id" % XML_NS, None)
+            d.attrib.pop(f"{{{XML_NS}}}id", None)
         el.addnext(dup)
     elif op == "swap" and parent is not None:
         nxt = el.getnext()
@@ -242,9 +242,9 @@ def mutate(tree, rnd: random.Random, names: list[str]):
             parent.remove(nxt)
             el.addprevious(nxt)
     elif op == "rename":
-        el.tag = "{%s}%s" % (TEI_NS, rnd.choice(names))
+        el.tag = f"{{{TEI_NS}}}{rnd.choice(names)}"
     elif op == "wrap" and parent is not None:
-        wrapper = etree.Element("{%s}%s" % (TEI_NS, rnd.choice(names)))
+        wrapper = etree.Element(f"{{{TEI_NS}}}{rnd.choice(names)}")
         el.addprevious(wrapper)
         wrapper.append(el)
     elif op == "hoist" and parent is not None and parent.getparent() is not None:
@@ -253,7 +253,7 @@ def mutate(tree, rnd: random.Random, names: list[str]):
         # copy a random element into a random other place (as first or last child)
         donor = copy.deepcopy(rnd.choice(els[1:] or els))
         for d in donor.iter():
-            d.attrib.pop("{%s}id" % XML_NS, None)
+            d.attrib.pop(f"{{{XML_NS}}}id", None)
         host = rnd.choice(_tei_elements(t))
         if rnd.random() < 0.5:
             host.append(donor)
@@ -288,7 +288,7 @@ def test_mutants_valid_in_ours_are_valid_in_tei_all(xsd, tei_all):
             ok, errors = tei_ok(tei_all, m)
             if not ok:
                 counterexamples.append((i, errors, etree.tostring(m, encoding="unicode")[:2000]))
-    assert not counterexamples, "ours accepted, TEI All rejected: %r" % counterexamples[:2]
+    assert not counterexamples, f"ours accepted, TEI All rejected: {counterexamples[:2]!r}"
     # The check is only meaningful if some mutants are accepted by our schema.
     assert accepted >= 10, f"only {accepted} mutants accepted; property check too weak"
 
@@ -334,7 +334,7 @@ class RngModel:
                 if n in seen:
                     continue
                 for d in self.defs.get(n, []):
-                    o, t = self._children(d, seen + (n,))
+                    o, t = self._children(d, (*seen, n))
                     out |= o
                     text |= t
             elif tag == "text":
@@ -379,16 +379,25 @@ def our_declarations(xsd):
 
 
 def test_declarations_cover_the_required_vocabulary(xsd):
-    required = """TEI teiCorpus teiHeader fileDesc titleStmt respStmt editionStmt publicationStmt availability licence idno
-    sourceDesc bibl biblStruct msDesc msIdentifier encodingDesc editorialDecl projectDesc listPrefixDef prefixDef
-    profileDesc abstract creation langUsage language particDesc correspDesc correspAction textClass keywords term
-    revisionDesc change text front body back group div head p ab opener closer salute signed dateline address addrLine
-    postscript trailer byline persName placeName orgName name rs forename surname roleName addName geogName date time
-    num measure note ptr ref anchor supplied gap unclear sic corr choice abbr expan orig reg add del subst damage hi
-    foreign gloss emph title mentioned soCalled q said quote cit list item label table row cell pb lb cb milestone fw
-    listPerson person personGrp birth death occupation affiliation residence sex listPlace place location geo country
-    settlement region listOrg org listBibl analytic monogr imprint author editor pubPlace publisher biblScope series
-    citedRange listRelation relation standOff""".split()
+    required = [
+        "TEI", "teiCorpus", "teiHeader", "fileDesc", "titleStmt", "respStmt", "editionStmt",
+        "publicationStmt", "availability", "licence", "idno", "sourceDesc", "bibl", "biblStruct",
+        "msDesc", "msIdentifier", "encodingDesc", "editorialDecl", "projectDesc", "listPrefixDef",
+        "prefixDef", "profileDesc", "abstract", "creation", "langUsage", "language", "particDesc",
+        "correspDesc", "correspAction", "textClass", "keywords", "term", "revisionDesc", "change",
+        "text", "front", "body", "back", "group", "div", "head", "p", "ab", "opener", "closer",
+        "salute", "signed", "dateline", "address", "addrLine", "postscript", "trailer", "byline",
+        "persName", "placeName", "orgName", "name", "rs", "forename", "surname", "roleName",
+        "addName", "geogName", "date", "time", "num", "measure", "note", "ptr", "ref", "anchor",
+        "supplied", "gap", "unclear", "sic", "corr", "choice", "abbr", "expan", "orig", "reg",
+        "add", "del", "subst", "damage", "hi", "foreign", "gloss", "emph", "title", "mentioned",
+        "soCalled", "q", "said", "quote", "cit", "list", "item", "label", "table", "row", "cell",
+        "pb", "lb", "cb", "milestone", "fw", "listPerson", "person", "personGrp", "birth", "death",
+        "occupation", "affiliation", "residence", "sex", "listPlace", "place", "location", "geo",
+        "country", "settlement", "region", "listOrg", "org", "listBibl", "analytic", "monogr",
+        "imprint", "author", "editor", "pubPlace", "publisher", "biblScope", "series", "citedRange",
+        "listRelation", "relation", "standOff",
+    ]
     missing = sorted(set(required) - set(our_declarations(xsd)))
     assert not missing
 
@@ -413,7 +422,7 @@ def test_every_declared_element_is_a_restriction_of_tei_all(xsd, rng_model):
         if text_allowed and not tei_text:
             problems.append(f"{name}: allows text, TEI does not")
         ours_attrs = {
-            k.replace("{%s}" % XML_NS, "xml:").replace("{%s}" % TEI_NS, "")
+            k.replace(f"{{{XML_NS}}}", "xml:").replace(f"{{{TEI_NS}}}", "")
             for k in decl.attributes if k is not None
         }
         extra_attrs = ours_attrs - rng_model.attributes(name)

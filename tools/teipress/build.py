@@ -376,26 +376,23 @@ class LazyDocuments(Sequence[LoadedDocument]):
 # The build
 # --------------------------------------------------------------------------
 
-def expand_formats(requested: Sequence[str]) -> tuple[list[str], bool]:
-    """Map ``--format`` values to render formats plus whether to make the PDF."""
+def expand_formats(requested: Sequence[str]) -> list[str]:
+    """Map ``--format`` values to render formats (``pdf`` is the print edition, which makes the PDF)."""
     names: list[str] = []
-    pdf = False
     for f in requested:
         if f == "all":
             names.extend(["html", "print", "text"])
-            pdf = True
         elif f == "pdf":
             names.append("print")
-            pdf = True
         else:
             names.append(f)
-    return list(dict.fromkeys(names)), pdf
+    return list(dict.fromkeys(names))
 
 
 def build(config: Config, options: BuildOptions, progress: Progress) -> BuildResult:
     """Run every phase; publish only when the check and every render succeeded (or ``force``)."""
     started = time.perf_counter()
-    formats, want_pdf = expand_formats(options.formats)
+    formats = expand_formats(options.formats)
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     recover(out)
@@ -443,7 +440,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        _render_all(config, formats, want_pdf, out, staging, ordered, doc_info, slices,
+        _render_all(config, formats, out, staging, ordered, doc_info, slices,
                     register_xml, build_date, options, progress, result)
         phases["render"] = time.perf_counter() - t
         if result.render_errors and not options.force:
@@ -459,7 +456,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     return result
 
 
-def _render_all(config: Config, formats: list[str], want_pdf: bool, out: Path, staging: Path,
+def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
                 register_xml: bytes, build_date: str, options: BuildOptions, progress: Progress,
                 result: BuildResult) -> None:
@@ -548,29 +545,9 @@ def _render_all(config: Config, formats: list[str], want_pdf: bool, out: Path, s
                 _link(out / name / rel, staging / name / rel)
                 new[name].edition_files.append(rel)
                 result.files_kept += 1
-    if want_pdf and "print" in formats:
-        _make_pdf(staging / "print", out / "print", edition_needed, new["print"], result)
     for name in formats:
         (staging / name).mkdir(parents=True, exist_ok=True)
         new[name].write(staging / name)
-
-
-def _make_pdf(stage: Path, published: Path, changed: bool, manifest: Manifest,
-              result: BuildResult) -> None:
-    from teipress.render.pdf import render_pdf
-
-    target = stage / "edition.pdf"
-    if not changed and (published / "edition.pdf").exists():
-        _link(published / "edition.pdf", target)
-        result.files_kept += 1
-    else:
-        try:
-            render_pdf(stage / "edition.html", target, base_dir=stage)
-        except Exception as exc:
-            result.render_errors.append(_render_error("(edition)", "pdf", exc))
-            return
-        result.files_written += 1
-    manifest.edition_files.append("edition.pdf")
 
 
 def _all_exist(folder: Path, rels: Sequence[str]) -> bool:
