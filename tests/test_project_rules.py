@@ -96,6 +96,7 @@ EDITION = sorted((ROOT / "tei").glob("*.xml")) + sorted((ROOT / "tei" / "authori
 
 
 @pytest.mark.skipif(not EDITION, reason="the edition is not in this checkout")
-def test_edition_has_no_errors(runner: SchematronRunner) -> None:
+def test_edition_is_clean(runner: SchematronRunner) -> None:
+    # the project's own edition follows its rules: no errors and no warnings
     findings = [d for p in EDITION for d in runner.check(load_path(p, ROOT))]
-    assert [d for d in findings if d.is_error] == []
+    assert [f"{d.location()} {d.code} {d.message}" for d in findings] == []
