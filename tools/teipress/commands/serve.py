@@ -1,0 +1,96 @@
+"""``teipress serve``: the HTML edition on 127.0.0.1, rebuilt on save with ``--watch``.
+
+The server only ever binds to the loopback interface and serves the published
+``output/html`` folder. A rebuild publishes atomically (see teipress.build), so
+a reader reloading mid-build sees the old or the new edition, never a mix.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from teipress.config import Config, ConfigError, load_config
+
+
+def _rebuild(config: Config, out: Path) -> None:
+    from teipress.build import BuildOptions, build
+    from teipress.check.runner import CheckOptions
+    from teipress.commands.build import _summary
+    from teipress.progress import Progress
+    from teipress.report import text as text_report
+
+    options = BuildOptions(formats=["html"], out=out,
+                           check=CheckOptions(schema=config.schema, rules=[config.root / r for r in config.rules],
+                                              project_rules=config.use_project_rules))
+    result = build(config, options, Progress())
+    diags = [*result.check.sorted(), *result.render_errors]
+    if diags:
+        shown = type(result.check)(result.check.files, diags, result.check.seconds)
+        click.echo(text_report.render(shown).rsplit("\n", 2)[0], err=True)
+    click.echo(_summary(result, out), err=True)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@click.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--watch", is_flag=True, help="Rebuild the HTML edition whenever a source, authority file, "
+                                            "stylesheet or the configuration changes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: output/).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def command(port: int, watch: bool, out: Path | None, config_file: Path | None) -> None:
+    """Serve the HTML edition on http://127.0.0.1:PORT/ (and rebuild on save with --watch)."""
+    try:
+        config = load_config(config_file=config_file)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    out = (out or config.output_dir()).resolve()
+    html = out / "html"
+    if watch or not (html / "index.html").exists():
+        _rebuild(config, out)
+    html.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    click.echo(f"Serving {html} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        if watch:
+            _watch(config, out)
+        else:
+            thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+
+
+def _watch(config: Config, out: Path) -> None:
+    """Rebuild whenever something the edition is made from changes (never for output/ itself)."""
+    from watchfiles import watch
+
+    from teipress.paths import data_dir
+
+    roots = sorted({p.parent for p in [*config.source_files(), *config.authority_files()]}
+                   | {data_dir("xslt"), data_dir("schema")}
+                   | ({config.source_file} if config.source_file else set()))
+
+    def relevant(_change: object, path: str) -> bool:
+        p = Path(path)
+        return not p.is_relative_to(out) and p.suffix in {".xml", ".xsl", ".xsd", ".sch", ".toml", ".css", ".js"}
+
+    for changes in watch(*roots, watch_filter=relevant, debounce=300):
+        names = ", ".join(sorted({Path(p).name for _, p in changes}))
+        click.echo(f"changed: {names}; rebuilding", err=True)
+        config = load_config(config_file=config.source_file)
+        _rebuild(config, out)
