@@ -136,6 +136,16 @@ def _canonical(el: etree._Element | None, *, drop_mentions: bool = False) -> byt
     return etree.tostring(el, method="c14n")
 
 
+def _without_attr(el: etree._Element | None, name: str) -> etree._Element | None:
+    if el is None or name not in el.attrib:
+        return el
+    from copy import deepcopy
+
+    clone = deepcopy(el)
+    del clone.attrib[name]
+    return clone
+
+
 def _copy_without(el: etree._Element, tag: str) -> etree._Element:
     from copy import deepcopy
 
@@ -188,8 +198,9 @@ class RegisterSlices:
         rec = self.docs.get(doc_id)
         h.update(_canonical(rec))
         if rec is not None:
+            # A neighbour's title and date show in prev/next links; its content hash does not.
             for nb in (rec.get("prev"), rec.get("next")):
-                h.update(_canonical(self.docs.get(nb or "")))
+                h.update(_canonical(_without_attr(self.docs.get(nb or ""), "sha256")))
         h.update(_canonical(self.edition))
         for ent_id in sorted(self.entities_of.get(doc_id, ())):
             h.update(ent_id.encode())

@@ -1,0 +1,158 @@
+"""`teipress build`: phases, refusal on errors, incrementality, atomic publication under SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMO1 = "1949-06-27-stalin-ccp-delegation.xml"
+MEMO2 = "1949-07-27-liu-shaoqi-stalin.xml"
+
+
+def teipress(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "teipress", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def summary(*args: str, cwd: Path) -> dict[str, object]:
+    proc = teipress("build", "--summary", "json", *args, cwd=cwd)
+    assert proc.stdout, proc.stderr
+    data: dict[str, object] = json.loads(proc.stdout)
+    data["exit"] = proc.returncode
+    return data
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "tei", tmp_path / "tei")
+    (tmp_path / "teipress.toml").write_text(
+        'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\noutput = "out"\n'
+        '[edition]\ntitle = "Test edition"\n')
+    return tmp_path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_full_build_writes_every_format(project: Path) -> None:
+    data = summary(cwd=project)
+    assert data["exit"] == 0 and data["published"] is True
+    out = project / "out"
+    for rel in ("html/index.html", "html/memo-1949-06-27.html", "html/persons.html",
+                "text/edition.txt", "text/memo-1949-07-27.txt", "print/edition.html", "print/edition.pdf"):
+        assert (out / rel).is_file(), rel
+    assert (out / "print" / "edition.pdf").read_bytes().startswith(b"%PDF-")
+    assert not [p for p in out.iterdir() if p.name.startswith(".teipress-staging")]
+
+
+def test_unchanged_sources_render_nothing_and_changes_render_only_what_depends_on_them(project: Path) -> None:
+    first = summary("--format", "text", "--format", "html", cwd=project)
+    assert first["rendered_documents"] == 2
+    before = snapshot(project / "out")
+
+    again = summary("--format", "text", "--format", "html", cwd=project)
+    assert again["rendered_documents"] == 0 and again["files_written"] == 0
+    assert snapshot(project / "out") == before
+
+    # Edit one document: only it is re-rendered.
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right."))
+    edited = summary("--format", "text", "--format", "html", cwd=project)
+    assert edited["rendered_documents"] == 1
+    assert "always right" in (project / "out" / "text" / "memo-1949-07-27.txt").read_text()
+    assert (project / "out" / "text" / "memo-1949-06-27.txt").read_bytes() == before["text/memo-1949-06-27.txt"]
+
+    # Change an authority entry mentioned only in memo 1 (Molotov): only memo 1 is re-rendered.
+    persons = project / "tei" / "authority" / "persons.xml"
+    text = persons.read_text()
+    assert "pers-molotov" in text and "pers:molotov" not in (project / "tei" / MEMO2).read_text()
+    persons.write_text(text.replace('<death when="1986-11-08"/>', '<death when="1986-11-08"/><!-- edited -->', 1)
+                       .replace('<birth when="1890-03-09"/>', '<birth when="1890-03-10"/>', 1))
+    authority = summary("--format", "text", "--format", "html", cwd=project)
+    assert authority["exit"] == 0, authority
+    assert authority["rendered_documents"] == 1
+
+
+def test_deleted_documents_disappear_from_the_output(project: Path) -> None:
+    summary("--format", "text", "--format", "html", cwd=project)
+    assert (project / "out" / "html" / "memo-1949-07-27.html").exists()
+    (project / "tei" / MEMO2).unlink()
+    data = summary("--format", "text", "--format", "html", cwd=project)
+    assert data["published"] is True and data["files_removed"] > 0
+    assert not (project / "out" / "html" / "memo-1949-07-27.html").exists()
+    assert not (project / "out" / "text" / "memo-1949-07-27.txt").exists()
+    assert "memo-1949-07-27" not in (project / "out" / "text" / "edition.txt").read_text()
+
+
+def test_validation_errors_stop_publication_unless_forced(project: Path) -> None:
+    summary("--format", "text", cwd=project)
+    before = snapshot(project / "out")
+    memo1 = project / "tei" / MEMO1
+    memo1.write_text(memo1.read_text().replace('<supplied reason="grammar">the</supplied>',
+                                               "<supplied>the</supplied>", 1))
+    proc = teipress("build", "--format", "text", cwd=project)
+    assert proc.returncode == 1
+    assert "error[R008]" in proc.stderr and "Not published" in proc.stderr
+    assert snapshot(project / "out") == before
+    forced = summary("--format", "text", "--force", cwd=project)
+    assert forced["published"] is True
+
+
+def test_hostile_document_ids_cannot_escape_the_output_folder(project: Path) -> None:
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace('xml:id="memo-1949-07-27"', 'xml:id="../../../escape"', 1))
+    summary("--format", "text", "--force", cwd=project)
+    assert not (project / "escape.txt").exists() and not (project.parent / "escape.txt").exists()
+    names = {p.name for p in (project / "out" / "text").iterdir()}
+    assert "escape.txt" in names
+
+
+def test_killing_a_build_at_any_moment_leaves_the_previous_output_intact(project: Path) -> None:
+    summary("--format", "text", "--format", "html", cwd=project)
+    published = snapshot(project / "out")
+    memo1 = project / "tei" / MEMO1
+    memo1.write_text(memo1.read_text().replace("<trailer>Printed", "<trailer>Typed and printed"))
+    assert "Typed and printed" in memo1.read_text()
+    rng = random.Random(1949)
+    env = dict(os.environ)
+    for _ in range(4):
+        proc = subprocess.Popen([sys.executable, "-m", "teipress", "build", "--format", "text", "--format", "html",
+                                 "-q"], cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        time.sleep(rng.uniform(0.3, 4.0))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        now = snapshot(project / "out")
+        manifest_files = {k for k in now if k.endswith(".teipress-manifest.json")}
+        # Each format folder is either the old edition or the new one, complete.
+        for fmt in ("text", "html"):
+            old = {k: v for k, v in published.items() if k.startswith(fmt + "/")}
+            new = {k: v for k, v in now.items() if k.startswith(fmt + "/")}
+            if new != old:
+                manifest = json.loads(now[f"{fmt}/.teipress-manifest.json"])
+                listed = {f"{fmt}/{f}" for d in manifest["documents"].values() for f in d["files"]}
+                listed |= {f"{fmt}/{f}" for f in manifest["edition_files"]}
+                assert listed <= set(new), f"{fmt}: published files missing after kill"
+        assert manifest_files
+    final = summary("--format", "text", "--format", "html", cwd=project)
+    assert final["published"] is True
+    assert "Typed and printed" in (project / "out" / "text" / "memo-1949-06-27.txt").read_text()
+    clean = project / "clean"
+    data = summary("--format", "text", "--format", "html", "--out", str(clean), cwd=project)
+    assert data["published"] is True
+    ours = {k: v for k, v in snapshot(project / "out").items() if not k.endswith("manifest.json")}
+    theirs = {k: v for k, v in snapshot(clean).items() if not k.endswith("manifest.json")}
+    assert ours.keys() == theirs.keys()
+    assert {k for k in ours if ours[k] != theirs[k]} <= {k for k in ours if k.endswith(".html")}, \
+        "only HTML pages may differ (they carry build timestamps)"
