@@ -79,6 +79,14 @@ def test_value_of_name_and_inline_markup_on_attribute_context() -> None:
     ]
 
 
+def test_subject_moves_the_location_and_a_variable_can_be_a_context() -> None:
+    assert run("subject.sch") == [
+        ("SUBJ", "error", "name in p", 8, 31),       # on the p of line 8, reported at its persName
+        ("SUBJ", "error", "name in p", 10, 22),
+        ("VAR", "error", "dangling #nowhere", 10, 22),  # context="$dangling" (XSLT 3.0)
+    ]
+
+
 def test_diagnostics_become_help() -> None:
     compiled = compile_schematron(FIXTURES / "diagnostics.sch")
     diags = SchematronRunner([compiled]).check(load_path(FIXTURES / "doc.xml"))

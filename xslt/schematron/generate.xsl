@@ -101,8 +101,8 @@
        the document as context. XSLT 3.0 defines "node N matches path pattern P" as "N is in
        root(N)//(P)", so //(P) for each top-level alternative P of the rule contexts is the
        exact candidate set: Saxon finds them with its fast axis scans, and only candidates
-       are dispatched to the rule templates. Alternatives starting with / are used as they
-       are. Contexts using current() (which means something else in an expression) fall back
+       are dispatched to the rule templates. Alternatives starting with / or with a variable
+       reference (XSLT 3.0 allows match="$nodes") are used as they are. Contexts using current() (which means something else in an expression) fall back
        to every node of the kinds the contexts can match. -->
   <xsl:function name="tpc:candidates" as="xs:string">
     <xsl:param name="pattern" as="element(sch:pattern)"/>
@@ -122,7 +122,7 @@
             select="for $c in $contexts return tpc:split-top-level($c, '|')"/>
         <xsl:sequence select="string-join(distinct-values(
             for $alt in $alternatives ! normalize-space()
-            return if (starts-with($alt, '/')) then '(' || $alt || ')'
+            return if (starts-with($alt, '/') or starts-with($alt, '$')) then '(' || $alt || ')'
                    else if (tpc:plain-path($alt)) then '//' || $alt
                    else '//(' || $alt || ')'), ' | ')"/>
       </xsl:otherwise>
