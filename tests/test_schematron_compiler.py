@@ -226,6 +226,16 @@ def test_bad_schemas_are_refused_with_location(
     assert f"{name}:{line}:{col}: " in str(error_of(name))
 
 
+def test_run_time_xpath_error_points_at_the_schema() -> None:
+    # p n="x" cannot be cast to an integer: a dynamic error, located in the .sch
+    runner = SchematronRunner([compile_schematron(BAD / "runtime-error.sch")])
+    with pytest.raises(SchematronError) as info:
+        runner.check(load_path(FIXTURES / "doc.xml"))
+    problem = info.value.first
+    assert (problem.path.endswith("runtime-error.sch"), problem.line, problem.col) == (True, 5, 7)
+    assert "run-time error on" in problem.message and "FORG0001" in problem.message
+
+
 def test_every_problem_is_reported_at_once() -> None:
     problems = error_of("several.sch").problems
     assert [(p.line, p.col, p.message) for p in problems] == [
