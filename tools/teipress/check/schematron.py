@@ -339,8 +339,15 @@ def _map_generated(schema: CompiledSchematron, line: int | None) -> tuple[str, i
     """The .sch position of the generated instruction at *line* (nearest tpc:src above it)."""
     if line:
         lines = schema.xslt.splitlines()
+        # The serialiser may put each attribute of a long start tag on its own line, and
+        # Saxon may report either end of the tag: look at whole start tags, going up.
         for i in range(min(line, len(lines)) - 1, -1, -1):
-            m = _SRC_MARK.search(lines[i])
+            if not lines[i].lstrip().startswith("<") or lines[i].lstrip().startswith("</"):
+                continue
+            end = i
+            while end < len(lines) - 1 and not lines[end].rstrip().endswith(">"):
+                end += 1
+            m = _SRC_MARK.search(" ".join(lines[i:end + 1]))
             if m:
                 return (m.group(3) or schema.display, int(m.group(1)), int(m.group(2)))
     return schema.display, 0, 0
