@@ -82,6 +82,17 @@ def test_generic_tei_without_prefix_declarations_passes(runner: SchematronRunner
     assert runner.check(load_path(RULES / "generic-tei-pass.xml")) == []
 
 
+def test_other_id_schemes_are_not_held_to_the_teipress_form(
+        runner: SchematronRunner, tmp_path: Path) -> None:
+    # root id K_1193, no listPrefixDef: R009 does not apply, "#K_1193_p1" resolves (R004)
+    assert runner.check(load_path(RULES / "generic-ids-pass.xml")) == []
+    # ... but the generic rules still do: a dangling "#id" is reported
+    broken = tmp_path / "broken.xml"
+    broken.write_text((RULES / "generic-ids-pass.xml").read_text("utf-8")
+                      .replace('"#K_1193_p1"', '"#K_1193_p2"'), "utf-8")
+    assert [(d.code, d.line, d.col) for d in runner.check(load_path(broken))] == [("R004", 12, 44)]
+
+
 def test_rules_of_lists_every_project_rule_with_docs() -> None:
     rules = rules_of(SCH)
     assert sorted(r.code for r in rules) == sorted(EXPECTED)
