@@ -263,8 +263,11 @@
     </xsl:perform-sort>
   </xsl:function>
 
+  <!-- Pass 1 ($index-mode 'none', no $index-pages) leaves the index out: it comes after every
+       mention, so it cannot move one, and its balanced two-column layout is the slowest part
+       of a WeasyPrint layout. The contents still list it (same number of lines). -->
   <xsl:template name="tpp:index">
-    <xsl:for-each select="tpp:index-kinds()">
+    <xsl:for-each select="tpp:index-kinds()[exists($index-pages) or $index-mode ne 'none']">
       <xsl:variable name="kind" select="."/>
       <section class="index back" id="index-{$kind}" data-kind="{$kind}">
         <h2 class="back-head"><xsl:value-of select="tpp:index-title($kind)"/></h2>

@@ -5,7 +5,8 @@
   overrides only its documented hooks, by import precedence:
 
     h:note-marker   a footnote becomes <span class="footnote" data-label="…"> at the
-                    marker position; print.css floats it to the foot of the page
+                    marker position, preceded by an empty <span class="fn-call" id="…-call">
+                    that marks the call's page; print.css floats it to the foot of the page
                     (float: footnote) and prints the register's label (tp:note-label,
                     the same as the HTML and text editions) as call and marker;
     h:note-inline   a note that is not a footnote: a source's own note sign (type
@@ -72,6 +73,10 @@
 
   <xsl:template name="h:note-marker">
     <xsl:param name="note" as="element(tei:note)"/>
+    <!-- An empty anchor where the call is: WeasyPrint records the footnote's own id on the
+         page of its body, this one on the page of its call, so the print pipeline can check
+         (and repair) that both are on the same page. -->
+    <span class="fn-call" id="{tp:note-id($note)}-call"/>
     <span class="footnote" id="{tp:note-id($note)}" data-label="{tp:note-label($note)}">
       <xsl:variable name="lang" select="h:lang($note)"/>
       <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>

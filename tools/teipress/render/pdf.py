@@ -202,8 +202,23 @@ def _quiet_weasyprint() -> Any:
         logger.setLevel(previous)
 
 
+def font_configuration() -> Any:
+    """A WeasyPrint FontConfiguration to share between the layouts of one book.
+
+    Each layout otherwise builds its own (a new Pango font map, fonts looked up
+    and measured again); the two or three layouts of one build use the same fonts.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def layout(
-    html: str, base_dir: Path, memory: Mapping[str, bytes] | None = None, fetcher: FolderFetcher | None = None
+    html: str,
+    base_dir: Path,
+    memory: Mapping[str, bytes] | None = None,
+    fetcher: FolderFetcher | None = None,
+    font_config: Any = None,
 ) -> Any:
     """Lay out *html* (a whole paged HTML document) and return WeasyPrint's Document.
 
@@ -218,7 +233,9 @@ def layout(
     base_url = base_dir.resolve().as_uri() + "/"
     try:
         with _quiet_weasyprint():
-            doc = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=sandbox.make()).render()
+            doc = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=sandbox.make()).render(
+                font_config=font_config
+            )
     except Exception as exc:
         raise PrintError(
             f"WeasyPrint could not lay out the print edition: {exc}",
@@ -239,6 +256,11 @@ def anchor_pages(document: Any) -> dict[str, int]:
         for name in page.anchors:
             pages.setdefault(name, number)
     return pages
+
+
+def page_anchors(document: Any) -> list[list[str]]:
+    """Per page (index 0 is page 1), the element ids WeasyPrint recorded there, in document order."""
+    return [list(page.anchors) for page in document.pages]
 
 
 def pdf_bytes(document: Any, *, pdf_variant: str = "pdf/ua-1") -> bytes:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,9 @@ from teipress.render.pdf import (
     PrintError,
     anchor_pages,
     check_fonts,
+    font_configuration,
     layout,
+    page_anchors,
     pdf_bytes,
 )
 
@@ -128,6 +130,8 @@ class Book:
     pages: int
     anchor_pages: dict[str, int]
     passes: int
+    #: Footnotes still printed on a page other than their call's (see layout_keeping_footnotes).
+    displaced_footnotes: list[str] = field(default_factory=list)
 
 
 class PrintFormat:
@@ -227,20 +231,28 @@ class PrintFormat:
         """Run the two-pass layout (see the module docstring) and write the PDF."""
         if settings.pdf:
             check_fonts()
+        parts_xml = prepare_parts(parts_xml)
         parts = ctx.engine.parse(parts_xml)
         parts_tree = etree.fromstring(parts_xml)
         bibliography = self.bibliography(ctx)
         if not settings.pdf:
             html = self.book_html(ctx, parts, settings, bibliography, None)
             return Book(html, None, 0, {}, 0)
-        html = self.book_html(ctx, parts, settings, bibliography, None, "none")
         fetcher = FolderFetcher(base_dir, {self.css_name: css})
-        document = layout(html, base_dir, fetcher=fetcher)
+        fonts = font_configuration()
+        blocks = text_block_ids(parts_tree)
+        repairs: list[str] = []
+
+        def lay_out(html: str) -> tuple[str, Any, list[tuple[str, int, int]]]:
+            return layout_keeping_footnotes(html, base_dir, fetcher, fonts, blocks, repairs)
+
+        # pass 1: no index (it cannot move a mention), so only the page of every mention counts
+        _, document, _ = lay_out(self.book_html(ctx, parts, settings, bibliography, None, "none"))
         pages = anchor_pages(document)
         passes = 1
         while passes < MAX_PASSES:
             html = self.book_html(ctx, parts, settings, bibliography, index_pages_xml(parts_tree, pages))
-            document = layout(html, base_dir, fetcher=fetcher)
+            html, document, displaced = lay_out(html)
             passes += 1
             new_pages = anchor_pages(document)
             moved = [a for a in _mentions(parts_tree) if new_pages.get(a) != pages.get(a)]
@@ -253,7 +265,135 @@ class PrintFormat:
                 help="report this with the edition sources",
             )
         data = pdf_bytes(document, pdf_variant=settings.pdf_variant)
-        return Book(html, data, len(document.pages), pages, passes)
+        return Book(html, data, len(document.pages), pages, passes, [note for note, _, _ in displaced])
+
+
+#: Prefix of the ids :func:`prepare_parts` gives to blocks of the documents.
+BLOCK_ID_PREFIX = "tpp-b"
+#: Suffix of the empty anchor inline.xsl puts where a footnote is called.
+CALL_SUFFIX = "-call"
+#: Text blocks of the documents that may end a page (and so may need a repair rule).
+_TEXT_BLOCKS = ("p", "li", "dd", "dt", "h1", "h2", "h3", "h4")
+#: Repair layouts per book layout at most (each repairs every footnote displaced so far).
+MAX_FOOTNOTE_REPAIRS = 3
+
+
+#: Elements whose whitespace is kept as it is (none of them is made today; a safeguard).
+_PRESERVE_SPACE = frozenset({"pre", "textarea", "script", "style"})
+_LINE_BREAK_SPACE = re.compile(r"[ \t\r\n]*[\r\n][ \t\r\n]*")
+
+
+def prepare_parts(parts_xml: bytes) -> bytes:
+    """The sections as the book needs them: line breaks of the source folded, text blocks named.
+
+    * Source line breaks in text (the indentation of a TEI file, kept by the shared
+      templates) become one space. That is what CSS does with them anyway
+      (``white-space: normal``), but WeasyPrint 70 fails with an assertion
+      ("Got ' \\n' between two lines") when such a run of whitespace ends a line
+      next to a footnote (``float: footnote``) -- seen in Escher letters, where notes
+      stand on lines of their own. Only runs that contain a line break are touched.
+    * Every text block without an id gets one (``tpp-b1``, ...): WeasyPrint reports
+      element ids per page (``page.anchors``), so the last block on a page can then be
+      named in a CSS rule (see :func:`layout_keeping_footnotes`).
+    """
+    tree = etree.fromstring(parts_xml)
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.text and "\n" in el.text and not _preserves_space(el):
+            el.text = _LINE_BREAK_SPACE.sub(" ", el.text)
+        if el.tail and "\n" in el.tail and not _preserves_space(el.getparent()):
+            el.tail = _LINE_BREAK_SPACE.sub(" ", el.tail)
+    n = 0
+    for el in tree.iter(*_TEXT_BLOCKS):
+        if el.get("id") is None:
+            n += 1
+            el.set("id", f"{BLOCK_ID_PREFIX}{n}")
+    return etree.tostring(tree, encoding="utf-8")
+
+
+def _preserves_space(el: etree._Element | None) -> bool:
+    while el is not None:
+        if el.tag in _PRESERVE_SPACE:
+            return True
+        el = el.getparent()
+    return False
+
+
+def displaced_footnotes(anchors: Sequence[Sequence[str]]) -> list[tuple[str, int, int]]:
+    """``(footnote id, page of its call, page of its body)`` for every footnote set on another page.
+
+    *anchors* are the ids per page (:func:`teipress.render.pdf.page_anchors`): the
+    footnote's own id is recorded where its body is, ``<id>-call`` where it is called.
+    """
+    first: dict[str, int] = {}
+    for number, ids in enumerate(anchors, 1):
+        for name in ids:
+            first.setdefault(name, number)
+    out = []
+    for name, call_page in first.items():
+        if name.endswith(CALL_SUFFIX):
+            note = name[: -len(CALL_SUFFIX)]
+            body_page = first.get(note)
+            if body_page is not None and body_page != call_page:
+                out.append((note, call_page, body_page))
+    return out
+
+
+def text_block_ids(parts: etree._Element) -> frozenset[str]:
+    """Ids of the text blocks of the sections (all have one after :func:`prepare_parts`)."""
+    return frozenset(el.get("id", "") for el in parts.iter(*_TEXT_BLOCKS) if el.get("id"))
+
+
+def last_block(anchors: Sequence[Sequence[str]], page: int, blocks: frozenset[str]) -> str | None:
+    """The id of the last text block (one of *blocks*) that starts on *page* (1-based), if any."""
+    for name in reversed(anchors[page - 1]):
+        if name in blocks:
+            return name
+    return None
+
+
+def repair_style(blocks: Sequence[str]) -> str:
+    """The ``<style>`` that lets *blocks* leave a single line at the foot of a page."""
+    if not blocks:
+        return ""
+    # attribute selectors: a TEI id need not be a CSS identifier ("1.2", "a:b")
+    selector = ", ".join('[id="{}"]'.format(re.sub(r'(["\\])', r"\\\1", b)) for b in blocks)
+    return f"<style>/* keep footnotes with their calls */ {selector} {{ orphans: 1 !important; }}</style>"
+
+
+def layout_keeping_footnotes(
+    html: str,
+    base_dir: Path,
+    fetcher: FolderFetcher,
+    font_config: Any,
+    blocks: frozenset[str],
+    repairs: list[str],
+) -> tuple[str, Any, list[tuple[str, int, int]]]:
+    """Lay out *html* so that every footnote is on the page of its call, as far as possible.
+
+    Why: WeasyPrint (70) moves footnotes already placed on a page to the next page
+    when a *later* paragraph reaches the foot of the page with fewer lines than
+    ``orphans`` allows ("report footnotes because of orphans"), whatever the note's
+    ``footnote-policy``; a note then lands a page after its call. That paragraph is
+    the last block on the call's page (the page ends with it), so we lay out again
+    with ``orphans: 1`` for that block: it is then split normally and keeps its
+    footnote-free lines, and the notes stay. *blocks* are the ids of the text
+    blocks (:func:`text_block_ids`); *repairs* (block ids) is extended in
+    place, so later passes of the same book start with the repairs already made.
+    Returns the HTML actually laid out, WeasyPrint's document and the footnotes
+    still displaced (empty unless the repairs could not help).
+    """
+    for _ in range(MAX_FOOTNOTE_REPAIRS + 1):
+        current = html.replace("</head>", repair_style(repairs) + "</head>", 1) if repairs else html
+        document = layout(current, base_dir, fetcher=fetcher, font_config=font_config)
+        anchors = page_anchors(document)
+        displaced = displaced_footnotes(anchors)
+        new = [b for b in {last_block(anchors, call, blocks) for _, call, _ in displaced} if b and b not in repairs]
+        if not new:
+            return current, document, displaced
+        repairs.extend(sorted(new))
+    return current, document, displaced
 
 
 def _mentions(parts: etree._Element) -> list[str]:
