@@ -220,3 +220,21 @@ def test_documents_in_other_declared_encodings_are_fully_checked(project: Path, 
     (project / "tei" / "a.xml").write_bytes(text.encode(encoding))
     diags = json.loads(run(["validate", "--format", "json"], project).output)["diagnostics"]
     assert [d["code"] for d in diags if d["severity"] == "error"] == ["R008"]
+
+
+def test_phase_selects_rules_of_user_schematron_only(project: Path) -> None:
+    (project / "tei" / "a.xml").write_text(minimal("<p>TODO and FIXME</p>"))
+    (project / "house.sch").write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt3">'
+        '<ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>'
+        '<phase id="strict"><active pattern="fixme"/></phase>'
+        '<pattern id="todo"><rule context="tei:p"><report id="H1" role="warning" test="contains(., \'TODO\')">'
+        'TODO</report></rule></pattern>'
+        '<pattern id="fixme"><rule context="tei:p"><report id="H2" role="warning" test="contains(., \'FIXME\')">'
+        'FIXME</report></rule></pattern></schema>')
+    every = run(["validate", "--rules", "house.sch", "--format", "json"], project)
+    assert {d["code"] for d in json.loads(every.output)["diagnostics"]} == {"H1", "H2"}
+    strict = run(["validate", "--rules", "house.sch", "--phase", "strict", "--format", "json"], project)
+    assert strict.exit_code == 0, strict.output
+    assert {d["code"] for d in json.loads(strict.output)["diagnostics"]} == {"H2"}
+    assert run(["validate", "--rules", "house.sch", "--phase", "nope"], project).exit_code == 2

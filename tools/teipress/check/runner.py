@@ -51,7 +51,10 @@ class _Checker:
 
         self.root = root
         self.schema: SchemaChecker | None = make_schema_checker(options.schema, root, options.schema_engine)
-        compiled = [compile_schematron(p, phase=options.phase) for p in options.rule_files()]
+        # --phase names a phase of the user's rule files; the project rules have none.
+        project = options.rule_files()[0] if options.project_rules else None
+        compiled = [compile_schematron(p, phase=None if p == project else options.phase)
+                    for p in options.rule_files()]
         self.schematron = SchematronRunner(compiled) if compiled else None
 
     def check_path(self, path: Path) -> tuple[str, list[Diagnostic]]:
