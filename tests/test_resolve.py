@@ -13,11 +13,11 @@ from teipress import REGISTER_NS
 from teipress.config import Config, ConfigError, load_config
 from teipress.diagnostics import Diagnostic
 from teipress.load import load_path
+from teipress.locate import ElementLocator
 from teipress.resolve import (
     Corpus,
     build_register,
     check_corpus,
-    element_positions,
     note_labels,
     parse_key_rules,
     rules,
@@ -195,7 +195,9 @@ def test_note_labels() -> None:
 def test_element_positions_skip_comments_cdata_and_count_characters() -> None:
     data = ('<?xml version="1.0"?>\n<!-- <x> -->\n<a>ä<b/><![CDATA[<c>]]>\n  é<d/></a>'
             ).encode()
-    assert element_positions(data) == [(3, 1), (3, 5), (4, 4)]
+    tree = etree.fromstring(data).getroottree()
+    locator = ElementLocator(data, tree)
+    assert [locator.position(e) for e in tree.getroot().iter()] == [(3, 1), (3, 5), (4, 4)]
 
 
 def test_suggestions_and_ambiguity() -> None:

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (typographic quotes and dashes are what these tests check)
+
 """The plain-text edition on small fixtures: every editorial convention, rendered exactly,
 the wrapping rules, the header, notes, commentary, the edition file and its index.
 

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (typographic quotes and dashes are what these tests check)
+
 """The flagship text edition (tei/*.xml) against its seed, sentence by sentence, and the
 promises that hold for every document: no text lost, no markup leaked, note labels as the
 register (and so the HTML and print editions) gives them.

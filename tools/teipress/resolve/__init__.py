@@ -8,19 +8,16 @@ Public API (see docs/xref.md):
   ``.to_json()``) - the register of docs/register.md.
 * :func:`suggest` / :func:`apply_fixes` - untagged names (X201/X202) and ``--fix``.
 * :func:`rules` - rule metadata for ``teipress rules``.
-* :func:`element_positions` / :class:`ElementLocator` - exact line:column of elements.
 """
 
 from teipress.resolve.checks import check_corpus, corpus_diagnostics
 from teipress.resolve.corpus import Corpus, Entry, KeyRule, PointerUse, Resolution, parse_key_rules
-from teipress.resolve.positions import ElementLocator, element_positions
 from teipress.resolve.register import Register, build_register, note_labels
 from teipress.resolve.rules import RuleInfo, rules
 from teipress.resolve.suggest import Suggestion, apply_fixes, suggest
 
 __all__ = [
     "Corpus",
-    "ElementLocator",
     "Entry",
     "KeyRule",
     "PointerUse",
@@ -32,7 +29,6 @@ __all__ = [
     "build_register",
     "check_corpus",
     "corpus_diagnostics",
-    "element_positions",
     "note_labels",
     "parse_key_rules",
     "rules",

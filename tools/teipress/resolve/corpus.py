@@ -25,7 +25,7 @@ from lxml import etree
 from teipress import TEI_NS, XML_NS
 from teipress.config import Config, ConfigError
 from teipress.load import LoadedDocument
-from teipress.resolve.positions import ElementLocator
+from teipress.locate import ElementLocator
 from teipress.resolve.text import element_text, name_key, sort_key, surface_form
 
 T = f"{{{TEI_NS}}}"
@@ -210,7 +210,7 @@ class SourceFile:
     def position(self, el: etree._Element) -> tuple[int, int]:
         """``(line, column)`` of *el*'s start tag."""
         if self._locator is None:
-            self._locator = ElementLocator(self.doc.root, self.doc.data)
+            self._locator = ElementLocator(self.doc.data, self.doc.root.getroottree())
         return self._locator.position(el)
 
 
