@@ -53,13 +53,19 @@ class Book:
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Book:
     """The flagship edition built as `teipress build --format print` would, once."""
+    return build_book(tmp_path_factory.mktemp("print"))
+
+
+def build_book(out: Path, print_settings: dict[str, str] | None = None) -> Book:
+    """The flagship edition's print format rendered into *out* (with *print_settings*, if given)."""
     cfg = load_config(ROOT)
+    if print_settings is not None:
+        cfg.raw = {**cfg.raw, "print": {**cfg.raw.get("print", {}), **print_settings}}
     docs = [load_path(p, cfg.root) for p in cfg.source_files()]
     auths = [load_path(p, cfg.root) for p in cfg.authority_files()]
     reg_xml = build_register(Corpus(docs, auths, cfg), cfg).to_xml_bytes()
     engine = engine_for([FORMAT])
     ctx = RenderContext(cfg, engine, reg_xml, etree.fromstring(reg_xml), "2026-11-28")
-    out = tmp_path_factory.mktemp("print")
     for d in docs:
         for f in FORMAT.render_document(ctx, d, engine.parse(d.data)):
             (out / f.relpath).parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +159,33 @@ def test_running_heads_and_page_numbers(book: Book) -> None:
     assert checked >= 8
 
 
+def test_opening_pages_have_no_running_head(book: Book) -> None:
+    """A document, the bibliography and each index open with their heading, printed once.
+
+    (The running head there would repeat the heading just below it.)
+    """
+    ed_title = book.register.find(f"{R}edition").get("title", "")  # type: ignore[union-attr]
+    doc_titles = [t.text or "" for t in book.register.iter(f"{R}title")]
+    entries = toc_entries(book)
+    openers = 0
+    for label, page in entries:
+        lines = [ln.strip() for ln in book.pages[page - 1].splitlines() if ln.strip()]
+        titles = [t for t in doc_titles if norm(label).startswith(norm(t))]
+        if titles:
+            (title,) = titles
+            assert book.page_norm(page).count(norm(title)) == 1, (title, page, lines[:3])
+            assert norm(lines[0]) and norm(title).startswith(norm(lines[0])), (title, page, lines[0])
+        elif label != "Editorial principles":
+            assert lines[0] == label, (label, page, lines[:2])
+            assert lines.count(label) == 1, (label, page)
+        else:
+            continue
+        assert norm(ed_title) not in norm(lines[0]), (label, page)
+        assert lines[-1] == str(page), f"opening page {page} has no folio"
+        openers += 1
+    assert openers == len(doc_titles) + 4  # documents, bibliography, three indexes
+
+
 # ---------------------------------------------------------------------------
 # Footnotes
 # ---------------------------------------------------------------------------
@@ -182,6 +215,10 @@ def footnotes(book: Book) -> Iterator[tuple[str, str, str]]:
 
 
 def test_every_footnote_is_on_the_page_of_its_marker_and_not_split(book: Book) -> None:
+    assert_footnotes_with_markers(book)
+
+
+def assert_footnotes_with_markers(book: Book) -> None:
     notes = list(footnotes(book))
     assert len(notes) == 3  # memo 1: editorial note; memo 2: notes 1 and 2
     for label, text, word in notes:
@@ -362,3 +399,17 @@ def test_flagship_pdf_has_every_sentence_of_the_seed(book: Book) -> None:
 def test_collapse_pages_helper_matches_printed_ranges(book: Book) -> None:
     for _, _, pages in index_entries(book):
         assert [p for lo, hi in collapse_pages(pages) for p in range(lo, hi + 1)] == sorted(set(pages))
+
+
+# ---------------------------------------------------------------------------
+# Other page sizes
+# ---------------------------------------------------------------------------
+
+
+def test_a5_book(tmp_path: Path) -> None:
+    """page-size = "A5" reaches the PDF; on the smaller page the notes still stay with their calls."""
+    a5 = build_book(tmp_path, {"page-size": "A5"})
+    info = subprocess.run(["pdfinfo", str(a5.pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+419\.528 x 595\.276 pts", info), info
+    assert "@page { size: A5; }" in a5.html
+    assert_footnotes_with_markers(a5)

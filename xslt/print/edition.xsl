@@ -263,15 +263,17 @@
     </xsl:perform-sort>
   </xsl:function>
 
-  <!-- Pass 1 ($index-mode 'none', no $index-pages) leaves the index out: it comes after every
-       mention, so it cannot move one, and its balanced two-column layout is the slowest part
-       of a WeasyPrint layout. The contents still list it (same number of lines). -->
+  <!-- Pass 1 ($index-mode 'none', no $index-pages) gives only the headings of the index: it
+       comes after every mention, so it cannot move one, and its balanced two-column layout
+       is the slowest part of a WeasyPrint layout. The headings stay so that the contents
+       (target-counter) point at existing anchors. -->
   <xsl:template name="tpp:index">
-    <xsl:for-each select="tpp:index-kinds()[exists($index-pages) or $index-mode ne 'none']">
+    <xsl:variable name="entries" select="exists($index-pages) or $index-mode ne 'none'"/>
+    <xsl:for-each select="tpp:index-kinds()">
       <xsl:variable name="kind" select="."/>
       <section class="index back" id="index-{$kind}" data-kind="{$kind}">
         <h2 class="back-head"><xsl:value-of select="tpp:index-title($kind)"/></h2>
-        <xsl:for-each-group select="tpp:index-entities($kind)"
+        <xsl:for-each-group select="tpp:index-entities($kind)[$entries]"
             group-by="upper-case(substring(string((@sort, r:name)[1]), 1, 1))">
           <div class="index-group">
             <h3 class="index-letter"><xsl:value-of select="current-grouping-key()"/></h3>
