@@ -63,6 +63,7 @@ def test_unchanged_sources_render_nothing_and_changes_render_only_what_depends_o
 
     again = summary("--format", "text", "--format", "html", cwd=project)
     assert again["rendered_documents"] == 0 and again["files_written"] == 0
+    assert again["checked_documents"] == 0 and again["checks_from_cache"] == 6
     assert snapshot(project / "out") == before
 
     # Edit one document: only it is re-rendered.
@@ -70,6 +71,7 @@ def test_unchanged_sources_render_nothing_and_changes_render_only_what_depends_o
     memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right."))
     edited = summary("--format", "text", "--format", "html", cwd=project)
     assert edited["rendered_documents"] == 1
+    assert edited["checked_documents"] == 1 and edited["checks_from_cache"] == 5
     assert "always right" in (project / "out" / "text" / "memo-1949-07-27.txt").read_text()
     assert (project / "out" / "text" / "memo-1949-06-27.txt").read_bytes() == before["text/memo-1949-06-27.txt"]
 

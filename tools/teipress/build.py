@@ -40,7 +40,7 @@ from typing import Any, overload
 from lxml import etree
 
 from teipress import REGISTER_NS, __version__
-from teipress.check.runner import CheckOptions, check_files, default_jobs
+from teipress.check.runner import CheckCache, CheckOptions, check_files, default_jobs, finish
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.load import LoadedDocument, load_path
@@ -97,6 +97,8 @@ class BuildResult:
             "files_written": self.files_written,
             "files_kept": self.files_kept,
             "files_removed": self.files_removed,
+            "checked_documents": self.check.extra.get("checked", 0),
+            "checks_from_cache": self.check.extra.get("from_cache", 0),
             "errors": self.check.errors + len(self.render_errors),
             "warnings": self.check.warnings,
             "seconds": round(self.seconds, 3),
@@ -412,35 +414,40 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
             shutil.rmtree(out / name, ignore_errors=True)
     phases: dict[str, float] = {}
 
-    # -- load + check ------------------------------------------------------
+    # -- load + check: per document, cached by content hash ----------------
     t = time.perf_counter()
     doc_paths = config.source_files()
     auth_paths = config.authority_files()
     progress.phase("check", len(doc_paths) + len(auth_paths))
     options.check.jobs = options.jobs
-    check = check_files([*doc_paths, *auth_paths], config, options.check)
+    options.check.corpus = False  # done below on the same corpus the register is built from
+    cache = CheckCache(config.root / ".teipress-cache" / "check", options.check, config.root)
+    check = check_files([*doc_paths, *auth_paths], config, options.check, cache)
     progress.advance(len(doc_paths) + len(auth_paths))
     phases["check"] = time.perf_counter() - t
-    result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
-    if check.errors and not options.force:
-        result.seconds = time.perf_counter() - started
-        return result
 
-    # -- resolve -----------------------------------------------------------
+    # -- resolve: one corpus for the cross-reference checks and the register --
     t = time.perf_counter()
     progress.phase("resolve", 1)
-    from teipress.resolve import Corpus, build_register
+    from teipress.resolve import Corpus, build_register, check_corpus
 
-    docs = [load_path(p, config.root) for p in doc_paths]
-    auths = [load_path(p, config.root) for p in auth_paths]
-    ok_docs = [d for d in docs if d.ok]
-    register = build_register(Corpus(ok_docs, [a for a in auths if a.ok], config), config)
+    docs = [d for d in (load_path(p, config.root) for p in doc_paths) if d.ok]
+    auths = [a for a in (load_path(p, config.root) for p in auth_paths) if a.ok]
+    corpus = Corpus(docs, auths, config)
+    check.diagnostics.extend(check_corpus(corpus))
+    finish(check, config, options.check)
+    result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
+    if check.errors and not options.force:
+        phases["resolve"] = time.perf_counter() - t
+        result.seconds = time.perf_counter() - started
+        return result
+    register = build_register(corpus, config)
     register_xml = register.to_xml_bytes()
     register_el = etree.fromstring(register_xml)
     slices = RegisterSlices(register_el)
-    doc_info = {d.path: (d.doc_id, d.sha256) for d in ok_docs}
-    ordered = [d.path for d in ok_docs]
-    del docs, auths, ok_docs, register
+    doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
+    ordered = [d.path for d in docs]
+    del docs, auths, corpus, register
     progress.advance(1)
     phases["resolve"] = time.perf_counter() - t
 

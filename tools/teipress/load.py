@@ -254,7 +254,7 @@ def _check_root(root: etree._Element, display: str) -> list[Diagnostic]:
 def load_path(path: Path, root_dir: Path | None = None) -> LoadedDocument:
     """Read, hash and securely parse one file. Never raises for bad content."""
     path = path.resolve()
-    display = _display(path, root_dir)
+    display = display_path(path, root_dir)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -271,7 +271,8 @@ def load_path(path: Path, root_dir: Path | None = None) -> LoadedDocument:
     return LoadedDocument(path, display, data, digest, tree, diags)
 
 
-def _display(path: Path, root_dir: Path | None) -> str:
+def display_path(path: Path, root_dir: Path | None) -> str:
+    """*path* as reports show it: relative to *root_dir* (or the working directory) when inside it."""
     base = root_dir.resolve() if root_dir else Path.cwd()
     try:
         return path.relative_to(base).as_posix()

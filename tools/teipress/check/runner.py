@@ -9,6 +9,8 @@ after the pool, through the resolve phase's shared code.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -19,7 +21,7 @@ from pathlib import Path
 from teipress.check.schema import SchemaChecker, make_schema_checker
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, Severity
-from teipress.load import LoadedDocument, load_path
+from teipress.load import LoadedDocument, display_path, load_path
 from teipress.report import RunResult
 
 
@@ -95,34 +97,109 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def check_files(paths: Sequence[Path], config: Config, options: CheckOptions) -> RunResult:
-    """Load and check *paths* (documents and authority files), then run the corpus checks."""
+class CheckCache:
+    """Per-document check results keyed by content hash, so unchanged files are not re-checked.
+
+    The key folder is a hash of everything a per-document result depends on
+    besides the file itself (teipress version, schema and rule files, the check
+    options), so editing a schema or a rule invalidates every entry at once.
+    Entries are written atomically; a corrupt or missing entry is a miss.
+    """
+
+    def __init__(self, folder: Path, options: CheckOptions, root: Path) -> None:
+        from teipress import __version__
+        from teipress.paths import data_dir
+
+        h = hashlib.sha256(__version__.encode())
+        for spec in (options.schema, options.schema_engine, options.phase or "", str(options.project_rules)):
+            h.update(spec.encode() + b"\0")
+        watched = [data_dir("schema"), data_dir("xslt") / "schematron", *options.rules]
+        schema_file = Path(options.schema) if options.schema not in ("project", "tei-all", "none", "") else None
+        if schema_file is not None:
+            watched.append(schema_file if schema_file.is_absolute() else root / schema_file)
+        for item in watched:
+            for f in sorted([item] if item.is_file() else item.rglob("*") if item.is_dir() else []):
+                if f.is_file():
+                    h.update(f.name.encode() + hashlib.sha256(f.read_bytes()).digest())
+        self.folder = folder / h.hexdigest()[:24]
+
+    def get(self, sha: str, display: str) -> list[Diagnostic] | None:
+        try:
+            rows = json.loads((self.folder / f"{sha}.json").read_text("utf-8"))
+            return [Diagnostic(display, r["line"], r["column"], r["code"], Severity(r["severity"]),
+                               r["message"], r["help"], r["source"]) for r in rows]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, sha: str, diags: Sequence[Diagnostic]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{sha}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps([d.to_dict() for d in diags]), encoding="utf-8")
+        os.replace(tmp, self.folder / f"{sha}.json")
+
+
+def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
+                cache: CheckCache | None = None) -> RunResult:
+    """Load and check *paths* (documents and authority files), then run the corpus checks.
+
+    With a *cache*, files whose content was already checked under the same
+    schema, rules and options reuse their findings instead of being re-checked.
+    """
     started = time.perf_counter()
     root = config.root
     jobs = options.jobs or default_jobs()
     files = list(dict.fromkeys(p.resolve() for p in paths))
     results: dict[Path, tuple[str, list[Diagnostic]]] = {}
+    hashes: dict[Path, str] = {}
+    todo = files
+    if cache is not None:
+        todo = []
+        for path in files:
+            try:
+                hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                todo.append(path)
+                continue
+            display = display_path(path, root)
+            hit = cache.get(hashes[path], display)
+            if hit is None:
+                todo.append(path)
+            else:
+                results[path] = (display, hit)
     # Pool start-up (a saxonche processor and compiled rules per worker) costs
     # about a second; below a handful of files one process is faster.
-    if jobs > 1 and len(files) >= 4 * jobs:
-        chunk = max(1, len(files) // (jobs * 8))
+    if jobs > 1 and len(todo) >= 4 * jobs:
+        chunk = max(1, len(todo) // (jobs * 8))
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, root)) as pool:
-            for path, res in zip(files, pool.map(_check_in_worker, files, chunksize=chunk), strict=True):
+            for path, res in zip(todo, pool.map(_check_in_worker, todo, chunksize=chunk), strict=True):
                 results[path] = res
-    else:
+    elif todo:
         checker = _Checker(options, root)
-        for path in files:
+        for path in todo:
             results[path] = checker.check_path(path)
+    if cache is not None:
+        for path in todo:
+            if path in hashes and not any(d.code == "E999" for d in results[path][1]):
+                cache.put(hashes[path], results[path][1])
     diagnostics = [d for _, (_, ds) in sorted(results.items()) for d in ds]
     displays = [results[p][0] for p in files]
     if options.corpus:
         diagnostics.extend(_corpus_checks(files, config))
-    diagnostics = [d for d in diagnostics if not config.ignored(d.path, d.code)]
+    result = RunResult(displays, diagnostics, time.perf_counter() - started)
+    result.extra["checked"] = len(todo)
+    result.extra["from_cache"] = len(files) - len(todo)
+    return finish(result, config, options)
+
+
+def finish(result: RunResult, config: Config, options: CheckOptions) -> RunResult:
+    """Apply per-path ignores and ``--warnings-as-errors`` to a run's findings."""
+    diagnostics = [d for d in result.diagnostics if not config.ignored(d.path, d.code)]
     if options.warnings_as_errors:
         diagnostics = [
             Diagnostic(d.path, d.line, d.col, d.code, Severity.ERROR, d.message, d.help, d.source)
             if d.severity is Severity.WARNING else d for d in diagnostics]
-    return RunResult(displays, diagnostics, time.perf_counter() - started)
+    result.diagnostics = diagnostics
+    return result
 
 
 def _corpus_checks(files: Sequence[Path], config: Config) -> list[Diagnostic]:
