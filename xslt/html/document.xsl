@@ -18,6 +18,10 @@
 
   <xsl:import href="layout.xsl"/>
 
+  <!-- Every document record of the register, indexed once (keys on $register outlive a run):
+       "Document 12 of 5019" without counting 5,019 records for every page. -->
+  <xsl:key name="h:documents" match="r:documents/r:document" use="'all'"/>
+
   <xsl:template match="/">
     <xsl:apply-templates select="(tei:TEI, *)[1]" mode="h:document"/>
   </xsl:template>
@@ -25,42 +29,51 @@
   <xsl:template match="*" mode="h:document">
     <xsl:variable name="rec" select="h:document($doc-id)"/>
     <xsl:variable name="title" select="(tp:title(.)[.], string($rec/r:title)[.], $doc-id)[1]"/>
-    <xsl:variable name="date" select="h:date-of($rec, tei:teiHeader)"/>
     <xsl:call-template name="h:page">
       <xsl:with-param name="title" select="$title"/>
       <xsl:with-param name="page-type" select="'document'"/>
-      <xsl:with-param name="content">
-        <article class="document" aria-labelledby="doc-title">
-          <xsl:variable name="lang" select="h:lang(.)"/>
-          <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
-          <header class="doc-header">
-            <xsl:if test="exists($rec)">
-              <p class="doc-kicker"><xsl:value-of select="'Document ' || $rec/@position || ' of ' || count($register/r:register/r:documents/r:document)
-                  || ($date[1] ! (' · ' || .))"/></p>
-            </xsl:if>
-            <h1 id="doc-title"><xsl:value-of select="$title"/></h1>
-            <xsl:for-each select="tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'sub']">
-              <p class="doc-subtitle"><xsl:apply-templates mode="h:body"/></p>
-            </xsl:for-each>
-          </header>
-          <xsl:call-template name="h:metadata"><xsl:with-param name="rec" select="$rec"/></xsl:call-template>
-          <section class="doc-text" aria-label="Text">
-            <xsl:apply-templates select="tei:text/(tei:front, tei:body, tei:group)" mode="h:body"/>
-          </section>
-          <xsl:if test="tei:text/tei:back">
-            <section class="back-matter" aria-label="Commentary">
-              <xsl:apply-templates select="tei:text/tei:back" mode="h:body"/>
-            </section>
-          </xsl:if>
-          <xsl:call-template name="h:footnotes">
-            <xsl:with-param name="notes" select="tei:text//tei:note[tp:is-footnote(.)]"/>
-          </xsl:call-template>
-          <xsl:call-template name="h:cite"><xsl:with-param name="title" select="$title"/><xsl:with-param name="date" select="$date"/></xsl:call-template>
-          <xsl:call-template name="h:downloads"/>
-          <xsl:call-template name="h:prev-next"><xsl:with-param name="rec" select="$rec"/></xsl:call-template>
-        </article>
-      </xsl:with-param>
+      <xsl:with-param name="source" select="."/>
+      <xsl:with-param name="h:rec" select="$rec" tunnel="yes"/>
+      <xsl:with-param name="h:title" select="$title" tunnel="yes"/>
     </xsl:call-template>
+  </xsl:template>
+
+  <!-- The document itself, inside the page shell. -->
+  <xsl:template match="*" mode="h:page-content">
+    <xsl:param name="h:rec" as="element(r:document)?" tunnel="yes"/>
+    <xsl:param name="h:title" as="xs:string" tunnel="yes"/>
+    <xsl:variable name="rec" select="$h:rec"/>
+    <xsl:variable name="title" select="$h:title"/>
+    <xsl:variable name="date" select="h:date-of($rec, tei:teiHeader)"/>
+    <article class="document" aria-labelledby="doc-title">
+      <xsl:variable name="lang" select="h:lang(.)"/>
+      <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
+      <header class="doc-header">
+        <xsl:if test="exists($rec)">
+          <p class="doc-kicker"><xsl:value-of select="'Document ' || $rec/@position || ' of ' || count(key('h:documents', 'all', $register))
+              || ($date[1] ! (' · ' || .))"/></p>
+        </xsl:if>
+        <h1 id="doc-title"><xsl:value-of select="$title"/></h1>
+        <xsl:for-each select="tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'sub']">
+          <p class="doc-subtitle"><xsl:apply-templates mode="h:body"/></p>
+        </xsl:for-each>
+      </header>
+      <xsl:call-template name="h:metadata"><xsl:with-param name="rec" select="$rec"/></xsl:call-template>
+      <section class="doc-text" aria-label="Text">
+        <xsl:apply-templates select="tei:text/(tei:front, tei:body, tei:group)" mode="h:body"/>
+      </section>
+      <xsl:if test="tei:text/tei:back">
+        <section class="back-matter" aria-label="Commentary">
+          <xsl:apply-templates select="tei:text/tei:back" mode="h:body"/>
+        </section>
+      </xsl:if>
+      <xsl:call-template name="h:footnotes">
+        <xsl:with-param name="notes" select="tei:text//tei:note[tp:is-footnote(.)]"/>
+      </xsl:call-template>
+      <xsl:call-template name="h:cite"><xsl:with-param name="title" select="$title"/><xsl:with-param name="date" select="$date"/></xsl:call-template>
+      <xsl:call-template name="h:downloads"/>
+      <xsl:call-template name="h:prev-next"><xsl:with-param name="rec" select="$rec"/></xsl:call-template>
+    </article>
   </xsl:template>
 
   <!-- ================================================================== -->
