@@ -131,6 +131,41 @@
     <xsl:sequence select="normalize-space($e/@xml:id)[.]"/>
   </xsl:function>
 
+  <!-- Notes: tp:note-ordinal counts preceding::tei:note, a scan of everything before the
+       note, and tp:note-id/tp:note-label each call it again (four scans per footnote in
+       an HTML page). These compute the same values from one ordinal, found among the
+       document's notes through a key (indexed once per document).
+       candidate for common.xsl (tp:note-ordinal via the key; tp:note-label/-id taking the ordinal) -->
+  <xsl:key name="h:notes" match="tei:note" use="'all'"/>
+
+  <!-- Same value as tp:note-ordinal: notes before $note in document order (preceding or
+       ancestor), plus one. -->
+  <xsl:function name="h:note-ordinal" as="xs:integer">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:variable name="root" select="root($note)"/>
+    <xsl:sequence select="if ($root instance of document-node())
+                          then count(key('h:notes', 'all', $root)[. &lt;&lt; $note]) + 1
+                          else tp:note-ordinal($note)"/>
+  </xsl:function>
+
+  <!-- tp:note-label for a note whose ordinal is known. -->
+  <xsl:function name="h:note-label" as="xs:string">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:param name="ordinal" as="xs:integer"/>
+    <xsl:variable name="r" as="element(r:note)?"
+        select="if (exists($register)) then key('tp:note', $doc-id || ' ' || $ordinal, $register)[1] else ()"/>
+    <xsl:sequence select="if (exists($r)) then string($r/@label)
+                          else if ($note/@n) then string($note/@n)
+                          else string($ordinal)"/>
+  </xsl:function>
+
+  <!-- tp:note-id for a note whose ordinal is known. -->
+  <xsl:function name="h:note-id" as="xs:string">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:param name="ordinal" as="xs:integer"/>
+    <xsl:sequence select="string(($note/@xml:id, 'note-' || $ordinal)[1])"/>
+  </xsl:function>
+
   <!-- URL of an entity's register entry (all HTML pages live in one folder). -->
   <xsl:function name="h:entity-href" as="xs:string">
     <xsl:param name="entity" as="element(r:entity)"/>
@@ -163,13 +198,20 @@
   </xsl:function>
 
   <!-- The common attributes every rendered element carries: id, lang, class. -->
+  <!-- Called for every rendered element, so the common case (no xml:id, xml:lang, rend or
+       type: most elements of a letter) is tested first and costs no function calls. -->
   <xsl:template name="h:attrs">
     <xsl:param name="class" as="xs:string*" select="()"/>
-    <xsl:variable name="id" select="h:id(.)"/>
-    <xsl:if test="$id"><xsl:attribute name="id" select="$id"/></xsl:if>
-    <xsl:variable name="lang" select="h:lang(.)"/>
-    <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
-    <xsl:variable name="cls" select="string-join(distinct-values(($class, h:class-tokens(.))), ' ')"/>
+    <xsl:if test="@xml:id">
+      <xsl:variable name="id" select="h:id(.)"/>
+      <xsl:if test="$id"><xsl:attribute name="id" select="$id"/></xsl:if>
+    </xsl:if>
+    <xsl:if test="@xml:lang">
+      <xsl:variable name="lang" select="h:lang(.)"/>
+      <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
+    </xsl:if>
+    <xsl:variable name="cls" select="string-join(distinct-values(
+        if (@rend or @type) then ($class, h:class-tokens(.)) else $class), ' ')"/>
     <xsl:if test="$cls"><xsl:attribute name="class" select="$cls"/></xsl:if>
   </xsl:template>
 
@@ -201,8 +243,9 @@
   <!-- A footnote marker: a superscript link to the note, and back; a popover with the text. -->
   <xsl:template name="h:note-marker">
     <xsl:param name="note" as="element(tei:note)"/>
-    <xsl:variable name="id" select="tp:note-id($note)"/>
-    <xsl:variable name="label" select="tp:note-label($note)"/>
+    <xsl:variable name="n" select="h:note-ordinal($note)"/>
+    <xsl:variable name="id" select="h:note-id($note, $n)"/>
+    <xsl:variable name="label" select="h:note-label($note, $n)"/>
     <span class="note-ref-wrap">
       <a class="note-ref" id="noteref-{$id}" href="#{$id}" aria-describedby="pop-{$id}"
          aria-label="Note {$label}"><sup><xsl:value-of select="$label"/></sup></a>
@@ -233,8 +276,9 @@
         <h2 id="footnotes-heading">Notes</h2>
         <ol class="footnotes-list">
           <xsl:for-each select="$notes">
-            <xsl:variable name="id" select="tp:note-id(.)"/>
-            <xsl:variable name="label" select="tp:note-label(.)"/>
+            <xsl:variable name="n" select="h:note-ordinal(.)"/>
+            <xsl:variable name="id" select="h:note-id(., $n)"/>
+            <xsl:variable name="label" select="h:note-label(., $n)"/>
             <li id="{$id}" class="footnote">
               <xsl:variable name="lang" select="h:lang(.)"/>
               <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
