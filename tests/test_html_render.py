@@ -299,3 +299,14 @@ def test_search_passages_are_displayed_text(render: Render) -> None:
     js = search_index_js(entries).decode()
     assert js.startswith("window.TEIPRESS_SEARCH = [") and js.rstrip().endswith(";")
     assert "<" not in js
+
+
+def test_search_passage_ends_with_its_element() -> None:
+    """Text after a passage (its tail) and hidden helpers inside it stay out of the index."""
+    html = (b'<html><body><main><div><p id="a">One <span class="visually-hidden">hidden</span>'
+            b'two<span class="note-ref-wrap"><sup>1</sup><span class="note-pop">pop</span></span>'
+            b' three <a class="anchor" href="#a">\xc2\xb6</a></p>. tail'
+            b'<blockquote id="b"><p>Inner <b>bold</b></p> after'
+            b'<a class="anchor" href="#b">\xc2\xb6</a></blockquote></div></main></body></html>')
+    got = [(e.url, e.text) for e in passages_from_page(html, "d.html", "D")]
+    assert got == [("d.html#a", "One two three"), ("d.html#b", "Inner bold after")]

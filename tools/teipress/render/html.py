@@ -91,16 +91,30 @@ class SearchEntry:
         return {"u": self.url, "t": self.title, "k": self.kind, "x": self.text}
 
 
-def _classes(el: Any) -> set[str]:
-    return set((el.get("class") or "").split())
+_DROP = frozenset(_DROP_FROM_INDEX)
+
+
+def _shown_text(el: Any, parts: list[str]) -> None:
+    """Append the text of *el* as displayed: helper elements are skipped, their tails kept.
+
+    One walk over the already parsed page; copying each passage and deleting its helpers
+    (the first version) re-serialised and re-parsed every paragraph of every page.
+    """
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        if isinstance(child.tag, str) and _DROP.isdisjoint((child.get("class") or "").split()):
+            _shown_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
 
 
 def passages_from_page(html: bytes, page: str, doc_title: str) -> list[SearchEntry]:
     """Searchable passages of a rendered document page.
 
     A passage is every element carrying a permalink (``a.anchor``). Hidden helper
-    text (screen-reader explanations, popovers, cards, permalinks) is removed first,
-    so the index holds the text as displayed.
+    text (screen-reader explanations, popovers, cards, permalinks) is left out, so the
+    index holds the text as displayed.
     """
     root: Any = lxml.html.fromstring(html)
     out: list[SearchEntry] = []
@@ -110,20 +124,9 @@ def passages_from_page(html: bytes, page: str, doc_title: str) -> list[SearchEnt
         pid = host.get("id") if host is not None else None
         if host is None or not pid:
             continue
-        copy: Any = lxml.html.fromstring(lxml.html.tostring(host))
-        for el in list(copy.iter()):
-            if el is not copy and _classes(el) & set(_DROP_FROM_INDEX):
-                parent = el.getparent()
-                if parent is not None:
-                    # keep the tail text that follows the removed helper
-                    if el.tail:
-                        prev = el.getprevious()
-                        if prev is not None:
-                            prev.tail = (prev.tail or "") + el.tail
-                        else:
-                            parent.text = (parent.text or "") + el.tail
-                    parent.remove(el)
-        text = " ".join(copy.text_content().split())
+        parts: list[str] = []
+        _shown_text(host, parts)
+        text = " ".join("".join(parts).split())
         if text:
             out.append(SearchEntry(f"{page}#{pid}", doc_title, "text", text))
     return out
