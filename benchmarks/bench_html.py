@@ -1,6 +1,6 @@
 """Benchmark and robustness run of the HTML edition on a real corpus.
 
-    python benchmarks/bench_html.py [--corpus DIR] [--limit N] [--workers 2] [--check]
+    python benchmarks/bench_html.py [--corpus DIR] [--limit N] [--workers 2] [--check] [--no-edition]
 
 Renders every document of the corpus (default: the Escher letters in
 ../shared/corpora/escher-briefe/data/briefe, 5,019 real TEI files) through the public
@@ -9,6 +9,11 @@ the resolve phase, then a multiprocessing pool of ``--workers`` processes (2 by 
 "HTML on 2 cores"), each with its own compiled engine, calls ``render_document`` per
 document. Prints documents/s and MB/s (MB of TEI input over the wall-clock time of
 the render phase, engine compilation in the workers included).
+
+Then, unless ``--no-edition``, it times ``render_edition`` on its own (one process, as
+the build runs it): index, register pages, chronology, bibliography, search page and
+the search index extracted from every rendered page. The workers write their pages
+into a temporary folder for it (that write is part of the render phase's time).
 
 With ``--check`` it is also the robustness run: every document must render without
 error, and every non-blank text node of ``tei:text`` must occur in the page's visible
@@ -21,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -41,43 +48,64 @@ DEFAULT_CORPUS = (Path(__file__).resolve().parents[1].parent
 
 _ctx: RenderContext | None = None
 _check = False
+_out: Path | None = None
 
 
-def _init(root: str, register: bytes, check: bool) -> None:
-    global _ctx, _check
+def _context(root: str, register: bytes) -> RenderContext:
     config = Config(root=Path(root))
     engine = engine_for([FORMAT])
-    _ctx = RenderContext(config, engine, register, etree.fromstring(register), "2026-01-01")
+    return RenderContext(config, engine, register, etree.fromstring(register), "2026-01-01")
+
+
+def _init(root: str, register: bytes, check: bool, out: str) -> None:
+    global _ctx, _check, _out
+    _ctx = _context(root, register)
     _check = check
+    _out = Path(out) if out else None
 
 
 def _norm(s: str) -> str:
     return " ".join(s.split())
 
 
-def _render(path: str) -> tuple[str, int, int, str, list[str]]:
-    """(display, bytes in, bytes out, error, lost text nodes) for one document."""
+_PHASES = ("load", "saxon-parse", "transform", "write")
+
+
+def _render(path: str) -> tuple[str, int, int, str, list[str], list[float]]:
+    """(display, bytes in, bytes out, error, lost text nodes, CPU s per phase) for one document.
+
+    CPU time (not wall time) per phase, so the profile means the same on a busy machine.
+    """
     assert _ctx is not None
+    cpu = time.process_time
+    t0 = cpu()
     doc = load_path(Path(path), _ctx.config.root)
+    t1 = cpu()
     if not doc.ok:
-        return doc.display, 0, 0, "did not load", []
+        return doc.display, 0, 0, "did not load", [], [t1 - t0, 0.0, 0.0, 0.0]
     try:
-        files = FORMAT.render_document(_ctx, doc, _ctx.engine.parse(doc.data))
+        node = _ctx.engine.parse(doc.data)
+        t2 = cpu()
+        files = FORMAT.render_document(_ctx, doc, node)
+        t3 = cpu()
     except Exception as exc:
-        return doc.display, len(doc.data), 0, str(exc).splitlines()[0][:200], []
+        return doc.display, len(doc.data), 0, str(exc).splitlines()[0][:200], [], [t1 - t0, 0.0, 0.0, 0.0]
     out = sum(len(f.data) for f in files)
+    if _out is not None:
+        (_out / files[0].relpath).write_bytes(files[0].data)
+    t4 = cpu()
     lost: list[str] = []
     if _check:
-        page = lxml.html.fromstring(files[0].data)
-        main = page.xpath("//main")[0]
+        page: Any = lxml.html.fromstring(files[0].data)
+        main: Any = page.xpath("//main")[0]
         shown = _norm(main.text_content())
         text = doc.root.find(f"{{{TEI_NS}}}text")
         if text is not None:
             for t in text.itertext():
-                n = _norm(t)
+                n = _norm(str(t))
                 if n and n not in shown:
                     lost.append(n)
-    return doc.display, len(doc.data), out, "", lost
+    return doc.display, len(doc.data), out, "", lost, [t1 - t0, t2 - t1, t3 - t2, t4 - t3]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--check", action="store_true", help="robustness run: no error, no text lost")
     ap.add_argument("--show", type=int, default=10, help="problems to list")
+    ap.add_argument("--no-edition", action="store_true", help="skip timing render_edition")
     args = ap.parse_args(argv)
 
     paths = sorted(args.corpus.glob("*.xml"))
@@ -102,14 +131,26 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(root=args.corpus)
     register = build_register(Corpus(ok, [], config), config).to_xml_bytes()
     t_resolve = time.perf_counter() - t0
-    del docs, ok
+    del docs
 
-    t0 = time.perf_counter()
-    results: list[Any] = []
-    with mp.get_context("spawn").Pool(args.workers, initializer=_init,
-                                      initargs=(str(args.corpus), register, args.check)) as pool:
-        results = pool.map(_render, [str(p) for p in paths], chunksize=32)
-    wall = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="teipress-bench-html-") as tmp:
+        out = "" if args.no_edition else tmp
+        t0 = time.perf_counter()
+        results: list[Any] = []
+        with mp.get_context("spawn").Pool(args.workers, initializer=_init,
+                                          initargs=(str(args.corpus), register, args.check,
+                                                    out)) as pool:
+            results = pool.map(_render, [str(p) for p in paths], chunksize=32)
+        wall = time.perf_counter() - t0
+        t_edition = 0.0
+        edition_files = 0
+        if not args.no_edition:
+            ctx = _context(str(args.corpus), register)
+            t0 = time.perf_counter()
+            edition = FORMAT.render_edition(ctx, ok, Path(tmp))
+            t_edition = time.perf_counter() - t0
+            edition_files = len(edition)
+    del ok
 
     mb_in = sum(r[1] for r in results) / 1e6
     mb_out = sum(r[2] for r in results) / 1e6
@@ -122,6 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load+resolve  {t_resolve:.1f} s (not counted)")
     print(f"throughput    {len(results) / wall:.0f} documents/s, {mb_in / wall:.2f} MB/s "
           f"({args.workers} workers, wall clock {wall:.1f} s incl. compiling)")
+    cpu = [sum(r[5][i] for r in results) for i in range(len(_PHASES))]
+    total = sum(cpu)
+    print(f"worker CPU    {total:.1f} s in render calls = {mb_in / total:.2f} MB/s per core, "
+          f"{mb_in / total * args.workers:.2f} MB/s on {args.workers} idle cores "
+          f"(load average now {os.getloadavg()[0]:.1f})")
+    print("  " + ", ".join(f"{name} {t:.1f} s ({t / total:.0%})" for name, t in zip(_PHASES, cpu, strict=True)))
+    if not args.no_edition:
+        print(f"edition pages {t_edition:.1f} s for {edition_files} files (render_edition, "
+              f"1 process, after the documents; not in the MB/s)")
     if args.check:
         print(f"robustness    {len(lost)} text nodes lost")
     for where, what in (errors + lost)[: args.show]:
