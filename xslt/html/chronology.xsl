@@ -19,35 +19,38 @@
       <xsl:with-param name="title" select="'Chronology'"/>
       <xsl:with-param name="page-type" select="'chronology'"/>
       <xsl:with-param name="current" select="'chronology'"/>
-      <xsl:with-param name="content">
-        <h1>Chronology</h1>
-        <p>Every date named in the documents, in chronological order, with a link to the passage.</p>
-        <table class="chronology">
-          <caption class="visually-hidden">Dates in the documents</caption>
-          <thead><tr><th scope="col">Date</th><th scope="col">As written</th><th scope="col">Passage</th></tr></thead>
-          <tbody>
-            <xsl:for-each select="$register//r:chronology/r:event">
-              <xsl:variable name="rec" select="h:document(@doc)"/>
-              <xsl:variable name="dt" select="h:html-datetime((@when, @from, @notBefore)[.][1])"/>
-              <tr>
-                <td class="chron-date">
-                  <xsl:choose>
-                    <xsl:when test="exists($dt)"><time datetime="{$dt}"><xsl:value-of select="h:date-label(.)"/></time></xsl:when>
-                    <xsl:otherwise><xsl:value-of select="h:date-label(.)"/></xsl:otherwise>
-                  </xsl:choose>
-                </td>
-                <td class="chron-text"><xsl:value-of select="normalize-space()"/></td>
-                <td class="chron-doc">
-                  <a href="{h:passage-href(@doc, @anchor)}">
-                    <xsl:value-of select="(normalize-space($rec/r:title)[.], @doc)[1] || ', ' || h:anchor-label(@doc, @anchor)"/>
-                  </a>
-                </td>
-              </tr>
-            </xsl:for-each>
-          </tbody>
-        </table>
-      </xsl:with-param>
+      <xsl:with-param name="source" select="."/>
     </xsl:call-template>
+  </xsl:template>
+
+  <!-- The table, written straight into the page (one row per register event). -->
+  <xsl:template match="/" mode="h:page-content">
+    <h1>Chronology</h1>
+    <p>Every date named in the documents, in chronological order, with a link to the passage.</p>
+    <table class="chronology">
+      <caption class="visually-hidden">Dates in the documents</caption>
+      <thead><tr><th scope="col">Date</th><th scope="col">As written</th><th scope="col">Passage</th></tr></thead>
+      <tbody>
+        <xsl:for-each select="$register//r:chronology/r:event">
+          <xsl:variable name="rec" select="h:document(@doc)"/>
+          <xsl:variable name="dt" select="h:html-datetime((@when, @from, @notBefore)[.][1])"/>
+          <tr>
+            <td class="chron-date">
+              <xsl:choose>
+                <xsl:when test="exists($dt)"><time datetime="{$dt}"><xsl:value-of select="h:date-label(.)"/></time></xsl:when>
+                <xsl:otherwise><xsl:value-of select="h:date-label(.)"/></xsl:otherwise>
+              </xsl:choose>
+            </td>
+            <td class="chron-text"><xsl:value-of select="normalize-space()"/></td>
+            <td class="chron-doc">
+              <a href="{h:passage-href(@doc, @anchor)}">
+                <xsl:value-of select="(normalize-space($rec/r:title)[.], @doc)[1] || ', ' || h:anchor-label(@doc, @anchor)"/>
+              </a>
+            </td>
+          </tr>
+        </xsl:for-each>
+      </tbody>
+    </table>
   </xsl:template>
 
 </xsl:stylesheet>

@@ -25,8 +25,11 @@
     </xsl:for-each-group>
   </xsl:function>
 
+  <!-- The headers document's entry for a document id (a scan per document was quadratic). -->
+  <xsl:key name="h:header" match="tei:teiHeader" use="@n"/>
+
   <xsl:template match="/">
-    <xsl:variable name="headers" select="//tei:teiHeader"/>
+    <xsl:variable name="root" select="."/>
     <xsl:variable name="enc" select="//tei:encodingDesc"/>
     <xsl:variable name="intro" select="h:distinct-blocks($enc/tei:projectDesc/*)"/>
     <xsl:variable name="principles" select="h:distinct-blocks($enc/(tei:editorialDecl, tei:samplingDecl)/*)"/>
@@ -63,7 +66,7 @@
               <li class="document-item">
                 <h3 class="document-title"><a href="{h:doc-page(@id)}"><xsl:value-of select="(normalize-space(r:title)[.], @id)[1]"/></a></h3>
                 <xsl:variable name="id" select="string(@id)"/>
-                <xsl:variable name="date" select="h:date-of(., $headers[@n = $id][1])"/>
+                <xsl:variable name="date" select="h:date-of(., key('h:header', $id, $root)[1])"/>
                 <xsl:if test="exists($date)">
                   <p class="document-date">
                     <xsl:variable name="dt" select="h:html-datetime($date[2])"/>

@@ -71,13 +71,12 @@
     <xsl:sequence select="if (exists($register) and $id) then key('tp:document', $id, $register)[1] else ()"/>
   </xsl:function>
 
-  <!-- tp:date-label for register records, whose unused date attributes are present but empty. -->
+  <!-- tp:date-label for register records, whose unused date attributes are present but empty.
+       tp:date-label itself now counts empty attributes as absent, so no cleaned copy of the
+       record is built (that was one temporary tree per chronology event). -->
   <xsl:function name="h:date-label" as="xs:string">
     <xsl:param name="d" as="element()"/>
-    <xsl:variable name="c" as="element()">
-      <xsl:element name="date"><xsl:sequence select="$d/@*[normalize-space()]"/><xsl:value-of select="$d"/></xsl:element>
-    </xsl:variable>
-    <xsl:sequence select="tp:date-label($c)"/>
+    <xsl:sequence select="tp:date-label($d)"/>
   </xsl:function>
 
   <!-- Human date of a register document record. -->
