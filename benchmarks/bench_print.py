@@ -2,7 +2,8 @@
 
     python benchmarks/bench_print.py [--letters N] [--corpus PATH]
 
-1. the flagship edition (tei/, target <= 5 s for the whole book, both passes);
+1. the flagship edition (tei/, target <= 5 s for the whole book, both passes; on a
+   shared machine compare CPU time, the wall time grows with the load);
 2. a volume of the first N letters (default 100) of the Escher corpus, if present
    (/work/shared/corpora/escher-briefe/data/briefe; never committed, read-only).
 Prints figures; asserts nothing.
