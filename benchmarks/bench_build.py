@@ -1,0 +1,213 @@
+"""Benchmark: `teipress build` — full Escher build, one-letter rebuild, synthetic scaling.
+
+    python3 benchmarks/bench_build.py                        # (a) + (b) + (c) with 1k,5k,10k
+    python3 benchmarks/bench_build.py --docs 1000 --no-escher
+    python3 benchmarks/bench_build.py --no-synthetic --escher PATH
+
+Every build is the CLI as a subprocess (``python -m teipress build -q --summary
+json``), timed whole-process, with the peak memory of the process tree sampled
+every 50 ms from /proc (sum of RSS, which counts pages shared by the forked
+workers once per process, and sum of PSS, which does not). The phase seconds
+come from the build's own JSON summary. Output always goes to a temporary
+folder; the corpus is never modified in place.
+
+(a) Escher, full: a temporary copy of the letters and the two authority files
+    (benchmarks/configs/escher-briefe/teipress.toml: @key mapping, schema none),
+    ``--format html --format print --format text`` (print HTML, no PDF: only
+    ``pdf``/``all`` make the PDF, see build.expand_formats), ``--force`` because
+    the Escher data has dangling @key values (X001), which would otherwise stop the
+    build before rendering. Targets: <= 32 s, <= 1 GiB.
+(b) Escher, rebuild: the same output folder again with nothing changed, then
+    after appending a space inside the first <p> of one letter of the copy.
+    Target: <= 1 s.
+(c) Synthetic corpora (benchmarks/synth.py, default 1000, 5000, 10000 documents;
+    schema project): seconds per MB of source, and whether that stays within
+    +-20 % of the 1k figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import synth
+
+MB = 1e6
+FORMATS = ["--format", "html", "--format", "print", "--format", "text"]
+
+
+ENV: dict[str, str] | None = None  # set by --snapshot
+
+
+def build(config: Path, out: Path, jobs: int, extra: list[str] | None = None) -> tuple[synth.RunStats, dict]:
+    cmd = [*synth.teipress_cmd(), "build", "--config", str(config), "--out", str(out), *FORMATS,
+           "-q", "--summary", "json", "-j", str(jobs), *(extra or [])]
+    r = synth.run_measured(cmd, cwd=config.parent, env=ENV)
+    try:
+        summary = json.loads(r.stdout)
+    except ValueError:
+        summary = {}
+        print(f"    build output not JSON (exit {r.returncode}): {r.stderr[-2000:]}")
+    return r, summary
+
+
+def describe(label: str, r: synth.RunStats, s: dict, size: int | None = None) -> dict[str, object]:
+    phases = s.get("phases", {})
+    row = {
+        "run": label, "seconds": round(r.seconds, 2), "peak_rss_mib": round(r.peak_rss / 2**20),
+        "peak_pss_mib": round(r.peak_pss / 2**20), "procs": r.peak_procs, "exit": r.returncode,
+        "published": s.get("published"), "rendered": s.get("rendered_documents"),
+        "written": s.get("files_written"), "kept": s.get("files_kept"),
+        "errors": s.get("errors"), "warnings": s.get("warnings"),
+        "phases": " ".join(f"{k} {v:.2f}" for k, v in phases.items()),
+        "load": synth.loadavg().split()[0],
+    }
+    if size:
+        row["s_per_mb"] = round(r.seconds / (size / MB), 3)
+    print(f"  {label:<30} {r.seconds:7.2f} s  peak RSS {row['peak_rss_mib']} MiB / PSS {row['peak_pss_mib']} MiB"
+          f" ({r.peak_procs} procs)  exit {r.returncode} published={row['published']} rendered={row['rendered']}"
+          f" written={row['written']} kept={row['kept']}  [{row['phases']}]  load {row['load']}", flush=True)
+    return row
+
+
+def touch_one_letter(folder: Path) -> Path:
+    """Append a space inside the first <p> of one letter (the middle one, by name)."""
+    letters = sorted(folder.glob("*.xml"))
+    for p in letters[len(letters) // 2:] + letters:
+        data = p.read_bytes()
+        i = data.find(b"</p>")
+        if i > 0:
+            p.write_bytes(data[:i] + b" " + data[i:])
+            return p
+    raise SystemExit("no letter has a <p>")
+
+
+def copy_escher(escher: Path, dest: Path) -> Path:
+    """A temporary copy of what the build reads (letters + the two authority files)."""
+    import tomllib
+
+    table = tomllib.loads((synth.CONFIGS / "escher-briefe" / "teipress.toml").read_text("utf-8"))
+    for pattern in [*table["sources"], *table["authorities"]]:
+        for src in sorted(escher.glob(pattern)):
+            target = dest / src.relative_to(escher)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    return dest
+
+
+def bench_escher(escher: Path, jobs: int, rows: list[dict[str, object]], keep: bool) -> None:
+    if not (escher / "data" / "briefe").is_dir():
+        print(f"\nEscher corpus not found at {escher}: skipped (give --escher PATH)")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="teipress-bench-build-escher-"))
+    try:
+        corpus = copy_escher(escher, tmp / "corpus")
+        config = synth.escher_config(corpus, tmp / "config")
+        size = sum(p.stat().st_size for p in corpus.rglob("*.xml"))
+        n = len(list((corpus / "data" / "briefe").glob("*.xml")))
+        out = tmp / "out"
+        print(f"\n(a) Escher full build: {n} letters, {size / MB:.1f} MB, html + print (no PDF) + text, "
+              f"schema none, @key mapping, --force, -j {jobs}")
+        r, s = build(config, out, jobs, ["--force"])
+        rows.append(describe("escher full", r, s, size))
+        print(f"      target <= 32 s: {'met' if r.seconds <= 32 else 'MISSED'}; "
+              f"<= 1 GiB: {'met' if r.peak_pss <= 2**30 else 'MISSED'} (PSS), "
+              f"{'met' if r.peak_rss <= 2**30 else 'MISSED'} (RSS sum)")
+        print("\n(b) Escher rebuild")
+        r, s = build(config, out, jobs, ["--force"])
+        rows.append(describe("escher no-op rebuild", r, s))
+        touched = touch_one_letter(corpus / "data" / "briefe")
+        print(f"      touched {touched.name}")
+        r, s = build(config, out, jobs, ["--force"])
+        rows.append(describe("escher one-letter rebuild", r, s))
+        print(f"      target <= 1 s: {'met' if r.seconds <= 1 else 'MISSED'}")
+    finally:
+        if keep:
+            print(f"  kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_synthetic(sizes: list[int], jobs: int, rows: list[dict[str, object]], rebuild: bool = True) -> None:
+    print(f"\n(c) synthetic corpora, full build (html + print + text, schema project), -j {jobs}")
+    per_mb: list[tuple[int, float]] = []
+    for n in sizes:
+        folder = synth.generate(n, quiet=False)
+        size = synth.corpus_bytes(folder)
+        out = Path(tempfile.mkdtemp(prefix=f"teipress-bench-build-synth-{n}-"))
+        try:
+            r, s = build(folder / "teipress.toml", out, jobs)
+            row = describe(f"synthetic {n} ({size / MB:.0f} MB)", r, s, size)
+            rows.append(row)
+            per_mb.append((n, r.seconds / (size / MB)))
+            if rebuild and n == sizes[0]:
+                r, s = build(folder / "teipress.toml", out, jobs)
+                rows.append(describe(f"synthetic {n} no-op rebuild", r, s))
+                copy = Path(tempfile.mkdtemp(prefix="teipress-bench-build-touch-"))
+                try:
+                    shutil.copytree(folder / "tei", copy / "tei")
+                    shutil.copy2(folder / "teipress.toml", copy / "teipress.toml")
+                    touched = touch_one_letter(copy / "tei")
+                    r, s = build(copy / "teipress.toml", out, jobs)
+                    rows.append(describe(f"synthetic {n} one-doc rebuild", r, s))
+                    print(f"      touched {touched.name} (in a copy); target <= 1 s: "
+                          f"{'met' if r.seconds <= 1 else 'MISSED'}")
+                finally:
+                    shutil.rmtree(copy, ignore_errors=True)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+    if per_mb:
+        base = per_mb[0][1]
+        print(f"\n  time per MB (relative to N={per_mb[0][0]}):")
+        for n, v in per_mb:
+            dev = (v / base - 1) * 100
+            print(f"    N={n:<6} {v:6.3f} s/MB  {dev:+6.1f} %  {'flat' if abs(dev) <= 20 else 'NOT flat (> 20 %)'}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--docs", default="1000,5000,10000", help="synthetic corpus sizes (comma-separated)")
+    ap.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    ap.add_argument("--escher", type=Path, default=synth.DEFAULT_ESCHER)
+    ap.add_argument("--no-escher", action="store_true")
+    ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary Escher copy and output")
+    ap.add_argument("--json", type=Path, help="also write the table as JSON")
+    ap.add_argument("--no-rebuild", action="store_true", help="skip the synthetic rebuilds (first size)")
+    ap.add_argument("--snapshot", action="store_true",
+                    help="run a frozen copy of tools/, xslt/, schema/ (others may edit the working tree "
+                         "meanwhile, which would invalidate every dependency key between two builds)")
+    args = ap.parse_args()
+    global ENV
+    snap = Path(tempfile.mkdtemp(prefix="teipress-bench-code-")) if args.snapshot else None
+    if snap is not None:
+        ENV = synth.snapshot_code(snap)
+        print(f"running a snapshot of the working tree's code in {snap}")
+    jobs = args.jobs or synth.cores()
+    print(f"teipress build benchmark: {synth.cores()} cores, -j {jobs}, load average {synth.loadavg()}")
+    rows: list[dict[str, object]] = []
+    if not args.no_escher:
+        bench_escher(args.escher.resolve(), jobs, rows, args.keep)
+    if not args.no_synthetic:
+        bench_synthetic([int(x) for x in args.docs.split(",") if x.strip()], jobs, rows, not args.no_rebuild)
+    print("\n| run | seconds | s/MB | peak RSS MiB | peak PSS MiB | phases (s) | load |")
+    print("|---|---:|---:|---:|---:|---|---:|")
+    for row in rows:
+        print(f"| {row['run']} | {row['seconds']} | {row.get('s_per_mb', '')} | {row['peak_rss_mib']} | "
+              f"{row['peak_pss_mib']} | {row['phases']} | {row['load']} |")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), "utf-8")
+    print(f"\nload average at the end: {synth.loadavg()}")
+    if snap is not None:
+        shutil.rmtree(snap, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
