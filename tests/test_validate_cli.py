@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -24,15 +25,11 @@ def minimal(body: str = "<p>Hello.</p>", ident: str = "doc-a") -> str:
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=cwd) as _:
-        pass
-    import os
-
+    """Invoke the CLI in-process from *cwd* (configuration is found from the working directory)."""
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        return runner.invoke(cli, args, env=env or {}, catch_exceptions=False)
+        return CliRunner().invoke(cli, args, env=env or {}, catch_exceptions=False)
     finally:
         os.chdir(old)
 
@@ -198,8 +195,6 @@ def test_colour_follows_no_color_and_tty() -> None:
     class Tty:
         def isatty(self) -> bool:
             return True
-
-    import os
 
     old = dict(os.environ)
     try:
