@@ -52,12 +52,23 @@ class _Checker:
         from teipress.check.schematron import SchematronRunner, compile_schematron
 
         self.root = root
+        from teipress.check.xsd11 import FastXsdChecker
+
         self.schema: SchemaChecker | None = make_schema_checker(options.schema, root, options.schema_engine)
         # --phase names a phase of the user's rule files; the project rules have none.
         project = options.rule_files()[0] if options.project_rules else None
         compiled = [compile_schematron(p, phase=None if p == project else options.phase)
                     for p in options.rule_files()]
-        self.schematron = SchematronRunner(compiled) if compiled else None
+        # XSD assertions and Schematron share one Saxon engine: one parse per document.
+        self._shared = isinstance(self.schema, FastXsdChecker) and self.schema.assertion_sheet is not None
+        sheet = self.schema.assertion_sheet if isinstance(self.schema, FastXsdChecker) else None
+        extra = {"xsd-assertions": sheet} if sheet is not None else {}
+        self.schematron = SchematronRunner(compiled, extra_stylesheets=extra) if compiled else None
+        if self._shared and self.schematron is not None:
+            assert isinstance(self.schema, FastXsdChecker)
+            self.schema.share_engine(self.schematron.engine, "xsd-assertions")
+        else:
+            self._shared = False
 
     def check_path(self, path: Path) -> tuple[str, list[Diagnostic]]:
         doc = load_path(path, self.root)
@@ -67,11 +78,17 @@ class _Checker:
         diags = list(doc.diagnostics)
         if not doc.ok:
             return diags
+        node = None
+        if self._shared and self.schematron is not None:
+            try:
+                node = self.schematron.engine.parse(doc.data)
+            except Exception:  # reported by the step that needs it
+                node = None
         for step in (self.schema, self.schematron):
             if step is None:
                 continue
             try:
-                diags.extend(step.check(doc))
+                diags.extend(step.check(doc, node))
             except Exception as exc:  # one broken document never stops the others
                 diags.append(Diagnostic(
                     doc.display, 1, 1, "E999", Severity.ERROR,
@@ -168,23 +185,30 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
                 results[path] = (display, hit)
     # Pool start-up (a saxonche processor and compiled rules per worker) costs
     # about a second; below a handful of files one process is faster.
+    corpus_findings: list[Diagnostic] = []
     if jobs > 1 and len(todo) >= 4 * jobs:
         chunk = max(1, len(todo) // (jobs * 8))
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, root)) as pool:
-            for path, res in zip(todo, pool.map(_check_in_worker, todo, chunksize=chunk), strict=True):
+            pending = pool.map(_check_in_worker, todo, chunksize=chunk)  # submits everything now
+            # The parent would only wait: it runs the corpus checks meanwhile.
+            if options.corpus:
+                corpus_findings = _corpus_checks(files, config)
+            for path, res in zip(todo, pending, strict=True):
                 results[path] = res
-    elif todo:
-        checker = _Checker(options, root)
-        for path in todo:
-            results[path] = checker.check_path(path)
+    else:
+        if todo:
+            checker = _Checker(options, root)
+            for path in todo:
+                results[path] = checker.check_path(path)
+        if options.corpus:
+            corpus_findings = _corpus_checks(files, config)
     if cache is not None:
         for path in todo:
             if path in hashes and not any(d.code == "E999" for d in results[path][1]):
                 cache.put(hashes[path], results[path][1])
     diagnostics = [d for _, (_, ds) in sorted(results.items()) for d in ds]
     displays = [results[p][0] for p in files]
-    if options.corpus:
-        diagnostics.extend(_corpus_checks(files, config))
+    diagnostics.extend(corpus_findings)
     result = RunResult(displays, diagnostics, time.perf_counter() - started)
     result.extra["checked"] = len(todo)
     result.extra["from_cache"] = len(files) - len(todo)

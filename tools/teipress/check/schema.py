@@ -34,7 +34,9 @@ class SchemaChecker(Protocol):
 
     name: str
 
-    def check(self, doc: LoadedDocument) -> list[Diagnostic]: ...
+    def check(self, doc: LoadedDocument, node: Any = None) -> list[Diagnostic]:
+        """Findings for *doc*; *node* is the document already parsed by a shared Saxon engine."""
+        ...
 
 
 def _short_path(path: str | None) -> str:
@@ -61,7 +63,7 @@ class XsdChecker:
         except (xmlschema.XMLSchemaException, OSError, etree.XMLSyntaxError, ValueError) as exc:
             raise SchemaError(f"cannot load schema {self.path}: {exc}") from exc
 
-    def check(self, doc: LoadedDocument) -> list[Diagnostic]:
+    def check(self, doc: LoadedDocument, node: Any = None) -> list[Diagnostic]:
         assert doc.tree is not None
         locator = ElementLocator(doc.data, doc.tree)
         out: list[Diagnostic] = []
@@ -98,7 +100,7 @@ class RngChecker:
         except (etree.RelaxNGParseError, etree.XMLSyntaxError, OSError) as exc:
             raise SchemaError(f"cannot load RelaxNG schema {self.path}: {exc}") from exc
 
-    def check(self, doc: LoadedDocument) -> list[Diagnostic]:
+    def check(self, doc: LoadedDocument, node: Any = None) -> list[Diagnostic]:
         assert doc.tree is not None
         if self._rng.validate(doc.tree):
             return []

@@ -393,11 +393,16 @@ class SchematronRunner:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def check(self, doc: LoadedDocument) -> list[Diagnostic]:
-        """Run every schema on *doc*; findings sorted by position, each with its fix as help."""
+    def check(self, doc: LoadedDocument, node: Any = None) -> list[Diagnostic]:
+        """Run every schema on *doc*; findings sorted by position, each with its fix as help.
+
+        *node* is the document already parsed by this runner's engine, when the
+        caller shares the engine (and so one Saxon parse) with another step.
+        """
         if not doc.ok or not self.schemas:
             return []
-        node = self.engine.parse(doc.data)
+        if node is None:
+            node = self.engine.parse(doc.data)
         out: list[Diagnostic] = []
         resolver: _PathResolver | None = None
         for name, schema in zip(self._names, self.schemas, strict=True):

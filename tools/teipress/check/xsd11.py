@@ -194,15 +194,26 @@ class FastXsdChecker:
         except etree.XMLSchemaParseError as exc:
             raise Unsplittable(f"libxml2 cannot load the XSD 1.0 core: {exc}") from exc
         self._engine: XsltEngine | None = None
+        self._sheet_name = "assert"
+        self.assertion_sheet: Path | None = None
         if self.assertions:
-            sheet = Path(self._tmp.name) / "__assertions.xsl"
-            sheet.write_text(assertions_stylesheet(self.assertions), encoding="utf-8")
+            self.assertion_sheet = Path(self._tmp.name) / "__assertions.xsl"
+            self.assertion_sheet.write_text(assertions_stylesheet(self.assertions), encoding="utf-8")
             try:
-                self._engine = XsltEngine({"assert": sheet})
+                self._engine = XsltEngine({"assert": self.assertion_sheet})
             except XsltError as exc:
                 raise Unsplittable(f"an assertion does not compile as XPath: {exc}") from exc
 
-    def check(self, doc: LoadedDocument) -> list[Diagnostic]:
+    def share_engine(self, engine: XsltEngine, sheet_name: str) -> None:
+        """Run the assertions in *engine* (which compiled :attr:`assertion_sheet` as *sheet_name*).
+
+        The check phase compiles the assertions into the Schematron runner's
+        engine, so each document is parsed for Saxon once, not twice.
+        """
+        self._engine, self._sheet_name = engine, sheet_name
+
+    def check(self, doc: LoadedDocument, node: Any = None) -> list[Diagnostic]:
+        """Validate *doc*; *node* is the document parsed by the shared engine, if any."""
         assert doc.tree is not None
         from teipress.check.schema import MAX_ERRORS_PER_DOCUMENT
 
@@ -219,8 +230,9 @@ class FastXsdChecker:
                 if len(out) >= MAX_ERRORS_PER_DOCUMENT:
                     return out
         if self._engine is not None:
-            node = self._engine.parse(doc.data)
-            report = etree.fromstring(self._engine.transform("assert", node).encode())
+            if node is None:
+                node = self._engine.parse(doc.data)
+            report = etree.fromstring(self._engine.transform(self._sheet_name, node).encode())
             if len(report):
                 locator = locator or ElementLocator(doc.data, doc.tree)
                 for f in report:

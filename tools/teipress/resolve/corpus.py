@@ -330,7 +330,8 @@ class Corpus:
         self.entry_by_id: dict[str, Entry] = {}
         self.key_index: dict[tuple[str, str], dict[str, Entry]] = {}
         self.uses: list[PointerUse] = []
-        self._cache: dict[tuple[int, str], Resolution] = {}
+        self._cache: dict[tuple[object, ...], Resolution] = {}
+        self._prefix_sigs: dict[int, tuple[object, ...]] = {}
         self._index()
         self._resolve_all()
 
@@ -511,8 +512,21 @@ class Corpus:
         return res
 
     def resolve(self, f: SourceFile, value: str) -> Resolution:
-        """Resolve one pointer token written in file *f* (cached per file and value)."""
-        key = (f.index, value)
+        """Resolve one pointer token written in file *f*.
+
+        Cached: a ``#id`` per file; anything else per (the file's folder, its
+        prefix declarations, value), because that is all the answer depends on.
+        In a corpus of letters that share one header template, each distinct
+        ``pers:…`` value is thus expanded once, not once per letter.
+        """
+        if value.startswith("#"):
+            key: tuple[object, ...] = (f.index, value)
+        else:
+            sig = self._prefix_sigs.get(f.index)
+            if sig is None:
+                sig = tuple((k, tuple((p.pattern, r) for p, r, _ in v)) for k, v in sorted(f.prefixes.items()))
+                self._prefix_sigs[f.index] = sig
+            key = (self._dirs[f.index], sig, value)
         hit = self._cache.get(key)
         if hit is None:
             hit = self._resolve(f, value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from lxml import etree
 
@@ -38,6 +39,8 @@ def element_text(el: etree._Element) -> str:
 
 def surface_form(el: etree._Element) -> str:
     """The name as the reader sees it, without honorifics, notes and uncorrected readings."""
+    if len(el) == 0:  # the common case: plain text, nothing to skip
+        return collapse(el.text or "")
     parts: list[str] = []
 
     def walk(node: etree._Element) -> None:
@@ -53,6 +56,7 @@ def surface_form(el: etree._Element) -> str:
     return collapse("".join(parts))
 
 
+@lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """Comparison key for names: NFKC, editorial square brackets removed, whitespace
     collapsed, case-folded, surrounding punctuation stripped.
@@ -60,6 +64,8 @@ def name_key(text: str) -> str:
     ``I[van] V. Kovalev`` (an authority variant with the translator's brackets)
     and ``Ivan V. Kovalev`` (the same form encoded with ``<supplied>``) compare
     equal; so do ``Stalin`` and ``STALIN``.
+
+    Cached: a corpus repeats the same few thousand name forms tens of thousands of times.
     """
     t = unicodedata.normalize("NFKC", text).replace("[", "").replace("]", "")
     return collapse(t).casefold().strip(_EDGE_PUNCT + " ")
