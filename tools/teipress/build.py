@@ -27,6 +27,7 @@ import ctypes
 import ctypes.util
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -323,6 +324,10 @@ class _Renderer:
         tree = etree.fromstring(register_xml)
         self.ctx = RenderContext(config, engine, register_xml, tree, build_date)
 
+    def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path) -> list[OutputFile]:
+        fmt = next(f for f in self.formats if f.name == name)
+        return fmt.render_edition(self.ctx, LazyDocuments(paths, root), folder)
+
     def render(self, path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
         doc = load_path(path, self.ctx.config.root)
         out: list[tuple[str, OutputFile]] = []
@@ -359,6 +364,33 @@ def _init_render_worker(config: Config, formats: list[str], register_xml: bytes,
 def _render_in_worker(path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
     assert _worker is not None
     return _worker.render(path)
+
+
+def _edition_in_worker(name: str, paths: list[Path], root: Path, folder: Path) -> list[OutputFile]:
+    assert _worker is not None
+    return _worker.render_edition(name, paths, root, folder)
+
+
+EditionOutcome = tuple[str, list[OutputFile] | Exception]
+
+
+def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, formats: list[str],
+                     paths: list[Path], root: Path, staging: Path) -> Iterator[EditionOutcome]:
+    """Each format's edition-wide files (or the exception that stopped them), in format order."""
+    if pool is not None:
+        futures = [(name, pool.submit(_edition_in_worker, name, paths, root, staging / name)) for name in formats]
+        for name, future in futures:
+            try:
+                yield name, future.result()
+            except Exception as exc:
+                yield name, exc
+        return
+    assert local is not None
+    for name in formats:
+        try:
+            yield name, local.render_edition(name, paths, root, staging / name)
+        except Exception as exc:
+            yield name, exc
 
 
 class LazyDocuments(Sequence[LoadedDocument]):
@@ -510,17 +542,25 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
 
     # Render the changed documents, streaming results straight to staging.
     progress.phase("render", len(todo))
+    edition_needed = bool(todo) or any(
+        old[n].register != slices.register_key or old[n].env != envs[n]
+        or not _all_exist(out / n, old[n].edition_files) or old[n].documents.keys() != current_ids
+        for n in formats)
     jobs = options.jobs or default_jobs()
     results: Iterator[tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]]
     pool: ProcessPoolExecutor | None = None
     local: _Renderer | None = None
     if jobs > 1 and len(todo) >= POOL_THRESHOLD:
-        pool = ProcessPoolExecutor(jobs, initializer=_init_render_worker,
+        # forkserver: workers start from a clean interpreter instead of inheriting (and,
+        # through reference counting, copying) the parent's heap of parsed documents.
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=_init_render_worker,
                                    initargs=(config, formats, register_xml, build_date))
         results = pool.map(_render_in_worker, todo, chunksize=max(1, len(todo) // (jobs * 16)))
     else:
-        local = _Renderer(config, formats, register_xml, build_date)
-        results = (local.render(p) for p in todo)
+        if todo or edition_needed:
+            local = _Renderer(config, formats, register_xml, build_date)
+        results = (local.render(p) for p in todo) if local else iter(())
     try:
         for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
             result.render_errors.extend(errors)
@@ -533,36 +573,29 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 new[name].documents[doc_id] = {"key": keys[path][name], "files": per_format[name]}
             result.rendered_documents += 1
             progress.advance(1)
+
+        # Edition-wide pages: redone when the register or any document changed; the
+        # formats' edition pages are independent, so they run side by side in the pool.
+        progress.phase("edition", len(formats))
+        if edition_needed:
+            for name, outcome in _render_editions(pool, local, formats, ordered, config.root, staging):
+                if isinstance(outcome, Exception):
+                    result.render_errors.append(_render_error("(edition)", name, outcome))
+                    continue
+                for f in outcome:
+                    _write(_safe_join(staging / name, f.relpath), f.data)
+                    new[name].edition_files.append(f.relpath)
+                    result.files_written += 1
+                progress.advance(1)
+        else:
+            for name in formats:
+                for rel in old[name].edition_files:
+                    _link(out / name / rel, staging / name / rel)
+                    new[name].edition_files.append(rel)
+                    result.files_kept += 1
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-
-    # Edition-wide pages: redone when the register or any document changed.
-    edition_needed = bool(todo) or any(
-        old[n].register != slices.register_key or old[n].env != envs[n]
-        or not _all_exist(out / n, old[n].edition_files) or old[n].documents.keys() != current_ids
-        for n in formats)
-    progress.phase("edition", len(formats))
-    if edition_needed:
-        renderer = local or _Renderer(config, formats, register_xml, build_date)
-        lazy = LazyDocuments(ordered, config.root)
-        for fmt in renderer.formats:
-            try:
-                edition_files = fmt.render_edition(renderer.ctx, lazy, staging / fmt.name)
-            except Exception as exc:
-                result.render_errors.append(_render_error("(edition)", fmt.name, exc))
-                continue
-            for f in edition_files:
-                _write(_safe_join(staging / fmt.name, f.relpath), f.data)
-                new[fmt.name].edition_files.append(f.relpath)
-                result.files_written += 1
-            progress.advance(1)
-    else:
-        for name in formats:
-            for rel in old[name].edition_files:
-                _link(out / name / rel, staging / name / rel)
-                new[name].edition_files.append(rel)
-                result.files_kept += 1
     for name in formats:
         (staging / name).mkdir(parents=True, exist_ok=True)
         new[name].write(staging / name)
