@@ -200,7 +200,8 @@ def main() -> int:
     ap.add_argument("--profile", type=Path, help="write cProfile data of the phase run (FILE.N.prof)")
     args = ap.parse_args()
     jobs = args.jobs or synth.cores()
-    print(f"teipress validate benchmark: {synth.cores()} cores, -j {jobs}, load average {synth.loadavg()}")
+    print(f"teipress validate benchmark: {synth.cores()} cores, -j {jobs}, load average {synth.loadavg()}, "
+          f"code {synth.code_version()}")
     for n in (int(x) for x in args.docs.split(",") if x.strip()):
         bench_synthetic(n, jobs, args)
     if not args.no_escher:

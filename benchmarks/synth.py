@@ -347,6 +347,20 @@ def loadavg() -> str:
         return "?"
 
 
+def code_version() -> str:
+    """The commit of the code under test (``+dirty`` when tools/, xslt/ or schema/ have local edits)."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tools", "xslt", "schema"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + ("+dirty" if dirty else "")
+
+
 def cores() -> int:
     import os
 
