@@ -69,6 +69,8 @@ class _Checker:
             self.schema.share_engine(self.schematron.engine, "xsd-assertions")
         else:
             self._shared = False
+        if isinstance(self.schema, FastXsdChecker):
+            self.schema.release_files()
 
     def check_path(self, path: Path) -> tuple[str, list[Diagnostic]]:
         doc = load_path(path, self.root)

@@ -204,6 +204,15 @@ class FastXsdChecker:
             except XsltError as exc:
                 raise Unsplittable(f"an assertion does not compile as XPath: {exc}") from exc
 
+    def release_files(self) -> None:
+        """Delete the temporary split schema once every engine that needs it has compiled.
+
+        Pool workers end with ``os._exit``, which skips finalizers, so the check
+        phase calls this explicitly rather than leaving folders in /tmp.
+        """
+        self._tmp.cleanup()
+        self.assertion_sheet = None
+
     def share_engine(self, engine: XsltEngine, sheet_name: str) -> None:
         """Run the assertions in *engine* (which compiled :attr:`assertion_sheet` as *sheet_name*).
 
