@@ -72,12 +72,16 @@ class ElementLocator:
 _STEP = re.compile(r"/(?:Q\{([^}]*)\}([^/\[]+)|([^/\[{}@()]+))\[(\d+)\]")
 
 
-def element_at_path(tree: etree._ElementTree, path: str) -> etree._Element | None:
+def element_at_path(tree: etree._ElementTree, path: str) -> etree._Element:
     """The element an XPath 3.1 ``path()`` result designates (``/Q{ns}TEI[1]/Q{ns}text[1]``).
 
     Steps after the last element step (``@attr``, ``text()[2]``) are ignored, so a
-    finding on an attribute or text node maps to the element that holds it.
+    finding on an attribute or text node maps to the element that holds it; a
+    step that does not exist stops the walk at the deepest element found, and the
+    document node (``/``) maps to the root element. Shared by the Schematron
+    runner and the XSD assertions, which both report nodes by ``path()``.
     """
+    root = tree.getroot()
     node: etree._Element | None = None
     pos = 0
     while True:
@@ -89,11 +93,12 @@ def element_at_path(tree: etree._ElementTree, path: str) -> etree._Element | Non
         tag = f"{{{ns}}}{local}" if ns else local
         n = int(m.group(4))
         if node is None:
-            root = tree.getroot()
-            node = root if root.tag == tag and n == 1 else None
+            if root.tag != tag or n != 1:
+                break
+            node = root
         else:
             matches = [c for c in node if c.tag == tag]
-            node = matches[n - 1] if len(matches) >= n else None
-        if node is None:
-            return None
-    return node
+            if len(matches) < n:
+                break
+            node = matches[n - 1]
+    return node if node is not None else root

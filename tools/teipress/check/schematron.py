@@ -36,7 +36,7 @@ from lxml import etree
 
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.load import LoadedDocument, secure_parser
-from teipress.locate import ElementLocator
+from teipress.locate import ElementLocator, element_at_path
 from teipress.paths import xslt_path
 from teipress.xslt import XsltEngine, XsltError
 
@@ -53,7 +53,6 @@ PHASE_PARAM = "tp-sch-phase"
 
 _MAX_INCLUDE_DEPTH = 16
 _SRC_MARK = re.compile(r'tpc:src="(\d+):(\d+)"(?:\s+tpc:file="([^"]*)")?')
-_PATH_STEP = re.compile(r"/(?:Q\{([^}]*)\}([^/\[]+)\[(\d+)\]|[^/]*)")
 
 
 @dataclass(frozen=True)
@@ -431,34 +430,15 @@ def _text(el: etree._Element | None) -> str:
 
 
 class _PathResolver:
-    """Maps ``path()`` strings (``/Q{ns}TEI[1]/Q{ns}text[1]/@ref``) to start-tag positions.
-
-    Attribute, text and comment steps end the walk: a finding on them is reported at
-    the element that owns them.
-    """
+    """Maps ``path()`` strings (``/Q{ns}TEI[1]/Q{ns}text[1]/@ref``) to start-tag positions."""
 
     def __init__(self, doc: LoadedDocument) -> None:
         assert doc.tree is not None
-        self._root = doc.root
+        self._tree = doc.tree
         self._locator = ElementLocator(doc.data, doc.tree)
 
     def element(self, path: str) -> etree._Element:
-        current: Any = None  # None stands for the document node
-        for m in _PATH_STEP.finditer(path):
-            if m.group(2) is None:
-                break  # @attr, text()[n], comment()[n] …: stay on the owner element
-            ns, local, n = m.group(1), m.group(2), int(m.group(3))
-            tag = f"{{{ns}}}{local}" if ns else local
-            if current is None:
-                if self._root.tag != tag:
-                    break
-                current = self._root
-                continue
-            matches = [c for c in current if c.tag == tag]
-            if n > len(matches):
-                break
-            current = matches[n - 1]
-        return current if current is not None else self._root
+        return element_at_path(self._tree, path)
 
     def position(self, path: str) -> tuple[int, int]:
         return self._locator.position(self.element(path))

@@ -246,8 +246,7 @@ class FastXsdChecker:
                 locator = locator or ElementLocator(doc.data, doc.tree)
                 for f in report:
                     a = self.assertions[int(f.get("i", "0"))]
-                    el = element_at_path(doc.tree, f.get("p", ""))
-                    line, col = locator.position(el) if el is not None else (1, 1)
+                    line, col = locator.position(element_at_path(doc.tree, f.get("p", "")))
                     out.append(self._diag(doc, line, col, f"<{a.element}>: {a.message}"))
         return out[:MAX_ERRORS_PER_DOCUMENT]
 
