@@ -1,7 +1,8 @@
 """Run the load and check phases over many documents, in parallel, never stopping at one bad file.
 
-Each worker process builds its schema checker and compiles every Schematron
-file once (``_init_worker``), then validates whole documents; a document that
+Each Schematron file is compiled once per run (``compile_rules``) and every
+worker process builds its schema checker and compiles the generated XSLT once
+(``_init_worker``), then validates whole documents; a document that
 fails in any way becomes diagnostics, never an aborted run. Corpus-wide checks
 (unique ids, pointers) need every document at once, so they run in the parent
 after the pool, through the resolve phase's shared code.
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from teipress.check.schema import SchemaChecker, make_schema_checker
+from teipress.check.schematron import CompiledSchematron
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.load import LoadedDocument, display_path, load_path
@@ -45,20 +47,27 @@ class CheckOptions:
         return files + [p.resolve() for p in self.rules]
 
 
+def compile_rules(options: CheckOptions) -> list[CompiledSchematron]:
+    """Compile every Schematron file of the run, once (the workers receive the XSLT text).
+
+    ``--phase`` names a phase of the user's rule files; the project rules have none.
+    """
+    from teipress.check.schematron import compile_schematron
+
+    project = options.rule_files()[0] if options.project_rules else None
+    return [compile_schematron(p, phase=None if p == project else options.phase) for p in options.rule_files()]
+
+
 class _Checker:
     """Per-process state: the schema checker and the Schematron runner, built once."""
 
-    def __init__(self, options: CheckOptions, root: Path) -> None:
-        from teipress.check.schematron import SchematronRunner, compile_schematron
+    def __init__(self, options: CheckOptions, root: Path, compiled: list[CompiledSchematron]) -> None:
+        from teipress.check.schematron import SchematronRunner
 
         self.root = root
         from teipress.check.xsd11 import FastXsdChecker
 
         self.schema: SchemaChecker | None = make_schema_checker(options.schema, root, options.schema_engine)
-        # --phase names a phase of the user's rule files; the project rules have none.
-        project = options.rule_files()[0] if options.project_rules else None
-        compiled = [compile_schematron(p, phase=None if p == project else options.phase)
-                    for p in options.rule_files()]
         # XSD assertions and Schematron share one Saxon engine: one parse per document.
         self._shared = isinstance(self.schema, FastXsdChecker) and self.schema.assertion_sheet is not None
         sheet = self.schema.assertion_sheet if isinstance(self.schema, FastXsdChecker) else None
@@ -102,9 +111,9 @@ class _Checker:
 _worker: _Checker | None = None
 
 
-def _init_worker(options: CheckOptions, root: Path) -> None:
+def _init_worker(options: CheckOptions, root: Path, compiled: list[CompiledSchematron]) -> None:
     global _worker
-    _worker = _Checker(options, root)
+    _worker = _Checker(options, root, compiled)
 
 
 def _check_in_worker(path: Path) -> tuple[str, list[Diagnostic]]:
@@ -190,7 +199,8 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     corpus_findings: list[Diagnostic] = []
     if jobs > 1 and len(todo) >= 4 * jobs:
         chunk = max(1, len(todo) // (jobs * 8))
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, root)) as pool:
+        compiled = compile_rules(options)
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, root, compiled)) as pool:
             pending = pool.map(_check_in_worker, todo, chunksize=chunk)  # submits everything now
             # The parent would only wait: it runs the corpus checks meanwhile.
             if options.corpus:
@@ -199,7 +209,7 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
                 results[path] = res
     else:
         if todo:
-            checker = _Checker(options, root)
+            checker = _Checker(options, root, compile_rules(options))
             for path in todo:
                 results[path] = checker.check_path(path)
         if options.corpus:
