@@ -158,3 +158,19 @@ def test_killing_a_build_at_any_moment_leaves_the_previous_output_intact(project
     assert ours.keys() == theirs.keys()
     assert {k for k in ours if ours[k] != theirs[k]} <= {k for k in ours if k.endswith(".html")}, \
         "only HTML pages may differ (they carry build timestamps)"
+
+
+def test_documents_sharing_an_id_never_overwrite_each_other(project: Path) -> None:
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace('xml:id="memo-1949-07-27"', 'xml:id="memo-1949-06-27"', 1))
+    blocked = summary("--format", "text", cwd=project)
+    assert blocked["published"] is False
+    assert any(d["code"] == "X002" for d in blocked["diagnostics"])  # type: ignore[union-attr]
+    forced = summary("--format", "text", "--format", "html", "--force", cwd=project)
+    assert forced["published"] is True and forced["rendered_documents"] == 2
+    texts = sorted(p.name for p in (project / "out" / "text").glob("memo-*.txt"))
+    assert texts == ["memo-1949-06-27-2.txt", "memo-1949-06-27.txt"]
+    second = " ".join((project / "out" / "text" / "memo-1949-06-27-2.txt").read_text().split())
+    assert "Victors are always correct." in second
+    again = summary("--format", "text", "--format", "html", "--force", cwd=project)
+    assert again["rendered_documents"] == 0, "a no-op rebuild stays a no-op with duplicate ids"

@@ -44,7 +44,7 @@ from teipress import REGISTER_NS, __version__
 from teipress.check.runner import CheckCache, CheckOptions, check_files, default_jobs, finish
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, Severity
-from teipress.load import LoadedDocument, load_path
+from teipress.load import LoadedDocument, assign_unique_ids, load_path
 from teipress.paths import data_dir
 from teipress.progress import Progress
 from teipress.render import EditionFormat, OutputFile, RenderContext, engine_for, get_format
@@ -318,7 +318,8 @@ class _Renderer:
     """Per-process rendering state: formats, compiled stylesheets, parsed register."""
 
     def __init__(self, config: Config, formats: Sequence[str], register_xml: bytes,
-                 build_date: str) -> None:
+                 build_date: str, ids: dict[Path, str]) -> None:
+        self.ids = ids
         self.formats: list[EditionFormat] = [get_format(f) for f in formats]
         engine = engine_for(self.formats)
         tree = etree.fromstring(register_xml)
@@ -326,10 +327,12 @@ class _Renderer:
 
     def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path) -> list[OutputFile]:
         fmt = next(f for f in self.formats if f.name == name)
-        return fmt.render_edition(self.ctx, LazyDocuments(paths, root), folder)
+        return fmt.render_edition(self.ctx, LazyDocuments(paths, root, self.ids), folder)
 
     def render(self, path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
         doc = load_path(path, self.ctx.config.root)
+        if self.ids.get(path, doc.doc_id) != doc.doc_id:
+            doc.id_override = self.ids[path]
         out: list[tuple[str, OutputFile]] = []
         errors: list[Diagnostic] = []
         if not doc.ok:
@@ -356,9 +359,10 @@ def _render_error(display: str, fmt: str, exc: Exception) -> Diagnostic:
 _worker: _Renderer | None = None
 
 
-def _init_render_worker(config: Config, formats: list[str], register_xml: bytes, date: str) -> None:
+def _init_render_worker(config: Config, formats: list[str], register_xml: bytes, date: str,
+                        ids: dict[Path, str]) -> None:
     global _worker
-    _worker = _Renderer(config, formats, register_xml, date)
+    _worker = _Renderer(config, formats, register_xml, date, ids)
 
 
 def _render_in_worker(path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
@@ -396,9 +400,16 @@ def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, 
 class LazyDocuments(Sequence[LoadedDocument]):
     """Documents loaded on access, so edition-wide rendering never holds the corpus in memory."""
 
-    def __init__(self, paths: Sequence[Path], root: Path) -> None:
+    def __init__(self, paths: Sequence[Path], root: Path, ids: dict[Path, str] | None = None) -> None:
         self._paths = list(paths)
         self._root = root
+        self._ids = ids or {}
+
+    def _load(self, path: Path) -> LoadedDocument:
+        doc = load_path(path, self._root)
+        if self._ids.get(path, doc.doc_id) != doc.doc_id:
+            doc.id_override = self._ids[path]
+        return doc
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -409,12 +420,12 @@ class LazyDocuments(Sequence[LoadedDocument]):
     def __getitem__(self, i: slice) -> Sequence[LoadedDocument]: ...
     def __getitem__(self, i: int | slice) -> LoadedDocument | Sequence[LoadedDocument]:
         if isinstance(i, slice):
-            return LazyDocuments(self._paths[i], self._root)
-        return load_path(self._paths[i], self._root)
+            return LazyDocuments(self._paths[i], self._root, self._ids)
+        return self._load(self._paths[i])
 
     def __iter__(self) -> Iterator[LoadedDocument]:
         for p in self._paths:
-            yield load_path(p, self._root)
+            yield self._load(p)
 
 
 # --------------------------------------------------------------------------
@@ -464,6 +475,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     from teipress.resolve import Corpus, build_register, check_corpus
 
     docs = [d for d in (load_path(p, config.root) for p in doc_paths) if d.ok]
+    ids = assign_unique_ids(docs)
     auths = [a for a in (load_path(p, config.root) for p in auth_paths) if a.ok]
     corpus = Corpus(docs, auths, config)
     check.diagnostics.extend(check_corpus(corpus))
@@ -491,7 +503,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     staging.mkdir()
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices,
-                    register_xml, build_date, options, progress, result)
+                    register_xml, build_date, options, progress, result, ids)
         phases["render"] = time.perf_counter() - t
         if result.render_errors and not options.force:
             return result
@@ -509,7 +521,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
                 register_xml: bytes, build_date: str, options: BuildOptions, progress: Progress,
-                result: BuildResult) -> None:
+                result: BuildResult, ids: dict[Path, str]) -> None:
     envs = {name: environment_key(config, name) for name in formats}
     old = {name: Manifest.read(out / name) for name in formats}
     new = {name: Manifest(env=envs[name], register=slices.register_key) for name in formats}
@@ -555,11 +567,11 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         # through reference counting, copying) the parent's heap of parsed documents.
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
                                    initializer=_init_render_worker,
-                                   initargs=(config, formats, register_xml, build_date))
+                                   initargs=(config, formats, register_xml, build_date, ids))
         results = pool.map(_render_in_worker, todo, chunksize=max(1, len(todo) // (jobs * 16)))
     else:
         if todo or edition_needed:
-            local = _Renderer(config, formats, register_xml, build_date)
+            local = _Renderer(config, formats, register_xml, build_date, ids)
         results = (local.render(p) for p in todo) if local else iter(())
     try:
         for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):

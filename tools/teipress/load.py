@@ -59,6 +59,8 @@ class LoadedDocument:
     sha256: str
     tree: etree._ElementTree | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: set by :func:`assign_unique_ids` when another document of the corpus has the same id
+    id_override: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,10 +79,34 @@ class LoadedDocument:
         Characters outside ``[A-Za-z0-9._-]`` are replaced and leading dots
         dropped, so no input can turn an id into a path that leaves ``output/``.
         """
+        if self.id_override:
+            return self.id_override
         raw = None
         if self.tree is not None:
             raw = self.root.get("{http://www.w3.org/XML/1998/namespace}id")
         return safe_id(raw or self.path.stem)
+
+
+def assign_unique_ids(docs: list[LoadedDocument]) -> dict[Path, str]:
+    """Give every document a corpus-unique id; returns ``{path: id}`` for processes that reload them.
+
+    Two documents with the same root ``xml:id`` (an X002 error, but ``--force``
+    publishes anyway) must not write to the same output file: the second and
+    later ones get ``-2``, ``-3`` … appended, in the order given.
+    """
+    seen: set[str] = set()
+    ids: dict[Path, str] = {}
+    for doc in docs:
+        base = doc.doc_id
+        ident, n = base, 1
+        while ident in seen:
+            n += 1
+            ident = f"{base}-{n}"
+        if ident != base:
+            doc.id_override = ident
+        seen.add(ident)
+        ids[doc.path] = ident
+    return ids
 
 
 def source_line(node: object) -> int:
