@@ -487,8 +487,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         return result
     register = build_register(corpus, config)
     register_xml = register.to_xml_bytes()
-    register_el = etree.fromstring(register_xml)
-    slices = RegisterSlices(register_el)
+    slices = RegisterSlices(register.element)  # the tree itself, not a re-parse of its bytes
     doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
     ordered = [d.path for d in docs]
     del docs, auths, corpus, register
