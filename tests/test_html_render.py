@@ -310,3 +310,10 @@ def test_search_passage_ends_with_its_element() -> None:
             b'<a class="anchor" href="#b">\xc2\xb6</a></blockquote></div></main></body></html>')
     got = [(e.url, e.text) for e in passages_from_page(html, "d.html", "D")]
     assert got == [("d.html#a", "One two three"), ("d.html#b", "Inner bold after")]
+
+
+def test_page_breaks_show_their_number_and_no_empty_ids(render: Render) -> None:
+    page, _ = render("conventions.xml")
+    pb = one(page, "//span[@class='pb']")
+    assert text(pb) == "[7]" and pb.get("aria-label") == "page 7"
+    assert page.xpath("//*[@id='']") == [], "an element without xml:id must not get id=\"\""

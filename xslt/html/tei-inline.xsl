@@ -323,7 +323,7 @@
     <xsl:param name="pb" as="element()"/>
     <xsl:if test="normalize-space($pb/@n)">
       <span class="pb" role="note" aria-label="page {normalize-space($pb/@n)}">
-        <xsl:attribute name="id" select="h:id($pb)"/>
+        <xsl:if test="h:id($pb)"><xsl:attribute name="id" select="h:id($pb)"/></xsl:if>
         <xsl:value-of select="'[' || normalize-space($pb/@n) || ']'"/>
       </span>
     </xsl:if>
