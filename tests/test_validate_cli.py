@@ -233,3 +233,16 @@ def test_phase_selects_rules_of_user_schematron_only(project: Path) -> None:
     assert strict.exit_code == 0, strict.output
     assert {d["code"] for d in json.loads(strict.output)["diagnostics"]} == {"H2"}
     assert run(["validate", "--rules", "house.sch", "--phase", "nope"], project).exit_code == 2
+
+
+def test_id_scope_document_allows_the_same_id_in_different_files(project: Path) -> None:
+    (project / "tei" / "a.xml").write_text(minimal('<p xml:id="p-1">a</p><p xml:id="p-2">b</p>', ident="doc-a"))
+    (project / "tei" / "b.xml").write_text(minimal('<p xml:id="p-1">b</p><p xml:id="p-1">c</p>', ident="doc-b"))
+    (project / "tei" / "c.xml").write_text(minimal('<p xml:id="p-3">c</p>', ident="doc-a"))
+    corpus = json.loads(run(["validate", "--format", "json"], project).output)["diagnostics"]
+    assert sorted((d["path"], d["code"]) for d in corpus if d["code"] == "X002") == [
+        ("tei/b.xml", "X002"), ("tei/b.xml", "X002"), ("tei/c.xml", "X002")]
+    (project / "teipress.toml").write_text('sources = ["tei/*.xml"]\nschema = "none"\nid-scope = "document"\n')
+    scoped = json.loads(run(["validate", "--format", "json"], project).output)["diagnostics"]
+    x002 = sorted((d["path"], d["line"], d["message"].split("'")[1]) for d in scoped if d["code"] == "X002")
+    assert [(p, i) for p, _, i in x002] == [("tei/b.xml", "p-1"), ("tei/c.xml", "doc-a")]

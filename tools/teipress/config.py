@@ -47,6 +47,7 @@ class Config:
     use_project_rules: bool = True
     ignore: dict[str, list[str]] = field(default_factory=dict)
     output: str = "output"
+    id_scope: str = "corpus"
     keys: dict[str, str] = field(default_factory=dict)
     edition: EditionInfo = field(default_factory=EditionInfo)
     source_file: Path | None = None
@@ -149,6 +150,10 @@ def load_config(start: Path | None = None, config_file: Path | None = None) -> C
         cfg.use_project_rules = bool(table["project-rules"])
     if "output" in table:
         cfg.output = str(table["output"])
+    if "id-scope" in table:
+        if table["id-scope"] not in ("corpus", "document"):
+            raise ConfigError(f"{where}: 'id-scope' must be \"corpus\" or \"document\"")
+        cfg.id_scope = str(table["id-scope"])
     ignore = table.get("ignore", {})
     if not isinstance(ignore, dict):
         raise ConfigError(f"{where}: 'ignore' must be a table of glob = [codes]")

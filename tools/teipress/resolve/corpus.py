@@ -439,13 +439,21 @@ class Corpus:
         Ids are collected as plain strings (cheap); elements are looked up only
         for the few files that actually have a duplicate.
         """
+        # id-scope "document" (projects whose ids are unique per file and whose pointers
+        # name the file): only the documents' own root ids must be unique corpus-wide.
+        per_document = self.config is not None and self.config.id_scope == "document"
         first: dict[str, int] = {}
         hits: list[tuple[SourceFile, str, int, SourceFile]] = []  # (file, id, nth, first file)
         for f in self.files:
             seen: dict[str, int] = {}
+            root_id = f.doc.root.get(XML_ID)
             for value in _X_ID_STRINGS(f.doc.root):
                 nth = seen.get(value, 0)
                 seen[value] = nth + 1
+                if per_document and value != root_id:
+                    if nth:
+                        hits.append((f, value, nth, f))
+                    continue
                 owner = first.setdefault(value, f.index)
                 if nth or owner != f.index:
                     hits.append((f, value, nth, self.files[owner]))
