@@ -6,6 +6,7 @@ engine, register and stylesheets the build uses) and inspects the parsed HTML.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,14 @@ def one(page: Any, xpath: str) -> Any:
 
 def test_page_files_and_stable_url(render: Render) -> None:
     page, files = render("conventions.xml")
-    assert [f.relpath for f in files] == ["conv-1843.html", "tei/conv-1843.xml"]
+    assert [f.relpath for f in files] == ["conv-1843.html", "tei/conv-1843.xml", "search/conv-1843.json"]
     assert files[1].data == (FIX / "conventions.xml").read_bytes()
+    passages = json.loads(files[2].data)
+    assert passages[:2] == [
+        ["conv-1843.html#conv-1843-p1", "I met Ada in London on [7]Saturday at half past two."],
+        ["conv-1843.html#conv-1843-p2",
+         "1. The [engine] weaves motifs and patterns; the Council of the Royal Society agreed. "
+         "It cost £17,000 over ten years."]]
     assert text(one(page, "//h1")) == "A Letter on Engines"
 
 

@@ -132,6 +132,11 @@ def passages_from_page(html: bytes, page: str, doc_title: str) -> list[SearchEnt
     return out
 
 
+def search_sidecar(doc_id: str) -> str:
+    """Where a document's search passages are kept between builds."""
+    return f"search/{doc_id}.json"
+
+
 def register_entries(register: etree._Element) -> list[SearchEntry]:
     """Searchable register entries (names, variants, roles) of persons, places, orgs, works."""
     pages = {v: k for k, v in REGISTER_PAGES.items()} | {"bibl": "bibliography.html"}
@@ -202,11 +207,19 @@ class HtmlFormat:
         return ctx.params(doc_id, **{"teipress-version": teipress.__version__, **extra})
 
     def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
-        """The document's page and a copy of its TEI source (for the download link)."""
+        """The document's page, a copy of its TEI source (for the download link) and its
+        search passages (``search/<id>.json``).
+
+        The passages are extracted here, from the page just rendered, so the work runs
+        in the parallel workers and is kept with the page when the document is
+        unchanged; the edition step only concatenates the sidecars.
+        """
         page = doc_page(doc.doc_id)
-        html = ctx.engine.transform("html-document", node, self._params(ctx, doc.doc_id))
-        return [OutputFile(page, html.encode("utf-8")),
-                OutputFile(f"tei/{doc.doc_id}.xml", doc.data)]
+        html = ctx.engine.transform("html-document", node, self._params(ctx, doc.doc_id)).encode("utf-8")
+        passages = [[e.url, e.text] for e in passages_from_page(html, page, "")]
+        return [OutputFile(page, html),
+                OutputFile(f"tei/{doc.doc_id}.xml", doc.data),
+                OutputFile(search_sidecar(doc.doc_id), json.dumps(passages, ensure_ascii=False).encode("utf-8"))]
 
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
                        rendered: Path) -> list[OutputFile]:
@@ -240,7 +253,12 @@ class HtmlFormat:
                 continue
             title = (rec.findtext(f"{R}title") or doc_id).strip()
             entries.append(SearchEntry(page, title, "document", title))
-            entries.extend(passages_from_page(path.read_bytes(), page, title))
+            sidecar = rendered / search_sidecar(doc_id)
+            if sidecar.is_file():
+                entries.extend(SearchEntry(url, title, "text", text)
+                               for url, text in json.loads(sidecar.read_bytes()))
+            else:
+                entries.extend(passages_from_page(path.read_bytes(), page, title))
         entries.extend(register_entries(reg))
         out.append(OutputFile("search-index.js", search_index_js(entries)))
 
