@@ -87,20 +87,6 @@ FORMAT_MODULES: dict[str, str] = {
 }
 
 
-def available_formats() -> list[str]:
-    """Formats whose module is present in this installation, in build order."""
-    names = []
-    for name, module in FORMAT_MODULES.items():
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        names.append(name)
-    return names
-
-
 def get_format(name: str) -> EditionFormat:
     """The format object for *name* (``KeyError`` if unknown)."""
     module = importlib.import_module(FORMAT_MODULES[name])
