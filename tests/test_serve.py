@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -18,33 +20,42 @@ def fetch(url: str) -> str:
         return str(response.read().decode("utf-8"))
 
 
+def wait_for(lines: queue.Queue[str], pattern: str, seconds: float = 120) -> re.Match[str]:
+    """The first stderr line matching *pattern*; fails (never hangs) after *seconds*."""
+    deadline = time.monotonic() + seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no line matching {pattern!r} within {seconds} s"
+        try:
+            line = lines.get(timeout=remaining)
+        except queue.Empty:
+            continue
+        m = re.search(pattern, line)
+        if m:
+            return m
+
+
 def test_serve_watch_rebuilds_after_a_source_changes(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "tei", tmp_path / "tei")
     (tmp_path / "teipress.toml").write_text(
         'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\noutput = "out"\n')
     proc = subprocess.Popen([sys.executable, "-m", "teipress", "serve", "--watch", "--port", "0"], cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    stderr = proc.stderr
+    threading.Thread(target=lambda: [lines.put(line) for line in stderr], daemon=True).start()
     try:
-        assert proc.stderr is not None
-        port = None
-        deadline = time.monotonic() + 180
-        while port is None and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-            port = int(m.group(1)) if m else None
-        assert port, "server did not start"
+        port = int(wait_for(lines, r"http://127\.0\.0\.1:(\d+)/").group(1))
+        wait_for(lines, r"^Watching for changes")
         base = f"http://127.0.0.1:{port}/"
         assert "Memorandum of Conversation between Stalin and CCP Delegation" in fetch(base + "index.html")
-        page = fetch(base + "memo-1949-07-27.html")
-        assert "Victors are always correct." in page
+        assert "Victors are always correct." in fetch(base + "memo-1949-07-27.html")
 
         memo = tmp_path / "tei" / "1949-07-27-liu-shaoqi-stalin.xml"
         memo.write_text(memo.read_text().replace("Victors are always correct.", "Victors are always right."))
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if line.startswith("Built"):
-                break
+        wait_for(lines, r"^changed: 1949-07-27-liu-shaoqi-stalin\.xml")
+        wait_for(lines, r"^Built html")
         assert "Victors are always right." in fetch(base + "memo-1949-07-27.html")
         assert not (tmp_path / "out" / "print").exists(), "serve builds the HTML edition only"
     finally:

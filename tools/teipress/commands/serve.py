@@ -89,7 +89,15 @@ def _watch(config: Config, out: Path) -> None:
         p = Path(path)
         return not p.is_relative_to(out) and p.suffix in {".xml", ".xsl", ".xsd", ".sch", ".toml", ".css", ".js"}
 
-    for changes in watch(*roots, watch_filter=relevant, debounce=300):
+    ready = False
+    # yield_on_timeout: the first (empty) yield tells that the watcher is active, so an
+    # editor (or a test) knows from "Watching" that a save from now on is seen.
+    for changes in watch(*roots, watch_filter=relevant, debounce=300, rust_timeout=200, yield_on_timeout=True):
+        if not changes:
+            if not ready:
+                ready = True
+                click.echo("Watching for changes (Ctrl-C to stop)", err=True)
+            continue
         names = ", ".join(sorted({Path(p).name for _, p in changes}))
         click.echo(f"changed: {names}; rebuilding", err=True)
         config = load_config(config_file=config.source_file)
