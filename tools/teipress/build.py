@@ -135,26 +135,22 @@ def _canonical(el: etree._Element | None, *, drop_mentions: bool = False) -> byt
     if el is None:
         return b"-"
     if drop_mentions:
-        el = _copy_without(el, f"{R}mention")
-    return etree.tostring(el, method="c14n")
+        el = _stripped(el, child=f"{R}mention")
+    return etree.tostring(el, method="c14n") if el is not None else b"-"
 
 
-def _without_attr(el: etree._Element | None, name: str) -> etree._Element | None:
-    if el is None or name not in el.attrib:
+def _stripped(el: etree._Element | None, *, attr: str = "", child: str = "") -> etree._Element | None:
+    """A copy of *el* without attribute *attr* and children *child* (*el* itself if nothing to drop)."""
+    has_attr = bool(attr) and attr in el.attrib if el is not None else False
+    if el is None or (not has_attr and (not child or el.find(child) is None)):
         return el
     from copy import deepcopy
 
     clone = deepcopy(el)
-    del clone.attrib[name]
-    return clone
-
-
-def _copy_without(el: etree._Element, tag: str) -> etree._Element:
-    from copy import deepcopy
-
-    clone = deepcopy(el)
-    for child in clone.findall(tag):
-        clone.remove(child)
+    if has_attr:
+        del clone.attrib[attr]
+    for found in clone.findall(child) if child else ():
+        clone.remove(found)
     return clone
 
 
@@ -203,7 +199,7 @@ class RegisterSlices:
         if rec is not None:
             # A neighbour's title and date show in prev/next links; its content hash does not.
             for nb in (rec.get("prev"), rec.get("next")):
-                h.update(_canonical(_without_attr(self.docs.get(nb or ""), "sha256")))
+                h.update(_canonical(_stripped(self.docs.get(nb or ""), attr="sha256")))
         h.update(_canonical(self.edition))
         for ent_id in sorted(self.entities_of.get(doc_id, ())):
             h.update(ent_id.encode())

@@ -40,6 +40,21 @@ class CheckOptions:
     corpus: bool = True
     warnings_as_errors: bool = False
 
+    @classmethod
+    def from_config(cls, config: Config, **overrides: object) -> CheckOptions:
+        """Options as the configuration sets them; command-line flags come in as *overrides*.
+
+        Every command (validate, build, serve) builds its options here, so none can
+        forget a configuration key.
+        """
+        options = cls(schema=config.schema, schema_engine=config.schema_engine,
+                      rules=[config.root / r for r in config.rules], project_rules=config.use_project_rules)
+        for key, value in overrides.items():
+            if not hasattr(options, key):
+                raise TypeError(f"unknown check option {key!r}")
+            setattr(options, key, value)
+        return options
+
     def rule_files(self) -> list[Path]:
         from teipress.paths import schema_path
 

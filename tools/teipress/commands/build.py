@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from teipress.config import ConfigError, load_config
 from teipress.report import text as text_report
+
+if TYPE_CHECKING:  # the CLI imports every command at start-up; the build phase only when run
+    from teipress.build import BuildResult
 
 EDITION_FORMATS = ("html", "print", "pdf", "text", "all")
 
@@ -50,9 +54,7 @@ def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, 
         config = load_config(config_file=config_file)
         options = BuildOptions(
             formats=chosen, out=out or config.output_dir(), jobs=jobs, force=force, clean=clean,
-            check=CheckOptions(schema=schema or config.schema,
-                               rules=[config.root / r for r in config.rules],
-                               project_rules=config.use_project_rules))
+            check=CheckOptions.from_config(config, schema=schema or config.schema))
         progress = for_stream(sys.stderr, quiet=quiet or summary == "json")
         try:
             result = build(config, options, progress)
@@ -64,23 +66,25 @@ def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, 
     if summary == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        from teipress.commands.validate import use_color
-
-        diags = [*result.check.sorted(), *result.render_errors]
-        shown = type(result.check)(result.check.files, diags, result.check.seconds)
-        report = text_report.render(shown, color=use_color(sys.stderr))
-        body = report.rsplit("\n", 2)[0] if diags else ""
-        if body.strip():
-            click.echo(body, err=True)
-        click.echo(_summary(result, options.out), err=True)
+        report_build(result, options.out)
     errors = result.check.errors + len(result.render_errors)
     sys.exit(0 if result.published else (1 if errors else 2))
 
 
-def _summary(result: object, out: Path) -> str:
-    from teipress.build import BuildResult
+def report_build(result: BuildResult, out: Path) -> None:
+    """Diagnostics (compiler style) and the one-line build summary, on standard error."""
+    from teipress.commands.validate import use_color
+    from teipress.report import RunResult
 
-    assert isinstance(result, BuildResult)
+    diags = [*result.check.sorted(), *result.render_errors]
+    if diags:
+        shown = RunResult(result.check.files, diags, result.check.seconds)
+        click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False).rstrip("\n"), err=True)
+    click.echo(build_summary(result, out), err=True)
+
+
+def build_summary(result: BuildResult, out: Path) -> str:
+    """``Built html, print, text for 2 document(s) into output: …`` or why nothing was published."""
     if not result.published:
         if result.check.errors:
             return (f"Not published: validation found {result.check.errors} error(s) in "

@@ -21,19 +21,11 @@ from teipress.config import Config, ConfigError, load_config
 def _rebuild(config: Config, out: Path) -> None:
     from teipress.build import BuildOptions, build
     from teipress.check.runner import CheckOptions
-    from teipress.commands.build import _summary
+    from teipress.commands.build import report_build
     from teipress.progress import Progress
-    from teipress.report import text as text_report
 
-    options = BuildOptions(formats=["html"], out=out,
-                           check=CheckOptions(schema=config.schema, rules=[config.root / r for r in config.rules],
-                                              project_rules=config.use_project_rules))
-    result = build(config, options, Progress())
-    diags = [*result.check.sorted(), *result.render_errors]
-    if diags:
-        shown = type(result.check)(result.check.files, diags, result.check.seconds)
-        click.echo(text_report.render(shown).rsplit("\n", 2)[0], err=True)
-    click.echo(_summary(result, out), err=True)
+    options = BuildOptions(formats=["html"], out=out, check=CheckOptions.from_config(config))
+    report_build(build(config, options, Progress()), out)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -75,7 +75,8 @@ def command(paths: tuple[Path, ...], schema: str | None, schema_engine: str | No
     try:
         config = load_config(config_file=config_file)
         files = resolve_inputs(config, paths)
-        options = CheckOptions(
+        options = CheckOptions.from_config(
+            config,
             schema=schema or config.schema,
             schema_engine=schema_engine or config.schema_engine,
             rules=[*(config.root / r for r in config.rules), *rules],

@@ -17,8 +17,12 @@ from teipress.report import RunResult
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
 
-def render(result: RunResult, *, color: bool = False, width: int = 200) -> str:
-    """Render *result*; with ``color=True`` emit ANSI styles (the CLI decides when)."""
+def render(result: RunResult, *, color: bool = False, width: int = 200, summary: bool = True) -> str:
+    """Render *result*; with ``color=True`` emit ANSI styles (the CLI decides when).
+
+    ``summary=False`` leaves out the closing "Checked N files" line, for commands
+    (build, serve) that end with a summary of their own.
+    """
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width,
                       highlight=False, soft_wrap=True)
@@ -30,7 +34,8 @@ def render(result: RunResult, *, color: bool = False, width: int = 200) -> str:
         )
         if d.help:
             console.print(f"  [cyan]help[/cyan]: {escape(d.help)}")
-    console.print(summary_line(result))
+    if summary:
+        console.print(summary_line(result))
     return buf.getvalue()
 
 
