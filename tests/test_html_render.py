@@ -64,7 +64,8 @@ def one(page: Any, xpath: str) -> Any:
 
 def test_page_files_and_stable_url(render: Render) -> None:
     page, files = render("conventions.xml")
-    assert [f.relpath for f in files] == ["conv-1843.html", "tei/conv-1843.xml", "search/conv-1843.json"]
+    assert [f.relpath for f in files] == ["conv-1843.html", "tei/conv-1843.xml", "search/conv-1843.json",
+                                          "headers/conv-1843.xml"]
     assert files[1].data == (FIX / "conventions.xml").read_bytes()
     passages = json.loads(files[2].data)
     assert passages[:2] == [

@@ -13,7 +13,13 @@ hash of the source, of the stylesheets/schema/configuration/teipress version,
 and of exactly the register records the document's pages show (its metadata,
 its neighbours, the entities it mentions, its note labels). A document whose
 key is unchanged keeps its published files (hard-linked into staging, never
-rewritten); edition-wide pages are redone only when the register changed.
+rewritten). Edition-wide files are grouped into pages, each with its own key
+over exactly what it shows (``EditionFormat.edition_keys``: the register records
+it displays, the documents' keys or their *facts*, the hash of the per-document
+files an edition page reads, such as a header or a table-of-contents entry); a
+page whose key is unchanged keeps its files the same way, so touching the text
+of one document redoes only the pages that show the text (the text edition, the
+search index, the print book, each assembled from kept per-document parts).
 
 Parallelism and memory: documents are rendered in a process pool whose
 workers each compile the stylesheets once and parse the register once;
@@ -47,7 +53,7 @@ from teipress.diagnostics import Diagnostic, Severity
 from teipress.load import LoadedDocument, assign_unique_ids, load_path
 from teipress.paths import data_dir
 from teipress.progress import Progress
-from teipress.render import EditionFormat, OutputFile, RenderContext, engine_for, get_format
+from teipress.render import DocumentKeys, EditionFormat, OutputFile, RenderContext, engine_for, get_format
 from teipress.report import RunResult
 
 MANIFEST = ".teipress-manifest.json"
@@ -285,24 +291,37 @@ def _safe_join(base: Path, relpath: str) -> Path:
 
 @dataclass
 class Manifest:
-    """What a published format folder contains and what each part was built from."""
+    """What a published format folder contains and what each part was built from.
+
+    ``documents``: doc id -> ``{"key", "files", "facts"}``; ``edition``: page name ->
+    ``{"key", "files"}``. ``edition_files`` (all edition pages' files) is written too,
+    for readers that only want to know what the folder holds.
+    """
 
     env: str = ""
     register: str = ""
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
-    edition_files: list[str] = field(default_factory=list)
+    edition: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def edition_files(self) -> list[str]:
+        return [f for page in self.edition.values() for f in page["files"]]
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
         try:
             data = json.loads((folder / MANIFEST).read_text("utf-8"))
-            return cls(data["env"], data["register"], data["documents"], data["edition_files"])
-        except (OSError, ValueError, KeyError, TypeError):
+            edition = data.get("edition", {})
+            if not isinstance(edition, dict):
+                edition = {}
+            return cls(data["env"], data["register"], data["documents"], edition)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
     def write(self, folder: Path) -> None:
         payload = {"teipress": __version__, "env": self.env, "register": self.register,
-                   "documents": self.documents, "edition_files": self.edition_files}
+                   "documents": self.documents, "edition": self.edition,
+                   "edition_files": self.edition_files}
         _write(folder / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode())
 
 
@@ -321,9 +340,10 @@ class _Renderer:
         tree = etree.fromstring(register_xml)
         self.ctx = RenderContext(config, engine, register_xml, tree, build_date)
 
-    def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path) -> list[OutputFile]:
+    def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path,
+                       pages: list[str]) -> list[OutputFile]:
         fmt = next(f for f in self.formats if f.name == name)
-        return fmt.render_edition(self.ctx, LazyDocuments(paths, root, self.ids), folder)
+        return fmt.render_edition(self.ctx, LazyDocuments(paths, root, self.ids), folder, pages)
 
     def render(self, path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
         doc = load_path(path, self.ctx.config.root)
@@ -366,19 +386,23 @@ def _render_in_worker(path: Path) -> tuple[str, list[tuple[str, OutputFile]], li
     return _worker.render(path)
 
 
-def _edition_in_worker(name: str, paths: list[Path], root: Path, folder: Path) -> list[OutputFile]:
+def _edition_in_worker(name: str, paths: list[Path], root: Path, folder: Path,
+                       pages: list[str]) -> list[OutputFile]:
     assert _worker is not None
-    return _worker.render_edition(name, paths, root, folder)
+    return _worker.render_edition(name, paths, root, folder, pages)
 
 
 EditionOutcome = tuple[str, list[OutputFile] | Exception]
 
 
-def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, formats: list[str],
+def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, pages: dict[str, list[str]],
                      paths: list[Path], root: Path, staging: Path) -> Iterator[EditionOutcome]:
-    """Each format's edition-wide files (or the exception that stopped them), in format order."""
+    """Each format's files of the edition *pages* asked for (or the exception that stopped them)."""
+    if not pages:
+        return
     if pool is not None:
-        futures = [(name, pool.submit(_edition_in_worker, name, paths, root, staging / name)) for name in formats]
+        futures = [(name, pool.submit(_edition_in_worker, name, paths, root, staging / name, wanted))
+                   for name, wanted in pages.items()]
         for name, future in futures:
             try:
                 yield name, future.result()
@@ -386,9 +410,9 @@ def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, 
                 yield name, exc
         return
     assert local is not None
-    for name in formats:
+    for name, wanted in pages.items():
         try:
-            yield name, local.render_edition(name, paths, root, staging / name)
+            yield name, local.render_edition(name, paths, root, staging / name, wanted)
         except Exception as exc:
             yield name, exc
 
@@ -484,6 +508,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     register = build_register(corpus, config)
     register_xml = register.to_xml_bytes()
     slices = RegisterSlices(register.element)  # the tree itself, not a re-parse of its bytes
+    register_tree = register.element  # edition page keys (render); kept past the del below
     doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
     ordered = [d.path for d in docs]
     del docs, auths, corpus, register
@@ -498,7 +523,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     staging.mkdir()
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices,
-                    register_xml, build_date, options, progress, result, ids)
+                    register_xml, build_date, options, progress, result, ids, register_tree)
         phases["render"] = time.perf_counter() - t
         if result.render_errors and not options.force:
             return result
@@ -516,8 +541,9 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
                 register_xml: bytes, build_date: str, options: BuildOptions, progress: Progress,
-                result: BuildResult, ids: dict[Path, str]) -> None:
+                result: BuildResult, ids: dict[Path, str], register_tree: etree._Element) -> None:
     envs = {name: environment_key(config, name) for name in formats}
+    fmts = {name: get_format(name) for name in formats}
     old = {name: Manifest.read(out / name) for name in formats}
     new = {name: Manifest(env=envs[name], register=slices.register_key) for name in formats}
     keys = {p: {name: slices.key(doc_id, sha, envs[name]) for name in formats}
@@ -531,7 +557,8 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         fresh = True
         for name in formats:
             prev = old[name].documents.get(doc_id)
-            if not prev or prev.get("key") != keys[p][name] or not _all_exist(out / name, prev["files"]):
+            if (not prev or prev.get("key") != keys[p][name] or "facts" not in prev
+                    or not _all_exist(out / name, prev["files"])):
                 fresh = False
         if fresh:
             for name in formats:
@@ -549,10 +576,6 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
 
     # Render the changed documents, streaming results straight to staging.
     progress.phase("render", len(todo))
-    edition_needed = bool(todo) or any(
-        old[n].register != slices.register_key or old[n].env != envs[n]
-        or not _all_exist(out / n, old[n].edition_files) or old[n].documents.keys() != current_ids
-        for n in formats)
     jobs = options.jobs or default_jobs()
     results: Iterator[tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]]
     pool: ProcessPoolExecutor | None = None
@@ -565,47 +588,75 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                                    initargs=(config, formats, register_xml, build_date, ids))
         results = pool.map(_render_in_worker, todo, chunksize=max(1, len(todo) // (jobs * 16)))
     else:
-        if todo or edition_needed:
+        if todo:
             local = _Renderer(config, formats, register_xml, build_date, ids)
         results = (local.render(p) for p in todo) if local else iter(())
     try:
         for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
             result.render_errors.extend(errors)
-            per_format: dict[str, list[str]] = {name: [] for name in formats}
+            per_format: dict[str, list[OutputFile]] = {name: [] for name in formats}
             for name, f in rendered:
                 _write(_safe_join(staging / name, f.relpath), f.data)
-                per_format[name].append(f.relpath)
+                per_format[name].append(f)
                 result.files_written += 1
             for name in formats:
-                new[name].documents[doc_id] = {"key": keys[path][name], "files": per_format[name]}
+                new[name].documents[doc_id] = {
+                    "key": keys[path][name], "files": [f.relpath for f in per_format[name]],
+                    "facts": _facts(fmts[name].edition_facts(doc_id), per_format[name])}
             result.rendered_documents += 1
             progress.advance(1)
 
-        # Edition-wide pages: redone when the register or any document changed; the
-        # formats' edition pages are independent, so they run side by side in the pool.
+        # Edition-wide pages: each redone only when its key (what it shows) changed; the
+        # others keep their published files. The formats' pages are independent, so
+        # they run side by side in the pool.
         progress.phase("edition", len(formats))
-        if edition_needed:
-            for name, outcome in _render_editions(pool, local, formats, ordered, config.root, staging):
-                if isinstance(outcome, Exception):
-                    result.render_errors.append(_render_error("(edition)", name, outcome))
-                    continue
-                for f in outcome:
-                    _write(_safe_join(staging / name, f.relpath), f.data)
-                    new[name].edition_files.append(f.relpath)
-                    result.files_written += 1
-                progress.advance(1)
-        else:
-            for name in formats:
-                for rel in old[name].edition_files:
-                    _link(out / name / rel, staging / name / rel)
-                    new[name].edition_files.append(rel)
-                    result.files_kept += 1
+        page_keys: dict[str, dict[str, str]] = {}
+        pages: dict[str, list[str]] = {}
+        for name in formats:
+            documents = {doc_id: DocumentKeys(rec["key"], rec.get("facts", ""))
+                         for doc_id, rec in new[name].documents.items()}
+            page_keys[name] = {
+                page: hashlib.sha256(f"{envs[name]}\x00{key}".encode()).hexdigest()
+                for page, key in fmts[name].edition_keys(config, register_tree, documents).items()}
+            for page, key in page_keys[name].items():
+                prev = old[name].edition.get(page)
+                if prev and prev.get("key") == key and _all_exist(out / name, prev["files"]):
+                    for rel in prev["files"]:
+                        _link(out / name / rel, staging / name / rel)
+                    new[name].edition[page] = prev
+                    result.files_kept += len(prev["files"])
+                else:
+                    pages.setdefault(name, []).append(page)
+        if pages and pool is None and local is None:
+            local = _Renderer(config, formats, register_xml, build_date, ids)
+        for name, outcome in _render_editions(pool, local, pages, ordered, config.root, staging):
+            if isinstance(outcome, Exception):
+                result.render_errors.append(_render_error("(edition)", name, outcome))
+                continue
+            per_page: dict[str, list[str]] = {page: [] for page in pages[name]}
+            for f in outcome:
+                _write(_safe_join(staging / name, f.relpath), f.data)
+                per_page.setdefault(f.page, []).append(f.relpath)
+                result.files_written += 1
+            for page, files in per_page.items():
+                new[name].edition[page] = {"key": page_keys[name].get(page, ""), "files": files}
+            progress.advance(1)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     for name in formats:
         (staging / name).mkdir(parents=True, exist_ok=True)
         new[name].write(staging / name)
+
+
+def _facts(relpaths: Sequence[str], files: Sequence[OutputFile]) -> str:
+    """Hash of a document's files that edition pages read (see ``EditionFormat.edition_facts``)."""
+    wanted = set(relpaths)
+    h = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.relpath):
+        if f.relpath in wanted:
+            h.update(f.relpath.encode() + b"\x00" + hashlib.sha256(f.data).digest())
+    return h.hexdigest()
 
 
 def _all_exist(folder: Path, rels: Sequence[str]) -> bool:

@@ -4,13 +4,20 @@
 
   Called (named template tpp:book) once per build with $doc-id = '' and
     $parts        the document sections made by document.xsl, in reading order
-                  (<parts><section class="document" …/>…</parts>);
+                  (<parts><section class="document" …/>…</parts>), or, with
+                  $documents-marker, only what the front and back matter read of them:
+                  per section its @id, header/h1, header/p[@class = 'doc-date'] and
+                  every index anchor (*[@data-entity]) — see teipress.render.print_;
     $index-pages  pass 2 only: the pages each index entry is mentioned on, computed by
                   the Python side from WeasyPrint's layout of pass 1
                   (<pages><entity id="…"><range from="3" to="5" anchor="ix-…"/>…</entity></pages>);
                   absent in pass 1, when entries carry target-counter() links instead;
     $bibliography the bibliography authority file (TEI), if the project has one;
-    $page-size    a CSS page size ("A4", "letter", "A5", "6in 9in").
+    $page-size    a CSS page size ("A4", "letter", "A5", "6in 9in");
+    $documents-marker  if not empty, the documents are not copied: a comment with this text
+                  stands in their place, and the Python side puts in the sections it keeps
+                  already serialised (named template tpp:section, once per document), so a
+                  one-document change does not copy every other section through XSLT again.
   The book: half-title, title page, imprint, contents (target-counter), editorial
   principles, the documents, bibliography, index of persons, places and organisations.
 -->
@@ -38,6 +45,7 @@
        target-counter links very slowly, and the index comes after every mention anyway). -->
   <xsl:param name="index-mode" as="xs:string" select="'target-counter'"/>
   <xsl:param name="stylesheet-href" as="xs:string" select="'print.css'"/>
+  <xsl:param name="documents-marker" as="xs:string" select="''"/>
 
   <xsl:variable name="edition" select="$register/r:register/r:edition"/>
   <xsl:variable name="anchors" select="$parts//*[@data-entity]"/>
@@ -60,12 +68,21 @@
       <body>
         <xsl:call-template name="tpp:front-matter"/>
         <main class="documents">
-          <xsl:copy-of select="$parts/parts/node()"/>
+          <xsl:choose>
+            <xsl:when test="$documents-marker"><xsl:comment select="$documents-marker"/></xsl:when>
+            <xsl:otherwise><xsl:copy-of select="$parts/parts/node()"/></xsl:otherwise>
+          </xsl:choose>
         </main>
         <xsl:call-template name="tpp:bibliography"/>
         <xsl:call-template name="tpp:index"/>
       </body>
     </html>
+  </xsl:template>
+
+  <!-- One document's section as the book holds it, serialised on its own ($parts holds one
+       section): the same nodes with the same serialisation tpp:book would give them. -->
+  <xsl:template name="tpp:section">
+    <xsl:copy-of select="$parts/parts/node()"/>
   </xsl:template>
 
   <!-- ================================================================== -->

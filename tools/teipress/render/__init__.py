@@ -7,12 +7,18 @@ stylesheets it needs; the caller compiles *all* of them into one locked
 passes a :class:`RenderContext` holding that engine and the register, parsed
 once. Formats return :class:`OutputFile` objects and never write to disk
 themselves: the build phase owns where and how (staging, atomic replace).
+
+Edition-wide files are grouped into *pages* (one page name may cover several
+files, e.g. the book and its PDF). Each format says per page a dependency key
+(:meth:`EditionFormat.edition_keys`, computed in the build's parent process from
+the register tree and the documents' keys) and renders only the pages asked
+for; the build keeps the others' published files (see ``teipress.build``).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -21,15 +27,24 @@ from lxml import etree
 
 from teipress.config import Config
 from teipress.load import LoadedDocument
+from teipress.render.keys import DocumentKeys
 from teipress.xslt import ParamValue, XsltEngine
+
+__all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format"]
 
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of an edition, relative to the format's output folder."""
+    """One file of an edition, relative to the format's output folder.
+
+    ``page`` names the edition page (group of files) an edition-wide file belongs
+    to, so the build can record and keep it with that page's key; per-document
+    files leave it empty.
+    """
 
     relpath: str
     data: bytes
+    page: str = ""
 
     def __post_init__(self) -> None:
         p = PurePosixPath(self.relpath)
@@ -69,12 +84,39 @@ class EditionFormat(Protocol):
         """Files for one document; *node* is the document parsed for Saxon."""
         ...
 
-    def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
-                       rendered: Path) -> list[OutputFile]:
-        """Edition-wide files (indexes, registers, whole-edition files).
+    def edition_facts(self, doc_id: str) -> Sequence[str]:
+        """Per-document files (relative paths) whose content edition pages show.
 
-        *rendered* is the staging folder of this format, already holding every
-        per-document file, for formats that assemble from them.
+        The build hashes them when they are written and passes the hash as
+        :attr:`DocumentKeys.facts` to :meth:`edition_keys`: it is how a page that
+        shows, say, a document's header but not its text learns that the header
+        changed, without reading every document again.
+        """
+        ...
+
+    def edition_keys(self, config: Config, register: etree._Element,
+                     documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
+        """Per edition page, a key over exactly what the page shows.
+
+        Runs in the build's parent before any edition page is rendered, so it must
+        be cheap: it reads the register tree (never the ``built`` stamp or other
+        data no page shows) and *documents* (doc id -> keys, for every document
+        of the edition), not the documents themselves. The build adds the
+        format's environment key (stylesheets, configuration, version).
+        """
+        ...
+
+    def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
+                       rendered: Path, pages: Collection[str] | None = None) -> list[OutputFile]:
+        """Edition-wide files (indexes, registers, whole-edition files) of *pages*.
+
+        *pages* are names from :meth:`edition_keys`; each file returned carries
+        its page name. ``None`` (callers outside a build) renders every page but
+        returns only the edition's own files, not the parts a format keeps for
+        the next build's assembly (such as a front matter or the book's frame). *rendered* is the staging folder of this
+        format, already holding every per-document file and the files of the
+        pages not asked for (kept from the previous build), for formats that
+        assemble from them.
         """
         ...
 

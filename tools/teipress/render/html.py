@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,9 +29,11 @@ from lxml import etree
 
 import teipress
 from teipress import REGISTER_NS, TEI_NS
+from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import xslt_path
-from teipress.render import OutputFile, RenderContext
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
+from teipress.render.keys import KeyBuilder
 
 R = f"{{{REGISTER_NS}}}"
 T = f"{{{TEI_NS}}}"
@@ -137,9 +139,13 @@ def search_sidecar(doc_id: str) -> str:
     return f"search/{doc_id}.json"
 
 
+#: entity kinds the search index lists (with the page their entry is on)
+SEARCH_KINDS: dict[str, str] = {v: k for k, v in REGISTER_PAGES.items()} | {"bibl": "bibliography.html"}
+
+
 def register_entries(register: etree._Element) -> list[SearchEntry]:
     """Searchable register entries (names, variants, roles) of persons, places, orgs, works."""
-    pages = {v: k for k, v in REGISTER_PAGES.items()} | {"bibl": "bibliography.html"}
+    pages = SEARCH_KINDS
     out: list[SearchEntry] = []
     for ent in register.iter(f"{R}entity"):
         page = pages.get(ent.get("kind", ""))
@@ -160,23 +166,51 @@ def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
     return ("window.TEIPRESS_SEARCH = " + data + ";\n").encode("utf-8")
 
 
-def _headers_document(documents: Iterable[LoadedDocument], wanted: set[str]) -> bytes:
-    """One XML document with each document's encodingDesc and header dates (for index.html)."""
-    root = etree.Element(f"{T}teiCorpus", nsmap={None: TEI_NS})  # type: ignore[dict-item]
-    for doc in documents:
-        if not doc.ok or doc.doc_id not in wanted:
+def header_sidecar(doc_id: str) -> str:
+    """Where a document's header facts for index.html are kept between builds."""
+    return f"headers/{doc_id}.xml"
+
+
+def header_facts(doc: LoadedDocument) -> bytes:
+    """A document's encodingDesc and header dates, as index.html reads them.
+
+    One ``tei:teiHeader`` (``@n`` = document id) holding copies of the encodingDesc
+    and, for documents the register could not date, the creation and setting dates.
+    """
+    header = etree.Element(f"{T}teiHeader", nsmap={None: TEI_NS})  # type: ignore[dict-item]
+    header.set("n", doc.doc_id)
+    for enc in doc.root.iterfind(f"{T}teiHeader/{T}encodingDesc"):
+        header.append(_copy(enc))
+    profile = etree.SubElement(header, f"{T}profileDesc")
+    for path in (f"{T}teiHeader/{T}profileDesc/{T}creation",
+                 f"{T}teiHeader/{T}profileDesc/{T}settingDesc"):
+        for el in doc.root.iterfind(path):
+            profile.append(_copy(el))
+    return etree.tostring(header, encoding="UTF-8", xml_declaration=False)
+
+
+def _headers_document(doc_recs: Sequence[etree._Element], rendered: Path,
+                      documents: Sequence[LoadedDocument]) -> bytes:
+    """One teiCorpus of every register document's header facts, in reading order (for index.html).
+
+    Concatenated from the sidecars :meth:`HtmlFormat.render_document` wrote; a
+    document without one (rendering without a build) is loaded here instead.
+    """
+    chunks = [f'<teiCorpus xmlns="{TEI_NS}">'.encode()]
+    missing: dict[str, LoadedDocument] | None = None
+    for rec in doc_recs:
+        doc_id = rec.get("id", "")
+        path = rendered / header_sidecar(doc_id)
+        if path.is_file():
+            chunks.append(path.read_bytes())
             continue
-        header = etree.SubElement(root, f"{T}teiHeader")
-        header.set("n", doc.doc_id)
-        for enc in doc.root.iterfind(f"{T}teiHeader/{T}encodingDesc"):
-            header.append(_copy(enc))
-        # dates for documents the register could not date (setting or creation date)
-        profile = etree.SubElement(header, f"{T}profileDesc")
-        for path in (f"{T}teiHeader/{T}profileDesc/{T}creation",
-                     f"{T}teiHeader/{T}profileDesc/{T}settingDesc"):
-            for el in doc.root.iterfind(path):
-                profile.append(_copy(el))
-    return etree.tostring(root, encoding="UTF-8")
+        if missing is None:
+            missing = {d.doc_id: d for d in documents if d.ok}
+        doc = missing.get(doc_id)
+        if doc is not None:
+            chunks.append(header_facts(doc))
+    chunks.append(b"</teiCorpus>")
+    return b"".join(chunks)
 
 
 def _bibliography_document(ctx: RenderContext) -> bytes:
@@ -207,8 +241,9 @@ class HtmlFormat:
         return ctx.params(doc_id, **{"teipress-version": teipress.__version__, **extra})
 
     def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
-        """The document's page, a copy of its TEI source (for the download link) and its
-        search passages (``search/<id>.json``).
+        """The document's page, a copy of its TEI source (for the download link), its
+        search passages (``search/<id>.json``) and its header facts for the index
+        (``headers/<id>.xml``).
 
         The passages are extracted here, from the page just rendered, so the work runs
         in the parallel workers and is kept with the page when the document is
@@ -219,55 +254,112 @@ class HtmlFormat:
         passages = [[e.url, e.text] for e in passages_from_page(html, page, "")]
         return [OutputFile(page, html),
                 OutputFile(f"tei/{doc.doc_id}.xml", doc.data),
-                OutputFile(search_sidecar(doc.doc_id), json.dumps(passages, ensure_ascii=False).encode("utf-8"))]
+                OutputFile(search_sidecar(doc.doc_id), json.dumps(passages, ensure_ascii=False).encode("utf-8")),
+                OutputFile(header_sidecar(doc.doc_id), header_facts(doc))]
+
+    def edition_facts(self, doc_id: str) -> Sequence[str]:
+        """The header sidecar: index.html shows the documents' encodingDesc and header dates."""
+        return [header_sidecar(doc_id)]
+
+    def edition_keys(self, config: Config, register: etree._Element,
+                     documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
+        """Keys of index, register pages, chronology, bibliography, search page and index, assets.
+
+        Every page shows the edition record (title, editors, licence in the shell). The
+        document pages' text matters only to the search index, through the documents'
+        keys; titles and dates show in the index and wherever a passage is linked.
+        """
+        reg = keys.view(register)
+        ed = reg.edition_digest()
+        order = keys.documents_in_order(reg, documents)
+        out = {
+            "index": KeyBuilder(ed, reg.document_records(), reg.counts_digest(),
+                                reg.entities_digest(frozenset({"person", "place", "org"})))
+            .add_all(f"{d}\x00{documents[d].facts}" for d in order).hexdigest(),
+            "chronology": KeyBuilder(ed, reg.chronology_digest()).hexdigest(),
+            "bibliography": KeyBuilder(ed, reg.entities_digest(frozenset({"bibl"}), mentions=True),
+                                       reg.pointers_digest(""),
+                                       keys.file_digest(config.authority_files())).hexdigest(),
+            "search": KeyBuilder(ed).hexdigest(),
+            "search-index": KeyBuilder(reg.document_labels(), reg.entities_digest(
+                frozenset(SEARCH_KINDS)))
+            .add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest(),
+            "assets": KeyBuilder(*(p.relative_to(assets_dir()).as_posix() for p in _assets())).hexdigest(),
+        }
+        for page, kind in REGISTER_PAGES.items():
+            out[page.removesuffix(".html")] = KeyBuilder(
+                ed, reg.entities_digest(frozenset({kind}), mentions=True)).hexdigest()
+        return out
 
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
-                       rendered: Path) -> list[OutputFile]:
-        """Index, registers, chronology, bibliography, search page, search index, assets."""
+                       rendered: Path, pages: Collection[str] | None = None) -> list[OutputFile]:
+        """Index, registers, chronology, bibliography, search page, search index, assets.
+
+        Only *pages* (names from :meth:`edition_keys`; ``None``: all) are made. The
+        index reads the documents' header sidecars and the search index their
+        passage sidecars, both written by :meth:`render_document`; no document is
+        loaded again unless a sidecar is missing.
+        """
         eng = ctx.engine
         reg = ctx.register_tree
         doc_recs = list(reg.iter(f"{R}document"))
-        wanted = {d.get("id", "") for d in doc_recs}
         out: list[OutputFile] = []
 
-        headers = eng.parse(_headers_document(documents, wanted))
-        out.append(OutputFile("index.html", eng.transform(
-            "html-index", headers, self._params(ctx)).encode("utf-8")))
+        def want(page: str) -> bool:
+            return pages is None or page in pages
+
+        if want("index"):
+            headers = eng.parse(_headers_document(doc_recs, rendered, documents))
+            out.append(OutputFile("index.html", eng.transform(
+                "html-index", headers, self._params(ctx)).encode("utf-8"), "index"))
         for page, kind in REGISTER_PAGES.items():
-            out.append(OutputFile(page, eng.transform(
-                "html-register", ctx.register, self._params(ctx, kind=kind)).encode("utf-8")))
-        out.append(OutputFile("chronology.html", eng.transform(
-            "html-chronology", ctx.register, self._params(ctx)).encode("utf-8")))
-        bibl = eng.parse(_bibliography_document(ctx))
-        out.append(OutputFile("bibliography.html", eng.transform(
-            "html-bibliography", bibl, self._params(ctx)).encode("utf-8")))
-        out.append(OutputFile("search.html", eng.transform(
-            "html-search", ctx.register, self._params(ctx)).encode("utf-8")))
-
-        entries: list[SearchEntry] = []
-        for rec in doc_recs:
-            doc_id = rec.get("id", "")
-            page = doc_page(doc_id)
-            path = rendered / page
-            if not path.is_file():
-                continue
-            title = (rec.findtext(f"{R}title") or doc_id).strip()
-            entries.append(SearchEntry(page, title, "document", title))
-            sidecar = rendered / search_sidecar(doc_id)
-            if sidecar.is_file():
-                entries.extend(SearchEntry(url, title, "text", text)
-                               for url, text in json.loads(sidecar.read_bytes()))
-            else:
-                entries.extend(passages_from_page(path.read_bytes(), page, title))
-        entries.extend(register_entries(reg))
-        out.append(OutputFile("search-index.js", search_index_js(entries)))
-
-        base = assets_dir()
-        for asset in sorted(base.rglob("*")):
-            if asset.is_file():
-                out.append(OutputFile("assets/" + asset.relative_to(base).as_posix(),
-                                      asset.read_bytes()))
+            name = page.removesuffix(".html")
+            if want(name):
+                out.append(OutputFile(page, eng.transform(
+                    "html-register", ctx.register, self._params(ctx, kind=kind)).encode("utf-8"), name))
+        if want("chronology"):
+            out.append(OutputFile("chronology.html", eng.transform(
+                "html-chronology", ctx.register, self._params(ctx)).encode("utf-8"), "chronology"))
+        if want("bibliography"):
+            bibl = eng.parse(_bibliography_document(ctx))
+            out.append(OutputFile("bibliography.html", eng.transform(
+                "html-bibliography", bibl, self._params(ctx)).encode("utf-8"), "bibliography"))
+        if want("search"):
+            out.append(OutputFile("search.html", eng.transform(
+                "html-search", ctx.register, self._params(ctx)).encode("utf-8"), "search"))
+        if want("search-index"):
+            out.append(OutputFile("search-index.js", search_index_js(_search_entries(reg, doc_recs, rendered)),
+                                  "search-index"))
+        if want("assets"):
+            base = assets_dir()
+            out.extend(OutputFile("assets/" + asset.relative_to(base).as_posix(), asset.read_bytes(), "assets")
+                       for asset in _assets())
         return out
+
+
+def _assets() -> list[Path]:
+    return sorted(p for p in assets_dir().rglob("*") if p.is_file())
+
+
+def _search_entries(reg: etree._Element, doc_recs: list[etree._Element], rendered: Path) -> list[SearchEntry]:
+    """Documents and their passages (from the sidecars), then the register entries."""
+    entries: list[SearchEntry] = []
+    for rec in doc_recs:
+        doc_id = rec.get("id", "")
+        page = doc_page(doc_id)
+        path = rendered / page
+        if not path.is_file():
+            continue
+        title = (rec.findtext(f"{R}title") or doc_id).strip()
+        entries.append(SearchEntry(page, title, "document", title))
+        sidecar = rendered / search_sidecar(doc_id)
+        if sidecar.is_file():
+            entries.extend(SearchEntry(url, title, "text", text)
+                           for url, text in json.loads(sidecar.read_bytes()))
+        else:
+            entries.extend(passages_from_page(path.read_bytes(), page, title))
+    entries.extend(register_entries(reg))
+    return entries
 
 
 FORMAT = HtmlFormat()

@@ -1,10 +1,15 @@
 """The print edition: one paged HTML book (CSS Paged Media) and its PDF.
 
 Per document, ``xslt/print/document.xsl`` makes the document's section of the
-book (``parts/<doc-id>.xml``, kept in the output so unchanged documents are not
-re-rendered). Once per build, :meth:`PrintFormat.render_edition` assembles the
-book with ``xslt/print/edition.xsl`` (front matter, contents, the documents,
-bibliography, index) and renders it with WeasyPrint.
+book (``parts/<doc-id>.xml``), which is kept in the output, serialised as the
+book will hold it (``sections/<doc-id>.html``), with what the front and back
+matter read of it (``toc/<doc-id>.xml``), so unchanged documents are not
+re-rendered. Once per build, :meth:`PrintFormat.render_edition` makes the
+book's *frame* with ``xslt/print/edition.xsl`` (front matter, contents,
+bibliography, index; a marker where the documents go) from those facts alone,
+joins the serialised sections into it in Python, and renders it with WeasyPrint.
+The frame is kept between builds with its own key: a change of one document's
+text re-joins strings, it does not run XSLT over the other documents.
 
 Why two passes: the index must print *collapsed* page ranges ("12-14, 19", with an en dash),
 which CSS cannot compute (``target-counter`` gives one number per link). Pass 1
@@ -19,7 +24,7 @@ mention moved (at most :data:`MAX_PASSES` layouts).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +32,11 @@ from typing import Any
 from lxml import etree
 
 from teipress import REGISTER_NS
+from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import data_dir
-from teipress.render import OutputFile, RenderContext
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
+from teipress.render.keys import KeyBuilder
 from teipress.render.pdf import (
     PDF_VARIANTS,
     FolderFetcher,
@@ -147,25 +154,78 @@ class PrintFormat:
     # -- per document -----------------------------------------------------
 
     def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
-        """The document's section of the book, kept as ``parts/<doc-id>.xml``."""
-        return [OutputFile(f"parts/{doc.doc_id}.xml", self.part(ctx, doc.doc_id, node).encode())]
+        """The document's section of the book, in three forms kept between builds.
+
+        ``parts/<id>.xml`` is the section ready for the book (see :func:`prepare_parts`);
+        ``sections/<id>.html`` the same serialised as the book's HTML, so the book is
+        assembled by joining strings; ``toc/<id>.xml`` what the front and back matter
+        read of it (title, date, index anchors, block ids), the document's edition
+        facts (see :func:`section_facts`).
+        """
+        prepared = prepare_parts(b"<parts>" + self.part(ctx, doc.doc_id, node).encode() + b"</parts>",
+                                 block_prefix=block_prefix(doc.doc_id))
+        tree = etree.fromstring(prepared)
+        html = ctx.engine.call("print-book", f"{{{TPP}}}section",
+                               ctx.params(doc.doc_id, parts=ctx.engine.parse(prepared)))
+        inner = b"".join(etree.tostring(el, encoding="utf-8") for el in tree)
+        return [OutputFile(f"parts/{doc.doc_id}.xml", inner),
+                OutputFile(section_file(doc.doc_id), html.encode("utf-8")),
+                OutputFile(facts_file(doc.doc_id), section_facts(tree))]
 
     def part(self, ctx: RenderContext, doc_id: str, node: Any) -> str:
         return ctx.engine.transform("print-document", node, ctx.params(doc_id))
 
     # -- the book ---------------------------------------------------------
 
+    def edition_facts(self, doc_id: str) -> Sequence[str]:
+        """What the front and back matter show of a section: ``toc/<id>.xml``."""
+        return [facts_file(doc_id)]
+
+    def edition_keys(self, config: Config, register: etree._Element,
+                     documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
+        """``css``; ``frame`` (the book without its documents); ``book`` (edition.html, .pdf).
+
+        The frame shows the edition record, every section's title, date and index
+        anchors (the documents' facts), the entities of the index and the
+        bibliography; the book the frame and every section (the documents' keys).
+        """
+        reg = keys.view(register)
+        order = keys.documents_in_order(reg, documents)
+        frame = (KeyBuilder(reg.edition_digest(), reg.entities_digest(),
+                            keys.file_digest(config.authority_files()))
+                 .add_all(f"{d}\x00{documents[d].facts}" for d in order).hexdigest())
+        book = KeyBuilder(frame).add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest()
+        return {"css": KeyBuilder(self.css_name).hexdigest(), "frame": frame, "book": book}
+
     def render_edition(
-        self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path
+        self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path,
+        pages: Collection[str] | None = None,
     ) -> list[OutputFile]:
-        """``edition.html``, ``print.css`` and (unless ``print.pdf = false``) ``edition.pdf``."""
+        """``edition.html``, ``print.css``, (unless ``print.pdf = false``) ``edition.pdf``,
+        and the frame of the book (``.edition/book-frame.html``) kept for the next build."""
         settings = PrintSettings.from_raw(ctx.config.raw)
         css = (data_dir("xslt") / "print" / self.css_name).read_bytes()
-        parts_xml = self.collect_parts(ctx, documents, rendered)
-        book = self.make_book(ctx, parts_xml, rendered, settings, css)
-        files = [OutputFile("edition.html", book.html.encode("utf-8")), OutputFile(self.css_name, css)]
-        if book.pdf is not None:
-            files.append(OutputFile("edition.pdf", book.pdf))
+        files: list[OutputFile] = []
+        if pages is None or "css" in pages:
+            files.append(OutputFile(self.css_name, css, "css"))
+        want_frame = pages is None or "frame" in pages
+        want_book = pages is None or "book" in pages
+        if not want_frame and not want_book:
+            return files
+        sections = self.collect_sections(ctx, documents, rendered)
+        frame_path = rendered / FRAME_FILE
+        frame: str | None = None
+        if want_frame:
+            frame = self.book_html(ctx, sections.facts, settings, self.bibliography(ctx), None)
+            if pages is not None:  # a part kept for the next build, not part of the edition itself
+                files.append(OutputFile(FRAME_FILE, frame.encode("utf-8"), "frame"))
+        elif frame_path.is_file():
+            frame = frame_path.read_bytes().decode("utf-8")
+        if want_book:
+            book = self.make_book(ctx, sections, rendered, settings, css, frame)
+            files.append(OutputFile("edition.html", book.html.encode("utf-8"), "book"))
+            if book.pdf is not None:
+                files.append(OutputFile("edition.pdf", book.pdf, "book"))
         return files
 
     def reading_order(self, ctx: RenderContext) -> list[str]:
@@ -174,27 +234,47 @@ class PrintFormat:
         ordered = sorted(docs, key=lambda d: int(d.get("position") or 0))
         return [d.get("id", "") for d in ordered]
 
-    def collect_parts(self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path) -> bytes:
-        """``<parts>`` with every document section in reading order.
+    def _sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
+                  rendered: Path) -> Iterator[tuple[str, dict[str, bytes]]]:
+        """Per document in reading order, its files from :meth:`render_document` by relative path.
 
-        Sections come from ``rendered/parts`` (written by :meth:`render_document`);
-        a missing one is rendered here, so the method also works without a build.
+        They come from *rendered* (written by the build); a document missing there
+        is rendered here, so the book can also be made without a build.
         """
         missing: dict[str, LoadedDocument] | None = None
-        chunks: list[bytes] = [b"<parts>"]
         for doc_id in self.reading_order(ctx):
-            path = rendered / "parts" / f"{doc_id}.xml"
-            if path.is_file():
-                chunks.append(path.read_bytes())
+            names = (f"parts/{doc_id}.xml", section_file(doc_id), facts_file(doc_id))
+            if all((rendered / n).is_file() for n in names):
+                yield doc_id, {n: (rendered / n).read_bytes() for n in names}
                 continue
             if missing is None:
                 missing = {d.doc_id: d for d in documents if d.ok}
             doc = missing.get(doc_id)
-            if doc is None:
-                continue
-            chunks.append(self.part(ctx, doc_id, ctx.engine.parse(doc.data)).encode())
+            if doc is not None:
+                yield doc_id, {f.relpath: f.data
+                               for f in self.render_document(ctx, doc, ctx.engine.parse(doc.data))}
+
+    def collect_parts(self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path) -> bytes:
+        """``<parts>`` with every document section (prepared for the book) in reading order."""
+        chunks = [b"<parts>"]
+        for doc_id, files in self._sections(ctx, documents, rendered):
+            chunks.append(files[f"parts/{doc_id}.xml"])
         chunks.append(b"</parts>")
         return b"".join(chunks)
+
+    def collect_sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
+                         rendered: Path) -> Sections:
+        """The serialised sections and the facts of every section, in reading order."""
+        html: list[str] = []
+        facts = [b"<parts>"]
+        for _, files in self._sections(ctx, documents, rendered):
+            for rel, data in files.items():
+                if rel.startswith("sections/"):
+                    html.append(data.decode("utf-8"))
+                elif rel.startswith("toc/"):
+                    facts.append(data)
+        facts.append(b"</parts>")
+        return Sections(html, b"".join(facts))
 
     def bibliography(self, ctx: RenderContext) -> Any:
         """The bibliography authority file (a TEI file with a listBibl), parsed for Saxon."""
@@ -207,16 +287,21 @@ class PrintFormat:
     def book_html(
         self,
         ctx: RenderContext,
-        parts: Any,
+        facts: bytes,
         settings: PrintSettings,
         bibliography: Any,
         index_pages: bytes | None,
         index_mode: str = "target-counter",
     ) -> str:
+        """The book's frame: everything but the documents, whose place :data:`DOCUMENTS_MARKER` holds.
+
+        *facts* is ``<parts>`` of the sections' facts (:func:`section_facts`).
+        """
         params = ctx.params(
             "",
-            parts=parts,
-            **{"page-size": settings.page_size, "stylesheet-href": self.css_name, "index-mode": index_mode},
+            parts=ctx.engine.parse(facts),
+            **{"page-size": settings.page_size, "stylesheet-href": self.css_name, "index-mode": index_mode,
+               "documents-marker": DOCUMENTS_MARKER},
         )
         if bibliography is not None:
             params["bibliography"] = bibliography
@@ -226,36 +311,42 @@ class PrintFormat:
         return html if html.lstrip().lower().startswith("<!doctype") else "<!DOCTYPE html>\n" + html
 
     def make_book(
-        self, ctx: RenderContext, parts_xml: bytes, base_dir: Path, settings: PrintSettings, css: bytes
+        self, ctx: RenderContext, sections: Sections, base_dir: Path, settings: PrintSettings, css: bytes,
+        frame: str | None = None,
     ) -> Book:
-        """Run the two-pass layout (see the module docstring) and write the PDF."""
+        """Join the sections into the frame; with a PDF, run the two-pass layout (module docstring).
+
+        *frame* is the target-counter frame (:meth:`book_html` without index pages)
+        when the caller has it already.
+        """
         if settings.pdf:
             check_fonts()
-        parts_xml = prepare_parts(parts_xml)
-        parts = ctx.engine.parse(parts_xml)
-        parts_tree = etree.fromstring(parts_xml)
         bibliography = self.bibliography(ctx)
         if not settings.pdf:
-            html = self.book_html(ctx, parts, settings, bibliography, None)
-            return Book(html, None, 0, {}, 0)
+            if frame is None:
+                frame = self.book_html(ctx, sections.facts, settings, bibliography, None)
+            return Book(sections.join(frame), None, 0, {}, 0)
+        facts_tree = etree.fromstring(sections.facts)
         fetcher = FolderFetcher(base_dir, {self.css_name: css})
         fonts = font_configuration()
-        blocks = text_block_ids(parts_tree)
+        blocks = frozenset(el.get("id", "") for el in facts_tree.iter("b"))
         repairs: list[str] = []
 
         def lay_out(html: str) -> tuple[str, Any, list[tuple[str, int, int]]]:
             return layout_keeping_footnotes(html, base_dir, fetcher, fonts, blocks, repairs)
 
         # pass 1: no index (it cannot move a mention), so only the page of every mention counts
-        _, document, _ = lay_out(self.book_html(ctx, parts, settings, bibliography, None, "none"))
+        _, document, _ = lay_out(sections.join(self.book_html(ctx, sections.facts, settings, bibliography,
+                                                              None, "none")))
         pages = anchor_pages(document)
         passes = 1
         while passes < MAX_PASSES:
-            html = self.book_html(ctx, parts, settings, bibliography, index_pages_xml(parts_tree, pages))
+            html = sections.join(self.book_html(ctx, sections.facts, settings, bibliography,
+                                                index_pages_xml(facts_tree, pages)))
             html, document, displaced = lay_out(html)
             passes += 1
             new_pages = anchor_pages(document)
-            moved = [a for a in _mentions(parts_tree) if new_pages.get(a) != pages.get(a)]
+            moved = [a for a in _mentions(facts_tree) if new_pages.get(a) != pages.get(a)]
             pages = new_pages
             if not moved:
                 break
@@ -266,6 +357,78 @@ class PrintFormat:
             )
         data = pdf_bytes(document, pdf_variant=settings.pdf_variant)
         return Book(html, data, len(document.pages), pages, passes, [note for note, _, _ in displaced])
+
+
+#: The comment the frame holds where the documents go (see ``$documents-marker`` in edition.xsl).
+DOCUMENTS_MARKER = "tpp:documents"
+#: The book without its documents, kept between builds (page ``frame``).
+FRAME_FILE = ".edition/book-frame.html"
+
+
+def section_file(doc_id: str) -> str:
+    """Where a document's section, serialised as the book's HTML, is kept."""
+    return f"sections/{doc_id}.html"
+
+
+def facts_file(doc_id: str) -> str:
+    """Where what the front and back matter read of a document's section is kept."""
+    return f"toc/{doc_id}.xml"
+
+
+def block_prefix(doc_id: str) -> str:
+    """Prefix of the block ids of one document's section: unique in the book, stable across builds."""
+    return f"{BLOCK_ID_PREFIX}-{doc_id}-"
+
+
+def section_facts(parts: etree._Element) -> bytes:
+    """What edition.xsl reads of the sections in *parts* (``<parts><section>…``), and the block ids.
+
+    Per section: its ``@id``, the normalised text of ``header/h1`` and of the date
+    line (contents), every index anchor's ``data-entity`` and ``id`` (index), and
+    one ``<b id>`` per text block (the footnote repairs of the PDF layout). A
+    change of a document's text leaves this unchanged, and so the frame of the book.
+    """
+    out = []
+    for section in parts.iterfind("section"):
+        facts = etree.Element("section")
+        if section.get("id") is not None:
+            facts.set("id", section.get("id", ""))
+        header = etree.SubElement(facts, "header")
+        for h1 in section.iterfind("header/h1"):
+            etree.SubElement(header, "h1").text = _normalised(h1)
+        for p in section.iterfind("header/p[@class='doc-date']"):
+            etree.SubElement(header, "p", {"class": "doc-date"}).text = _normalised(p)
+        for el in section.iter():
+            if el.get("data-entity") is not None:
+                anchor = etree.SubElement(facts, "span", {"data-entity": el.get("data-entity", "")})
+                if el.get("id") is not None:
+                    anchor.set("id", el.get("id", ""))
+        for el in section.iter(*_TEXT_BLOCKS):
+            if el.get("id"):
+                etree.SubElement(facts, "b", id=el.get("id", ""))
+        out.append(etree.tostring(facts, encoding="utf-8"))
+    return b"".join(out)
+
+
+def _normalised(el: etree._Element) -> str:
+    """XPath's normalize-space() of *el*'s string value."""
+    return " ".join("".join(str(t) for t in el.itertext()).split())
+
+
+@dataclass
+class Sections:
+    """The book's documents: serialised sections and their facts (``<parts>`` of :func:`section_facts`)."""
+
+    html: list[str]
+    facts: bytes
+
+    def join(self, frame: str) -> str:
+        """The book: *frame* with the sections in place of :data:`DOCUMENTS_MARKER`."""
+        before, marker, after = frame.partition(f"<!--{DOCUMENTS_MARKER}-->")
+        if not marker:
+            raise PrintError("the book's frame has no place for the documents",
+                             help="xslt/print/edition.xsl must write $documents-marker")
+        return "".join([before, *self.html, after])
 
 
 #: Prefix of the ids :func:`prepare_parts` gives to blocks of the documents.
@@ -283,7 +446,7 @@ _PRESERVE_SPACE = frozenset({"pre", "textarea", "script", "style"})
 _LINE_BREAK_SPACE = re.compile(r"[ \t\r\n]*[\r\n][ \t\r\n]*")
 
 
-def prepare_parts(parts_xml: bytes) -> bytes:
+def prepare_parts(parts_xml: bytes, block_prefix: str = BLOCK_ID_PREFIX) -> bytes:
     """The sections as the book needs them: line breaks of the source folded, text blocks named.
 
     * Source line breaks in text (the indentation of a TEI file, kept by the shared
@@ -294,7 +457,9 @@ def prepare_parts(parts_xml: bytes) -> bytes:
       stand on lines of their own. Only runs that contain a line break are touched.
     * Every text block without an id gets one (``tpp-b1``, ...): WeasyPrint reports
       element ids per page (``page.anchors``), so the last block on a page can then be
-      named in a CSS rule (see :func:`layout_keeping_footnotes`).
+      named in a CSS rule (see :func:`layout_keeping_footnotes`). The build prepares
+      each document's section on its own, with a *block_prefix* naming the document
+      (``tpp-b-<doc>-1``), so the ids do not depend on the other documents.
     """
     tree = etree.fromstring(parts_xml)
     for el in tree.iter():
@@ -308,7 +473,7 @@ def prepare_parts(parts_xml: bytes) -> bytes:
     for el in tree.iter(*_TEXT_BLOCKS):
         if el.get("id") is None:
             n += 1
-            el.set("id", f"{BLOCK_ID_PREFIX}{n}")
+            el.set("id", f"{block_prefix}{n}")
     return etree.tostring(tree, encoding="utf-8")
 
 

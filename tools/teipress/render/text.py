@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from teipress import TEI_NS
 from teipress.config import Config, ConfigError
 from teipress.load import LoadedDocument
 from teipress.paths import xslt_path
-from teipress.render import OutputFile, RenderContext
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
+from teipress.render.keys import KeyBuilder
 
 #: Default line width (``[tool.teipress.text] width``).
 DEFAULT_WIDTH = 72
@@ -35,6 +36,8 @@ MIN_WIDTH, MAX_WIDTH = 20, 1000
 
 DOCUMENT_SHEET = "text-document"
 EDITION_SHEET = "text-edition"
+#: The parts of edition.txt kept between builds, by page name (see TextFormat.render_edition).
+EDITION_PARTS: dict[str, str] = {"front": ".edition/front.txt", "index": ".edition/index.txt"}
 
 
 def text_width(config: Config) -> int:
@@ -76,33 +79,81 @@ class TextFormat:
     def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
         return [OutputFile(f"{doc.doc_id}.txt", _bytes(self.render_text(ctx, doc, node)))]
 
+    def edition_facts(self, doc_id: str) -> Sequence[str]:
+        """None: edition.txt shows each document's text whole, so the document's key covers it."""
+        return ()
+
+    def edition_keys(self, config: Config, register: etree._Element,
+                     documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
+        """``front`` and ``index`` (cached parts of edition.txt) and ``edition`` itself.
+
+        The front matter shows the edition record and every document's id, title
+        and date; the index every person's name, life dates and the documents that
+        mention them; edition.txt those two parts and every document's text, so
+        its key is theirs plus the documents' keys, in reading order.
+        """
+        reg = keys.view(register)
+        front = KeyBuilder(reg.edition_digest(), reg.document_labels()).hexdigest()
+        index = KeyBuilder(KeyBuilder().add_all(reg.docs).hexdigest(),
+                           reg.mentioned_docs_digest(frozenset({"person"}))).hexdigest()
+        order = keys.documents_in_order(reg, documents)
+        edition = KeyBuilder(front, index).add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest()
+        return {"front": front, "index": index, "edition": edition}
+
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
-                       rendered: Path) -> list[OutputFile]:
+                       rendered: Path, pages: Collection[str] | None = None) -> list[OutputFile]:
+        """``edition.txt``, concatenated in Python from its parts.
+
+        The front matter and the index are made by the stylesheet and kept as parts
+        of their own (``.edition/front.txt``, ``.edition/index.txt``), each with its
+        key, so a change of one document's text only re-reads the per-document
+        files (never transforms them again) and joins them. Those parts are
+        returned only when asked for by name (a build); with ``pages=None`` the
+        result is just the edition's own file.
+        """
+        out: list[OutputFile] = []
         params = ctx.params("", width=text_width(ctx.config))
-        front = ctx.engine.call(EDITION_SHEET, "text-front", params)
-        index = ctx.engine.call(EDITION_SHEET, "text-index", params)
-        parts = [front]
-        for doc in _reading_order(ctx, documents):
-            staged = rendered / f"{doc.doc_id}.txt"
-            if staged.is_file():
-                parts.append(staged.read_bytes().decode("utf-8"))
+        parts: dict[str, str] = {}
+        for page, template in (("front", "text-front"), ("index", "text-index")):
+            path = rendered / EDITION_PARTS[page]
+            if pages is None or page in pages or not path.is_file():
+                parts[page] = ctx.engine.call(EDITION_SHEET, template, params)
+                if pages is not None and page in pages:
+                    out.append(OutputFile(EDITION_PARTS[page], _bytes(parts[page]), page))
             else:
-                parts.append(self.render_text(ctx, doc, ctx.engine.parse(doc.data)))
-        if index.strip():
-            parts.append(index)
-        # each part ends with exactly one newline; two more make the gap between parts
-        text = "\n\n".join(p.rstrip("\n") + "\n" for p in parts if p.strip())
-        return [OutputFile("edition.txt", _bytes(text))]
+                parts[page] = path.read_bytes().decode("utf-8")
+        if pages is None or "edition" in pages:
+            chunks = [parts["front"]]
+            for doc_id in _reading_order(ctx, documents, rendered):
+                staged = rendered / f"{doc_id}.txt"
+                if staged.is_file():
+                    chunks.append(staged.read_bytes().decode("utf-8"))
+                else:
+                    doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
+                    if doc is not None:
+                        chunks.append(self.render_text(ctx, doc, ctx.engine.parse(doc.data)))
+            if parts["index"].strip():
+                chunks.append(parts["index"])
+            # each part ends with exactly one newline; two more make the gap between parts
+            text = "\n\n".join(p.rstrip("\n") + "\n" for p in chunks if p.strip())
+            out.append(OutputFile("edition.txt", _bytes(text), "edition"))
+        return out
 
 
-def _reading_order(ctx: RenderContext, documents: Sequence[LoadedDocument]) -> list[LoadedDocument]:
-    """Documents in the register's reading order; any the register lacks go last, by id."""
+def _reading_order(ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path) -> list[str]:
+    """Document ids in the register's reading order; any the register lacks go last, by id.
+
+    The register lists every document the build renders, so the documents are
+    loaded (to find ones it lacks) only when a register document has no text file,
+    i.e. when rendering without a build.
+    """
     ns = "{https://teipress.dev/ns/register}"
-    position = {
-        el.get("id"): i for i, el in enumerate(ctx.register_tree.iter(f"{ns}document"))
-    }
-    present = [d for d in documents if d.ok]
-    return sorted(present, key=lambda d: (position.get(d.doc_id, len(position)), d.doc_id))
+    ids = [el.get("id", "") for el in ctx.register_tree.iter(f"{ns}document")]
+    if all((rendered / f"{d}.txt").is_file() for d in ids) and len(documents) <= len(ids):
+        return ids
+    position = {d: i for i, d in enumerate(ids)}
+    present = [d.doc_id for d in documents if d.ok]
+    return sorted(present, key=lambda d: (position.get(d, len(position)), d))
 
 
 FORMAT = TextFormat()

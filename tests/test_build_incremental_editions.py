@@ -1,0 +1,133 @@
+"""Edition-wide pages are redone only when what they show changed, and kept (same inode) otherwise.
+
+Each scenario edits a copy of a built flagship project, rebuilds, checks which
+edition pages were rewritten and which kept, and compares every published file
+byte for byte with a ``--clean`` build of the same sources.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMO1 = "1949-06-27-stalin-ccp-delegation.xml"
+FORMATS = ("--format", "html", "--format", "print", "--format", "text")
+#: edition pages (files) whose inodes the scenarios look at
+WATCHED = (
+    "html/index.html", "html/persons.html", "html/places.html", "html/organisations.html",
+    "html/chronology.html", "html/bibliography.html", "html/search.html", "html/search-index.js",
+    "html/assets/edition.css", "print/edition.html", "print/print.css", "print/.edition/book-frame.html",
+    "text/edition.txt", "text/.edition/front.txt", "text/.edition/index.txt",
+)
+
+
+def build(project: Path, *args: str) -> dict[str, object]:
+    proc = subprocess.run([sys.executable, "-m", "teipress", "build", "--summary", "json", *FORMATS, *args],
+                          cwd=project, capture_output=True, text=True, timeout=600)
+    assert proc.stdout, proc.stderr
+    data: dict[str, object] = json.loads(proc.stdout)
+    assert proc.returncode == 0 and data["published"] is True, proc.stdout + proc.stderr
+    return data
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".teipress-manifest.json"}
+
+
+def inodes(out: Path) -> dict[str, int]:
+    return {rel: (out / rel).stat().st_ino for rel in WATCHED}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The flagship edition (sources and a published output), built once; scenarios copy it."""
+    base = tmp_path_factory.mktemp("built")
+    shutil.copytree(ROOT / "tei", base / "tei")
+    # no PDF: the book is assembled all the same, and the print tests lay out the PDF
+    (base / "teipress.toml").write_text(
+        'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\noutput = "out"\n'
+        '[edition]\ntitle = "Test edition"\n[print]\npdf = false\n')
+    build(base)
+    return base
+
+
+@pytest.fixture()
+def project(built: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(built, target, symlinks=True)
+    return target
+
+
+def rebuild(project: Path, edit: Callable[[Path], None]) -> tuple[set[str], dict[str, object]]:
+    """Apply *edit*, rebuild; the watched files rewritten. Also checks the result equals a clean build."""
+    before = inodes(project / "out")
+    edit(project)
+    data = build(project)
+    after = inodes(project / "out")
+    clean = build(project, "--clean", "--out", str(project / "clean"))
+    assert clean["rendered_documents"] == 2
+    ours, theirs = snapshot(project / "out"), snapshot(project / "clean")
+    assert ours.keys() == theirs.keys()
+    assert [k for k in ours if ours[k] != theirs[k]] == [], "incremental build differs from a clean one"
+    return {rel for rel in WATCHED if before[rel] != after[rel]}, data
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_nothing_changed_keeps_every_file(project: Path) -> None:
+    rewritten, data = rebuild(project, lambda p: None)
+    assert rewritten == set()
+    assert data["rendered_documents"] == 0 and data["files_written"] == 0
+
+
+def test_a_text_change_redoes_only_the_pages_that_show_the_text(project: Path) -> None:
+    def edit(p: Path) -> None:
+        replace_in(p / "tei" / MEMO1, "and continued <time", "and zyxwvu continued <time")
+
+    rewritten, data = rebuild(project, edit)
+    assert data["rendered_documents"] == 1
+    assert rewritten == {"html/search-index.js", "print/edition.html", "text/edition.txt"}
+    out = project / "out"
+    for rel in ("html/search-index.js", "print/edition.html", "text/edition.txt"):
+        assert "zyxwvu" in (out / rel).read_text("utf-8"), rel
+
+
+def test_a_title_change_redoes_the_index_page(project: Path) -> None:
+    def edit(p: Path) -> None:
+        replace_in(p / "tei" / MEMO1, ">Memorandum of Conversation between Stalin and CCP Delegation<",
+                   ">Memorandum of the Qwerty Conversation<")
+
+    rewritten, _ = rebuild(project, edit)
+    assert {"html/index.html", "text/.edition/front.txt", "print/.edition/book-frame.html",
+            "html/search-index.js", "text/edition.txt", "print/edition.html"} <= rewritten
+    # the title shows where mentions and dates link to the document...
+    assert {"html/persons.html", "html/chronology.html"} <= rewritten
+    # ...but not on the search page, the stylesheets or the text edition's index
+    assert not {"html/search.html", "html/assets/edition.css", "print/print.css",
+                "text/.edition/index.txt"} & rewritten
+    assert "Qwerty" in (project / "out" / "html" / "index.html").read_text("utf-8")
+
+
+def test_an_authority_name_change_redoes_the_register_pages_that_show_it(project: Path) -> None:
+    def edit(p: Path) -> None:
+        replace_in(p / "tei" / "authority" / "persons.xml", '<persName type="normalised">Iosif Stalin<',
+                   '<persName type="normalised">Iosif Qwertyovich Stalin<')
+
+    rewritten, _ = rebuild(project, edit)
+    assert {"html/persons.html", "text/.edition/index.txt", "print/.edition/book-frame.html"} <= rewritten
+    assert not {"html/places.html", "html/organisations.html", "html/chronology.html", "html/search.html",
+                "text/.edition/front.txt"} & rewritten
+    assert "Qwertyovich" in (project / "out" / "html" / "persons.html").read_text("utf-8")
+    assert "Qwertyovich" in (project / "out" / "text" / "edition.txt").read_text("utf-8")
