@@ -49,7 +49,7 @@ def main() -> int:
     distinct: dict[tuple[str, bool], set[str]] = {}
     for use in corpus.uses:
         if use.attr == "key":
-            tag = use.element.tag.rsplit("}", 1)[-1]
+            tag = use.tag
             k = (tag, use.res.ok)
             keyed[k] += 1
             distinct.setdefault(k, set()).add(use.value)

@@ -47,14 +47,16 @@ from typing import Any, overload
 from lxml import etree
 
 from teipress import REGISTER_NS, __version__
-from teipress.check.runner import CheckCache, CheckOptions, check_files, default_jobs, finish
+from teipress.check.cache import CheckCache
+from teipress.check.runner import CheckOptions, check_files, default_jobs, finish
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, Severity
-from teipress.load import LoadedDocument, assign_unique_ids, load_path
+from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
 from teipress.progress import Progress
 from teipress.render import DocumentKeys, EditionFormat, OutputFile, RenderContext, engine_for, get_format
 from teipress.report import RunResult
+from teipress.resolve.corpus import Extracted
 
 MANIFEST = ".teipress-manifest.json"
 STAGING_PREFIX = ".teipress-staging-"
@@ -484,19 +486,23 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     progress.phase("check", len(doc_paths) + len(auth_paths))
     options.check.jobs = options.jobs
     options.check.corpus = False  # done below on the same corpus the register is built from
-    cache = CheckCache(config.root / ".teipress-cache" / "check", options.check, config.root)
-    check = check_files([*doc_paths, *auth_paths], config, options.check, cache)
+    cache = CheckCache(config.root / ".teipress-cache" / "check", options.check, config.root, config.keys)
+    extracts: dict[Path, Extracted] = {}
+    check = check_files([*doc_paths, *auth_paths], config, options.check, cache, extracts)
     progress.advance(len(doc_paths) + len(auth_paths))
     phases["check"] = time.perf_counter() - t
 
     # -- resolve: one corpus for the cross-reference checks and the register --
+    # Built from the check phase's extracts (fresh or cached): nothing is parsed here.
     t = time.perf_counter()
     progress.phase("resolve", 1)
     from teipress.resolve import Corpus, build_register, check_corpus
 
-    docs = [d for d in (load_path(p, config.root) for p in doc_paths) if d.ok]
-    ids = assign_unique_ids(docs)
-    auths = [a for a in (load_path(p, config.root) for p in auth_paths) if a.ok]
+    docs = [extracts[p] for p in doc_paths if p in extracts]
+    ids = unique_ids([(d.path, d.doc_id) for d in docs])
+    for d in docs:
+        d.doc_id = ids[d.path]
+    auths = [extracts[p] for p in auth_paths if p in extracts]
     corpus = Corpus(docs, auths, config)
     check.diagnostics.extend(check_corpus(corpus))
     finish(check, config, options.check)
@@ -511,7 +517,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     register_tree = register.element  # edition page keys (render); kept past the del below
     doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
     ordered = [d.path for d in docs]
-    del docs, auths, corpus, register
+    del docs, auths, corpus, register, extracts
     progress.advance(1)
     phases["resolve"] = time.perf_counter() - t
 

@@ -94,18 +94,24 @@ def assign_unique_ids(docs: list[LoadedDocument]) -> dict[Path, str]:
     publishes anyway) must not write to the same output file: the second and
     later ones get ``-2``, ``-3`` … appended, in the order given.
     """
+    ids = unique_ids([(doc.path, doc.doc_id) for doc in docs])
+    for doc in docs:
+        if ids[doc.path] != doc.doc_id:
+            doc.id_override = ids[doc.path]
+    return ids
+
+
+def unique_ids(pairs: list[tuple[Path, str]]) -> dict[Path, str]:
+    """``{path: id}`` with ``-2``, ``-3`` … appended to repeats (see :func:`assign_unique_ids`)."""
     seen: set[str] = set()
     ids: dict[Path, str] = {}
-    for doc in docs:
-        base = doc.doc_id
+    for path, base in pairs:
         ident, n = base, 1
         while ident in seen:
             n += 1
             ident = f"{base}-{n}"
-        if ident != base:
-            doc.id_override = ident
         seen.add(ident)
-        ids[doc.path] = ident
+        ids[path] = ident
     return ids
 
 

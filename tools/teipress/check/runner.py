@@ -3,28 +3,36 @@
 Each Schematron file is compiled once per run (``compile_rules``) and every
 worker process builds its schema checker and compiles the generated XSLT once
 (``_init_worker``), then validates whole documents; a document that
-fails in any way becomes diagnostics, never an aborted run. Corpus-wide checks
-(unique ids, pointers) need every document at once, so they run in the parent
-after the pool, through the resolve phase's shared code.
+fails in any way becomes diagnostics, never an aborted run. While a worker
+has a document parsed it also takes the resolve phase's extract of it
+(:mod:`teipress.resolve.extract`); corpus-wide checks (unique ids, pointers)
+then run in the parent on those extracts, through the resolve phase's shared
+code, without parsing anything again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from teipress.check.cache import CachedFile, CheckCache
 from teipress.check.schema import SchemaChecker, make_schema_checker
 from teipress.check.schematron import CompiledSchematron
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, Severity
-from teipress.load import LoadedDocument, display_path, load_path
+from teipress.load import LoadedDocument, display_path, load_path, safe_id
 from teipress.report import RunResult
+from teipress.resolve.corpus import Extracted, key_attributes
+from teipress.resolve.extract import FileExtract, extract
+
+__all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "default_jobs", "finish"]
+
+#: What checking one file yields: its display name, findings and extract (None if it did not parse).
+Checked = tuple[str, list[Diagnostic], FileExtract | None]
 
 
 @dataclass
@@ -76,10 +84,12 @@ def compile_rules(options: CheckOptions) -> list[CompiledSchematron]:
 class _Checker:
     """Per-process state: the schema checker and the Schematron runner, built once."""
 
-    def __init__(self, options: CheckOptions, root: Path, compiled: list[CompiledSchematron]) -> None:
+    def __init__(self, options: CheckOptions, root: Path, compiled: list[CompiledSchematron],
+                 key_attrs: list[tuple[str, str]] | None = None) -> None:
         from teipress.check.schematron import SchematronRunner
 
         self.root = root
+        self.key_attrs = key_attrs
         from teipress.check.xsd11 import FastXsdChecker
 
         self.schema: SchemaChecker | None = make_schema_checker(options.schema, root, options.schema_engine)
@@ -96,9 +106,20 @@ class _Checker:
         if isinstance(self.schema, FastXsdChecker):
             self.schema.release_files()
 
-    def check_path(self, path: Path) -> tuple[str, list[Diagnostic]]:
+    def check_path(self, path: Path) -> Checked:
+        """Findings for one file, and its extract when the run asked for extracts."""
         doc = load_path(path, self.root)
-        return doc.display, self.check_doc(doc)
+        diags = self.check_doc(doc)
+        found = None
+        if doc.ok and self.key_attrs is not None:
+            try:
+                found = extract(doc, self.key_attrs)
+            except Exception as exc:  # one broken document never stops the others
+                diags.append(Diagnostic(
+                    doc.display, 1, 1, "E999", Severity.ERROR,
+                    f"internal error while indexing cross-references: {exc}",
+                    "please report this with the file attached", source="teipress"))
+        return doc.display, diags, found
 
     def check_doc(self, doc: LoadedDocument) -> list[Diagnostic]:
         diags = list(doc.diagnostics)
@@ -126,12 +147,13 @@ class _Checker:
 _worker: _Checker | None = None
 
 
-def _init_worker(options: CheckOptions, root: Path, compiled: list[CompiledSchematron]) -> None:
+def _init_worker(options: CheckOptions, root: Path, compiled: list[CompiledSchematron],
+                 key_attrs: list[tuple[str, str]] | None) -> None:
     global _worker
-    _worker = _Checker(options, root, compiled)
+    _worker = _Checker(options, root, compiled, key_attrs)
 
 
-def _check_in_worker(path: Path) -> tuple[str, list[Diagnostic]]:
+def _check_in_worker(path: Path) -> Checked:
     assert _worker is not None
     return _worker.check_path(path)
 
@@ -140,103 +162,67 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-class CheckCache:
-    """Per-document check results keyed by content hash, so unchanged files are not re-checked.
-
-    The key folder is a hash of everything a per-document result depends on
-    besides the file itself (teipress version, schema and rule files, the check
-    options), so editing a schema or a rule invalidates every entry at once.
-    Entries are written atomically; a corrupt or missing entry is a miss.
-    """
-
-    def __init__(self, folder: Path, options: CheckOptions, root: Path) -> None:
-        from teipress import __version__
-        from teipress.paths import data_dir
-
-        h = hashlib.sha256(__version__.encode())
-        for spec in (options.schema, options.schema_engine, options.phase or "", str(options.project_rules)):
-            h.update(spec.encode() + b"\0")
-        watched = [data_dir("schema"), data_dir("xslt") / "schematron", *options.rules]
-        schema_file = Path(options.schema) if options.schema not in ("project", "tei-all", "none", "") else None
-        if schema_file is not None:
-            watched.append(schema_file if schema_file.is_absolute() else root / schema_file)
-        for item in watched:
-            for f in sorted([item] if item.is_file() else item.rglob("*") if item.is_dir() else []):
-                if f.is_file():
-                    h.update(f.name.encode() + hashlib.sha256(f.read_bytes()).digest())
-        self.folder = folder / h.hexdigest()[:24]
-
-    def get(self, sha: str, display: str) -> list[Diagnostic] | None:
-        try:
-            rows = json.loads((self.folder / f"{sha}.json").read_text("utf-8"))
-            return [Diagnostic(display, r["line"], r["column"], r["code"], Severity(r["severity"]),
-                               r["message"], r["help"], r["source"]) for r in rows]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def put(self, sha: str, diags: Sequence[Diagnostic]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{sha}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps([d.to_dict() for d in diags]), encoding="utf-8")
-        os.replace(tmp, self.folder / f"{sha}.json")
-
-
 def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
-                cache: CheckCache | None = None) -> RunResult:
+                cache: CheckCache | None = None,
+                extracts: dict[Path, Extracted] | None = None) -> RunResult:
     """Load and check *paths* (documents and authority files), then run the corpus checks.
 
     With a *cache*, files whose content was already checked under the same
     schema, rules and options reuse their findings instead of being re-checked.
+    With *extracts*, the resolve phase's extract of every file that parsed is
+    put there (``teipress build`` resolves from them without parsing again).
     """
     started = time.perf_counter()
     root = config.root
     jobs = options.jobs or default_jobs()
     files = list(dict.fromkeys(p.resolve() for p in paths))
-    results: dict[Path, tuple[str, list[Diagnostic]]] = {}
+    want = extracts is not None or options.corpus or cache is not None
+    key_attrs = key_attributes(config) if want else None
+    results: dict[Path, Checked] = {}
     hashes: dict[Path, str] = {}
     todo = files
     if cache is not None:
+        hashes = cache.hashes(files)
+        displays = {p: display_path(p, root) for p in files}
+        hits = cache.get_many(hashes.values(), {sha: displays[p] for p, sha in hashes.items()})
         todo = []
         for path in files:
-            try:
-                hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:
-                todo.append(path)
-                continue
-            display = display_path(path, root)
-            hit = cache.get(hashes[path], display)
+            hit = hits.get(hashes.get(path, ""))
             if hit is None:
                 todo.append(path)
             else:
-                results[path] = (display, hit)
+                shown = displays[path]  # two files with the same content share one cache row
+                results[path] = (shown, [d if d.path == shown else replace(d, path=shown)
+                                         for d in hit.diagnostics], hit.extract)
     # Pool start-up (a saxonche processor and compiled rules per worker) costs
     # about a second; below a handful of files one process is faster.
-    corpus_findings: list[Diagnostic] = []
     if jobs > 1 and len(todo) >= 4 * jobs:
         chunk = max(1, len(todo) // (jobs * 8))
         compiled = compile_rules(options)
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, root, compiled)) as pool:
-            pending = pool.map(_check_in_worker, todo, chunksize=chunk)  # submits everything now
-            # The parent would only wait: it runs the corpus checks meanwhile.
-            if options.corpus:
-                corpus_findings = _corpus_checks(files, config)
-            for path, res in zip(todo, pending, strict=True):
+        with ProcessPoolExecutor(jobs, initializer=_init_worker,
+                                 initargs=(options, root, compiled, key_attrs)) as pool:
+            for path, res in zip(todo, pool.map(_check_in_worker, todo, chunksize=chunk), strict=True):
                 results[path] = res
-    else:
-        if todo:
-            checker = _Checker(options, root, compile_rules(options))
-            for path in todo:
-                results[path] = checker.check_path(path)
-        if options.corpus:
-            corpus_findings = _corpus_checks(files, config)
-    if cache is not None:
+    elif todo:
+        checker = _Checker(options, root, compile_rules(options), key_attrs)
         for path in todo:
-            if path in hashes and not any(d.code == "E999" for d in results[path][1]):
-                cache.put(hashes[path], results[path][1])
-    diagnostics = [d for _, (_, ds) in sorted(results.items()) for d in ds]
-    displays = [results[p][0] for p in files]
-    diagnostics.extend(corpus_findings)
-    result = RunResult(displays, diagnostics, time.perf_counter() - started)
+            results[path] = checker.check_path(path)
+    if cache is not None:
+        cache.put_many(CachedFile(hashes[p], results[p][1], results[p][2]) for p in todo
+                       if p in hashes and not any(d.code == "E999" for d in results[p][1]))
+        cache.prune(hashes.values())
+    found: dict[Path, Extracted] = {}
+    for path in files:
+        display, _, x = results[path]
+        if x is not None:
+            found[path] = Extracted(path, display, safe_id(x.root_id or path.stem), hashes.get(path, ""), x)
+    if extracts is not None:
+        extracts.update(found)
+    diagnostics = [d for _, (_, ds, _) in sorted(results.items()) for d in ds]
+    displays_in_order = [results[p][0] for p in files]
+    if options.corpus:
+        diagnostics.extend(_corpus_checks(files, found, config))
+    result = RunResult(displays_in_order, diagnostics, time.perf_counter() - started)
     result.extra["checked"] = len(todo)
     result.extra["from_cache"] = len(files) - len(todo)
     return finish(result, config, options)
@@ -253,19 +239,16 @@ def finish(result: RunResult, config: Config, options: CheckOptions) -> RunResul
     return result
 
 
-def _corpus_checks(files: Sequence[Path], config: Config) -> list[Diagnostic]:
-    """Cross-document checks shared with ``teipress xref`` (resolve phase)."""
+def _corpus_checks(files: Sequence[Path], found: dict[Path, Extracted], config: Config) -> list[Diagnostic]:
+    """Cross-document checks shared with ``teipress xref`` (resolve phase), on the extracts."""
     from teipress.resolve import corpus_diagnostics
 
-    auth = set(config.authority_files())
-    docs: list[LoadedDocument] = []
-    authorities: list[LoadedDocument] = []
-    for path in files:
-        doc = load_path(path, config.root)
-        if doc.ok:
-            (authorities if path in auth else docs).append(doc)
+    auth = config.authority_files()
+    auth_set = set(auth)
+    docs = [found[p] for p in files if p in found and p not in auth_set]
+    authorities: list[Extracted | LoadedDocument] = [found[p] for p in auth if p in found]
     for path in auth:
-        if path not in files:
+        if path not in found and path not in files:  # authority files the run was not given
             doc = load_path(path, config.root)
             if doc.ok:
                 authorities.append(doc)

@@ -73,7 +73,7 @@ def report(corpus: Corpus, unresolved_limit: int = 20) -> list[str]:
     if len(bad) > unresolved_limit:
         lines.append(f"  … and {len(bad) - unresolved_limit} more values")
     used_any = {id(u.res.entry) for u in corpus.uses
-                if u.res.entry is not None and u.element is not u.res.entry.element}
+                if u.res.entry is not None and not u.self_reference}
     unused = [e for e in corpus.entries if e.file.role == "authority" and id(e) not in used_any]
     lines.append("")
     lines.append(f"Unused entries: {len(unused)}")

@@ -8,10 +8,7 @@ element that carries the offending attribute (line *and* column).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
-
-from lxml import etree
 
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic
@@ -22,15 +19,14 @@ from teipress.resolve.corpus import (
     WHO_KINDS,
     Corpus,
     Entry,
+    Extracted,
     PointerUse,
     SourceFile,
-    document_date,
     iso_prefix_cmp,
-    localname,
 )
-from teipress.resolve.register import _X_PARTICIPANTS, element_entities
+from teipress.resolve.extract import Node
 from teipress.resolve.rules import rule
-from teipress.resolve.text import name_key, surface_form
+from teipress.resolve.text import close_matches, name_key
 
 #: Stop computing did-you-means after this many distinct dangling values: a corpus
 #: with thousands of broken pointers needs a different fix than hints.
@@ -38,8 +34,8 @@ MAX_SUGGESTIONS = 2000
 
 
 def corpus_diagnostics(
-    docs: Sequence[LoadedDocument],
-    authorities: Sequence[LoadedDocument] = (),
+    docs: Sequence[LoadedDocument | Extracted],
+    authorities: Sequence[LoadedDocument | Extracted] = (),
     config: Config | None = None,
 ) -> list[Diagnostic]:
     """All cross-reference findings (X001-X005, X101-X103) for a loaded corpus."""
@@ -49,16 +45,16 @@ def corpus_diagnostics(
     return found
 
 
-def _diag(f: SourceFile, el: etree._Element, code: str, message: str,
+def _diag(f: SourceFile, where: Node | Entry | tuple[int, int], code: str, message: str,
           help_: str | None = None) -> Diagnostic:
-    line, col = f.position(el)
+    line, col = (where.line, where.col) if isinstance(where, Node | Entry) else where
     r = rule(code)
     return Diagnostic(f.display, line, col, code, r.severity, message,
                       help_ if help_ is not None else r.help, source="xref")
 
 
 def _attr_str(use: PointerUse) -> str:
-    return f'{localname(use.element)}/@{use.attr}="{use.value}"'
+    return f'{use.tag}/@{use.attr}="{use.value}"'
 
 
 class DidYouMean:
@@ -69,6 +65,14 @@ class DidYouMean:
         self.corpus = corpus
         self._cache: dict[tuple[object, ...], list[str]] = {}
         self._names: dict[str, dict[str, Entry]] = {}
+        self._lists: dict[int, tuple[dict[str, Entry], list[str]]] = {}
+
+    def _keys(self, index: dict[str, Entry]) -> list[str]:
+        """The keys of a candidate index as a list, made once per index (thousands of queries)."""
+        held = self._lists.get(id(index))
+        if held is None or held[0] is not index:
+            held = self._lists[id(index)] = (index, list(index))
+        return held[1]
 
     def _names_of(self, kinds: frozenset[str] | None) -> dict[str, Entry]:
         key = ",".join(sorted(kinds)) if kinds else "*"
@@ -84,7 +88,7 @@ class DidYouMean:
 
     def suggest(self, use: PointerUse, kinds: frozenset[str] | None) -> list[str]:
         res = use.res
-        text = surface_form(use.element) if use.element.text else ""
+        text = use.node.form if use.node.has_text else ""
         ck = (use.file.index, use.attr, use.value, text, kinds)
         if ck in self._cache:
             return self._cache[ck]
@@ -93,31 +97,31 @@ class DidYouMean:
         out: list[str] = []
         corpus = self.corpus
         rule_ = next((r for r in corpus.key_rules
-                      if r.element == localname(use.element) and r.attr == use.attr), None)
+                      if r.element == use.tag and r.attr == use.attr), None)
         if rule_ is not None:
             index = corpus.key_index.get((rule_.entry, rule_.entry_attr), {})
-            for cand in difflib.get_close_matches(use.value, list(index), n=3, cutoff=0.75):
+            for cand in close_matches(use.value, self._keys(index), n=3, cutoff=0.75):
                 out.append(f'"{cand}" ({index[cand].name})')
         else:
             frag = res.fragment
-            pool: dict[str, etree._Element] = {}
+            pool: dict[str, Entry | None] = {}
             tf = res.target_file
             if tf is not None:
-                pool = tf.ids
+                pool = {i: corpus.entry_at.get((tf.index, i)) for i in tf.ids}
             elif frag:
-                pool = {e.id: e.element for e in corpus.entries}
+                pool = {e.id: e for e in corpus.entries}
             if frag and pool:
-                for cand in difflib.get_close_matches(frag, list(pool), n=3, cutoff=0.7):
-                    entry = corpus.entry_by_element.get(pool[cand])
+                for cand in close_matches(frag, list(pool), n=3, cutoff=0.7):
+                    entry = pool[cand]
                     if entry is not None and (kinds is None or entry.kind in kinds):
                         out.append(f'"{corpus.pointer_form(use.file, entry)}" ({entry.name})')
                     elif entry is None and use.value.endswith(frag):
                         out.append(f'"{use.value[: len(use.value) - len(frag)]}{cand}"')
         if text:
             names = self._names_of(kinds)
-            for cand in difflib.get_close_matches(name_key(text), list(names), n=2, cutoff=0.8):
+            for cand in close_matches(name_key(text), self._keys(names), n=2, cutoff=0.8):
                 entry = names[cand]
-                form = (f'"{entry.element.get(rule_.entry_attr_clark)}" ({entry.name})'
+                form = (f'"{entry.attrs.get(rule_.entry_attr_clark)}" ({entry.name})'
                         if rule_ is not None else
                         f'"{corpus.pointer_form(use.file, entry)}" ({entry.name})')
                 if form not in out:
@@ -128,7 +132,7 @@ class DidYouMean:
 
 def _expected(use: PointerUse) -> frozenset[str] | None:
     """The kinds of entry this pointer may target, or None when anything goes."""
-    tag = localname(use.element)
+    tag = use.tag
     if use.attr == "who":
         return WHO_KINDS
     if use.attr == "sameAs" and tag == "person":
@@ -136,8 +140,8 @@ def _expected(use: PointerUse) -> frozenset[str] | None:
     if use.attr in ("ref", "key"):
         if tag in EXPECTED_KIND:
             return EXPECTED_KIND[tag]
-        if tag == "rs" and use.element.get("type") in ("person", "place", "org"):
-            return frozenset({use.element.get("type", "")})
+        if tag == "rs" and use.node.type in ("person", "place", "org"):
+            return frozenset({use.node.type})
     if use.attr == "corresp" and tag in EXPECTED_KIND:
         return EXPECTED_KIND[tag]
     return None
@@ -147,10 +151,12 @@ def check_corpus(corpus: Corpus, warnings: bool = True) -> list[Diagnostic]:
     """Run X001-X005 (and, with *warnings*, X101-X103) over a resolved corpus."""
     out: list[Diagnostic] = []
     dym = DidYouMean(corpus)
-    for f, el, value, ff, fel in corpus.duplicates():
-        fl, fc = ff.position(fel)
+    for f, value, nth, ff, fnth in corpus.duplicates():
+        positions = f.id_positions(value)
+        first = (positions if ff is f else ff.id_positions(value))[fnth:fnth + 1] or [(1, 1)]
+        fl, fc = first[0]
         where = "earlier in this file" if ff is f else f"in {ff.display}"
-        out.append(_diag(f, el, "X002",
+        out.append(_diag(f, (positions[nth:nth + 1] or [(1, 1)])[0], "X002",
                          f"duplicate xml:id '{value}': first defined {where} at "
                          f"{ff.display}:{fl}:{fc}"))
     used: set[int] = set()
@@ -160,39 +166,39 @@ def check_corpus(corpus: Corpus, warnings: bool = True) -> list[Diagnostic]:
         if res.status == "undeclared":
             declared = sorted(use.file.prefixes)
             prefix = use.value.split(":", 1)[0]
-            close = difflib.get_close_matches(prefix, declared, n=1, cutoff=0.5)
+            close = close_matches(prefix, declared, n=1, cutoff=0.5)
             hint = f"; did you mean '{close[0]}:'?" if close else ""
             known = ", ".join(f"{p}:" for p in declared) or "none"
-            out.append(_diag(use.file, use.element, "X005",
+            out.append(_diag(use.file, use.node, "X005",
                              f"{_attr_str(use)}: {res.detail} (declared: {known}){hint}"))
         elif res.status == "unresolved":
             suggestions = dym.suggest(use, expected)
             hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
-            owner = corpus.entry_of(use.element)
+            owner = corpus.entry_of(use)
             if owner is not None:
-                out.append(_diag(use.file, use.element, "X004",
+                out.append(_diag(use.file, use.node, "X004",
                                  f"authority entry '{owner.id}' points at a missing entry: "
                                  f"{_attr_str(use)}: {res.detail}{hint}"))
             else:
-                out.append(_diag(use.file, use.element, "X001",
+                out.append(_diag(use.file, use.node, "X001",
                                  f"dangling pointer {_attr_str(use)}: {res.detail}{hint}"))
         else:
             entry = res.entry
-            if entry is not None and use.element is not entry.element:
+            if entry is not None and not use.self_reference:
                 used.add(id(entry))
             if expected is not None and res.status in ("entity", "element", "document"):
                 got = entry.kind if entry is not None else res.status
                 if got != "term" and got not in expected:
                     what = (f"{entry.kind} '{entry.id}' ({entry.name})" if entry is not None
                             else f"{res.status} '{res.target_id}'")
-                    out.append(_diag(use.file, use.element, "X003",
+                    out.append(_diag(use.file, use.node, "X003",
                                      f"{_attr_str(use)} points at {what}, expected "
                                      f"{' or '.join(sorted(expected))}"))
     if not warnings:
         return out
     for entry in corpus.entries:
         if entry.file.role == "authority" and id(entry) not in used:
-            out.append(_diag(entry.file, entry.element, "X101",
+            out.append(_diag(entry.file, entry, "X101",
                              f"authority entry '{entry.id}' ({entry.name}) is never referenced"))
     out.extend(_check_names(corpus))
     out.extend(_check_lifetimes(corpus))
@@ -207,16 +213,16 @@ def _check_names(corpus: Corpus) -> list[Diagnostic]:
         if (entry is None or entry.kind not in ("person", "place", "org")
                 or use.file.role != "document" or use.attr not in ("ref", "key", "corresp")):
             continue
-        el = use.element
-        if localname(el) not in NAME_ELEMENTS:
+        node = use.node
+        if node.tag not in NAME_ELEMENTS:
             continue
-        form = surface_form(el)
+        form = node.form
         if not form or name_key(form) in entry.name_keys:
             continue
         known = ", ".join([entry.name, *entry.variants][:6])
-        out.append(_diag(use.file, el, "X102",
+        out.append(_diag(use.file, node, "X102",
                          f"'{form}' is not a recorded name of '{entry.id}' ({known})",
-                         f'add <{localname(el)} type="variant">{form}</{localname(el)}> to '
+                         f'add <{node.tag} type="variant">{form}</{node.tag}> to '
                          f"'{entry.id}' in {entry.file.display}, or fix the pointer if it "
                          "names someone else"))
     return out
@@ -225,20 +231,21 @@ def _check_names(corpus: Corpus) -> list[Diagnostic]:
 def _check_lifetimes(corpus: Corpus) -> list[Diagnostic]:
     """X103: a participant or speaker acting in a document dated outside their life."""
     out: list[Diagnostic] = []
-    actors: dict[int, list[tuple[etree._Element, Entry]]] = {}
+    actors: dict[int, list[tuple[Node, Entry]]] = {}
     for f in corpus.documents:
         lst = actors.setdefault(f.index, [])
-        for el in _X_PARTICIPANTS(f.doc.root):
-            lst.extend((el, e) for e in element_entities(corpus, f, el))
+        nodes = f.extract.nodes
+        for ni, attrs in f.extract.participants:
+            lst.extend((nodes[ni], e) for e in corpus.entities_of(f, attrs, nodes[ni].tag))
     for use in corpus.uses:
         if use.attr == "who" and use.res.entry is not None and use.file.role == "document":
-            actors.setdefault(use.file.index, []).append((use.element, use.res.entry))
+            actors.setdefault(use.file.index, []).append((use.node, use.res.entry))
     for f in corpus.documents:
-        date = document_date(f.doc.root)
+        date = f.extract.date
         if not date.normalised:
             continue
         seen: set[str] = set()
-        for el, entry in actors.get(f.index, []):
+        for node, entry in actors.get(f.index, []):
             if entry.kind != "person" or entry.id in seen:
                 continue
             problem = ""
@@ -250,7 +257,7 @@ def _check_lifetimes(corpus: Corpus) -> list[Diagnostic]:
                 problem = f"was born {entry.birth.earliest}"
             if problem:
                 seen.add(entry.id)
-                out.append(_diag(f, el, "X103",
+                out.append(_diag(f, node, "X103",
                                  f"{entry.name} ('{entry.id}') acts in a document dated "
                                  f"{date.sort} but {problem}"))
     return out

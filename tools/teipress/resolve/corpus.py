@@ -4,10 +4,12 @@ Resolution happens once per run here; the register, ``teipress xref`` and the
 corpus checks of ``teipress validate`` all read this one model, so a pointer can
 never resolve one way in the HTML and another in the validator.
 
-Speed matters (the validator's target is >= 5 MB/s and a 52 MB corpus must be
-indexed in seconds): every per-file walk is a compiled XPath evaluated inside
-libxml2, resolutions are cached per ``(file, value)``, and nothing is
-quadratic in the number of files or entries.
+The model is built from per-file extracts (:mod:`teipress.resolve.extract`),
+never from XML trees: ``teipress build`` gets the extracts from the check
+phase's workers or its cache, so resolving a corpus of thousands of letters
+parses none of them in the parent. Resolutions are cached per
+``(folder, prefix declarations, value)`` and nothing is quadratic in the
+number of files or entries.
 """
 
 from __future__ import annotations
@@ -22,46 +24,51 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from teipress import TEI_NS, XML_NS
 from teipress.config import Config, ConfigError
-from teipress.load import LoadedDocument
+from teipress.load import LoadedDocument, load_path
 from teipress.locate import ElementLocator
-from teipress.resolve.text import element_text, name_key, sort_key, surface_form
-
-T = f"{{{TEI_NS}}}"
-XML_ID = f"{{{XML_NS}}}id"
-NS = {"tei": TEI_NS}
-
-#: Attributes whose values are (whitespace-separated lists of) TEI pointers.
-POINTER_ATTRS: tuple[str, ...] = (
-    "ref", "corresp", "target", "who", "sameAs", "source", "active", "passive", "mutual",
+from teipress.resolve.extract import (
+    NS,
+    POINTER_ATTRS,
+    XML_ID,
+    DateInfo,
+    EntityKind,
+    FileExtract,
+    Node,
+    T,
+    document_date,
+    extract,
+    localname,
 )
+
+__all__ = [
+    "NS",
+    "POINTER_ATTRS",
+    "XML_ID",
+    "AttrsXPath",
+    "Corpus",
+    "DateInfo",
+    "ElementsXPath",
+    "Entry",
+    "Extracted",
+    "KeyRule",
+    "Mention",
+    "PointerUse",
+    "Resolution",
+    "SourceFile",
+    "T",
+    "document_date",
+    "iso_prefix_cmp",
+    "localname",
+    "parse_key_rules",
+]
+
 #: URI schemes that point outside the corpus: recorded as "external", never fetched.
 EXTERNAL_SCHEMES = frozenset(
     {"http", "https", "ftp", "ftps", "mailto", "urn", "doi", "tel", "data", "file", "info", "hdl"}
 )
 
-EntityKind = Literal["person", "place", "org", "bibl", "term"]
 Status = Literal["entity", "element", "document", "external", "unresolved", "undeclared"]
-
-_ENTRY_KIND: dict[str, EntityKind] = {
-    "person": "person", "personGrp": "person", "place": "place", "org": "org",
-    "bibl": "bibl", "biblStruct": "bibl",
-}
-#: An entry must sit in a list (or nest in another entry, like place in place).
-_ENTRY_PARENTS = frozenset(
-    {"listPerson", "listPlace", "listOrg", "listBibl", "listNym", "person", "personGrp",
-     "place", "org"}
-)
-#: FRUS-style glossaries: ``list[@type]/item[@xml:id]``. Persons lists give persons;
-#: the others are "term" entries, which carry no kind and so satisfy any pointer.
-_PERSON_LIST_TYPES = frozenset({"persons", "participants", "people"})
-_NAME_LIST_TYPES = frozenset({"names", "terms", "abbreviations", "glossary", "organizations",
-                              "organisations", "places"}) | _PERSON_LIST_TYPES
-_NAME_CHILDREN = frozenset(
-    f"{T}{n}" for n in ("persName", "placeName", "orgName", "name", "geogName", "term", "title")
-)
-_DISPLAY_TYPES = ("normalised", "normalized", "reg", "main", "display", "standard", "full")
 
 #: What kind of entry a naming element may point at (X003).
 EXPECTED_KIND: dict[str, frozenset[str]] = {
@@ -99,11 +106,6 @@ class AttrsXPath(ElementsXPath):
 
     def __call__(self, node: etree._Element) -> list[Any]:
         return cast("list[Any]", self._xp(node))
-
-
-def localname(el: etree._Element) -> str:
-    tag = el.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 @dataclass(frozen=True)
@@ -145,73 +147,75 @@ def parse_key_rules(keys: dict[str, str]) -> list[KeyRule]:
     return rules
 
 
-@dataclass
-class DateInfo:
-    """A normalised date: the ISO attributes of a ``date``/``time`` plus its text."""
+def key_attributes(config: Config | None) -> list[tuple[str, str]]:
+    """The ``(element, attribute)`` pairs the configuration makes pointers (what extracts read)."""
+    return [(r.element, r.attr) for r in parse_key_rules(config.keys if config else {})]
 
-    when: str = ""
-    from_: str = ""
-    to: str = ""
-    not_before: str = ""
-    not_after: str = ""
-    text: str = ""
+
+@dataclass
+class Extracted:
+    """A file as the resolve phase sees it: identity, hash and extract (tree optional)."""
+
+    path: Path
+    display: str
+    doc_id: str
+    sha256: str
+    extract: FileExtract
+    doc: LoadedDocument | None = None
 
     @classmethod
-    def of(cls, el: etree._Element) -> DateInfo:
-        return cls(el.get("when", "").strip(), el.get("from", "").strip(), el.get("to", "").strip(),
-                   el.get("notBefore", "").strip(), el.get("notAfter", "").strip(),
-                   element_text(el))
-
-    @property
-    def normalised(self) -> bool:
-        return bool(self.when or self.from_ or self.to or self.not_before or self.not_after)
-
-    @property
-    def sort(self) -> str:
-        return self.when or self.from_ or self.not_before or self.not_after or self.to
-
-    @property
-    def earliest(self) -> str:
-        return self.when or self.from_ or self.not_before or self.to or self.not_after
-
-    @property
-    def latest(self) -> str:
-        return self.when or self.to or self.not_after or self.from_ or self.not_before
+    def of(cls, doc: LoadedDocument, key_attrs: Sequence[tuple[str, str]]) -> Extracted:
+        return cls(doc.path, doc.display, doc.doc_id, doc.sha256, extract(doc, key_attrs), doc)
 
 
 class SourceFile:
-    """One loaded file of the corpus and its per-file indexes.
+    """One file of the corpus: identity, prefix declarations and its extract."""
 
-    The id index is built on first use: a run that only builds the register
-    needs the ids of pointed-at files (authorities), not of every letter.
-    """
-
-    def __init__(self, doc: LoadedDocument, role: Literal["document", "authority"],
-                 index: int) -> None:
-        self.doc = doc
+    def __init__(self, item: Extracted, role: Literal["document", "authority"], index: int) -> None:
+        self.path = item.path
+        self.display = item.display
+        self.doc_id = item.doc_id
+        self.sha256 = item.sha256
+        self.extract = item.extract
+        self.doc = item.doc
         self.role = role
         self.index = index
-        self.display = doc.display
-        self.doc_id = doc.doc_id
         self.prefixes: dict[str, list[tuple[re.Pattern[str], str, str]]] = {}
-        self._ids: dict[str, etree._Element] | None = None
-        self._locator: ElementLocator | None = None
+        self._ids: frozenset[str] | None = None
+        self._id_positions: dict[str, list[tuple[int, int]]] | None = None
+        for ident, match, repl in item.extract.prefixes:
+            try:
+                pattern = re.compile(match)
+            except re.error:
+                continue
+            py_repl = _DOLLAR.sub(r"\\g<\1>", repl.replace("\\", "\\\\"))
+            self.prefixes.setdefault(ident, []).append((pattern, py_repl, repl))
 
     @property
-    def ids(self) -> dict[str, etree._Element]:
-        """xml:id -> the first element carrying it in this file."""
+    def ids(self) -> frozenset[str]:
+        """Every xml:id of the file (built on first use: most runs need only authorities')."""
         if self._ids is None:
-            ids: dict[str, etree._Element] = {}
-            for attr in _X_IDS(self.doc.root):
-                ids.setdefault(str(attr), attr.getparent())
-            self._ids = ids
+            self._ids = frozenset(self.extract.id_list())
         return self._ids
 
-    def position(self, el: etree._Element) -> tuple[int, int]:
-        """``(line, column)`` of *el*'s start tag."""
-        if self._locator is None:
-            self._locator = ElementLocator(self.doc.data, self.doc.root.getroottree())
-        return self._locator.position(el)
+    def anchor(self, node: Node) -> str:
+        """The id a mention of *node* cites: its nearest ancestor's xml:id, else the document."""
+        return node.anchor or self.doc_id
+
+    def id_positions(self, value: str) -> list[tuple[int, int]]:
+        """``(line, column)`` of every element with xml:id *value*.
+
+        Re-reads the file once (then keeps the index): only duplicate-id findings
+        ask, and they are rare outside authority files built by scripts.
+        """
+        if self._id_positions is None:
+            self._id_positions = {}
+            doc = self.doc if self.doc is not None and self.doc.ok else load_path(self.path, None)
+            if doc.ok:
+                locator = ElementLocator(doc.data, doc.root.getroottree())
+                for attr in cast("list[Any]", doc.root.xpath("//@xml:id")):
+                    self._id_positions.setdefault(str(attr), []).append(locator.position(attr.getparent()))
+        return self._id_positions.get(value, [])
 
 
 @dataclass
@@ -232,11 +236,15 @@ class Entry:
     id: str
     kind: EntityKind
     file: SourceFile
-    element: etree._Element
+    tag: str
+    line: int
+    col: int
+    sline: int
+    attrs: dict[str, str]
     name: str
     sort: str
     variants: list[str]
-    name_keys: set[str]
+    name_keys: frozenset[str]
     birth: DateInfo | None = None
     death: DateInfo | None = None
     roles: list[str] = field(default_factory=list)
@@ -274,60 +282,58 @@ class PointerUse:
     """One pointer token on one attribute of one element."""
 
     file: SourceFile
-    element: etree._Element
+    node: Node
     attr: str
     value: str
     res: Resolution
 
+    @property
+    def tag(self) -> str:
+        return self.node.tag
 
-_IDNO_URLS = {
-    "wikidata": "https://www.wikidata.org/wiki/{}",
-    "gnd": "https://d-nb.info/gnd/{}",
-    "viaf": "https://viaf.org/viaf/{}",
-    "geonames": "https://www.geonames.org/{}",
-    "orcid": "https://orcid.org/{}",
-}
-
-
-def _idno_href(type_: str, value: str) -> str:
-    if value.startswith(("http://", "https://")):
-        return value
-    tmpl = _IDNO_URLS.get(type_.lower())
-    return tmpl.format(value) if tmpl and value else ""
-
-
-_X_IDS = AttrsXPath("//@xml:id")
-_X_ID_STRINGS = AttrsXPath("//@xml:id", smart_strings=False)
-_X_PREFIX = ElementsXPath("//tei:listPrefixDef/tei:prefixDef[@ident]", namespaces=NS)
-_ENTRY_TAGS = tuple(f"{T}{n}" for n in (*_ENTRY_KIND, "item"))
+    @property
+    def self_reference(self) -> bool:
+        """True for an entry's pointer to itself (its own ``@sameAs``), which is no use of it."""
+        entry = self.res.entry
+        return (entry is not None and self.node.is_entry and entry.file is self.file
+                and self.node.owner == entry.id)
 
 
 class Corpus:
-    """All documents and authority files of a run, indexed and with every pointer resolved."""
+    """All documents and authority files of a run, indexed and with every pointer resolved.
+
+    *documents* and *authorities* are loaded documents (extracted here) or
+    :class:`Extracted` files (from the check phase or its cache).
+    """
 
     def __init__(
         self,
-        documents: Sequence[LoadedDocument],
-        authorities: Sequence[LoadedDocument] = (),
+        documents: Sequence[LoadedDocument | Extracted],
+        authorities: Sequence[LoadedDocument | Extracted] = (),
         config: Config | None = None,
     ) -> None:
         self.config = config
         self.key_rules = parse_key_rules(config.keys if config else {})
+        key_attrs = [(r.element, r.attr) for r in self.key_rules]
         self.files: list[SourceFile] = []
         for role, docs in (("document", documents), ("authority", authorities)):
             for d in docs:
-                if d.ok:
-                    self.files.append(SourceFile(d, role, len(self.files)))  # type: ignore[arg-type]
+                if isinstance(d, LoadedDocument):
+                    if not d.ok:
+                        continue
+                    d = Extracted.of(d, key_attrs)
+                self.files.append(SourceFile(d, role, len(self.files)))  # type: ignore[arg-type]
         # keyed by normalised absolute path strings: os.path.normpath costs no system
         # call, Path.resolve() one lstat per component per pointer
         self.by_path: dict[str, SourceFile] = {
-            os.path.normpath(os.path.abspath(f.doc.path)): f for f in self.files}
+            os.path.normpath(os.path.abspath(f.path)): f for f in self.files}
         self._dirs: dict[int, str] = {
-            f.index: os.path.dirname(os.path.normpath(os.path.abspath(f.doc.path)))
+            f.index: os.path.dirname(os.path.normpath(os.path.abspath(f.path)))
             for f in self.files}
         self.entries: list[Entry] = []
-        self.entry_by_element: dict[etree._Element, Entry] = {}
         self.entry_by_id: dict[str, Entry] = {}
+        #: (file index, xml:id) -> the entry "#id" in that file reaches
+        self.entry_at: dict[tuple[int, str], Entry] = {}
         self.key_index: dict[tuple[str, str], dict[str, Entry]] = {}
         self.uses: list[PointerUse] = []
         self._cache: dict[tuple[object, ...], Resolution] = {}
@@ -342,167 +348,79 @@ class Corpus:
 
     def _index(self) -> None:
         for f in self.files:
-            root = f.doc.root
-            for pd in _X_PREFIX(root):
-                ident = pd.get("ident", "").strip()
-                match = pd.get("matchPattern", "")
-                repl = pd.get("replacementPattern", "")
-                try:
-                    pattern = re.compile(match)
-                except re.error:
-                    continue
-                py_repl = _DOLLAR.sub(r"\\g<\1>", repl.replace("\\", "\\\\"))
-                f.prefixes.setdefault(ident, []).append((pattern, py_repl, repl))
-            for el in root.iter(*_ENTRY_TAGS):
-                if el.get(XML_ID) is None:
-                    continue
-                entry = self._make_entry(f, el)
-                if entry is None:
-                    continue
+            for x in f.extract.entries:
+                entry = Entry(x.id, x.kind, f, x.tag, x.line, x.col, x.sline, dict(x.attrs), x.name,
+                              x.sort, list(x.variants), x.name_keys, x.birth, x.death,
+                              list(x.roles), list(x.idnos))
                 self.entries.append(entry)
-                self.entry_by_element[el] = entry
                 self.entry_by_id.setdefault(entry.id, entry)
+                if x.primary:
+                    self.entry_at[(f.index, x.id)] = entry
         for rule in self.key_rules:
             index = self.key_index.setdefault((rule.entry, rule.entry_attr), {})
             clark = rule.entry_attr_clark
             for entry in self.entries:
-                if localname(entry.element) == rule.entry:
-                    value = entry.element.get(clark)
+                if entry.tag == rule.entry:
+                    value = entry.attrs.get(clark)
                     if value is not None:
                         index.setdefault(value.strip(), entry)
 
-    def _make_entry(self, f: SourceFile, el: etree._Element) -> Entry | None:
-        tag = localname(el)
-        parent = el.getparent()
-        ptag = localname(parent) if parent is not None else ""
-        kind: EntityKind
-        if tag == "item":
-            if parent is None or localname(parent) != "list":
-                return None
-            ltype = (parent.get("type") or "").strip()
-            if ltype not in _NAME_LIST_TYPES:
-                return None
-            kind = "person" if ltype in _PERSON_LIST_TYPES else "term"
-        else:
-            if ptag not in _ENTRY_PARENTS:
-                return None
-            if tag == "person" and el.get("sameAs"):
-                return None  # a participant reference, not an entry
-            kind = _ENTRY_KIND[tag]
-        xml_id = el.get(XML_ID, "")
-        names: list[tuple[str, str]] = []  # (type, text)
-        if kind == "bibl":
-            for title in el.iter(f"{T}title"):
-                names.append((title.get("type", ""), element_text(title)))
-        else:
-            for child in el:
-                if child.tag in _NAME_CHILDREN:
-                    names.append((child.get("type", ""), surface_form(child)))
-        names = [(t, n) for t, n in names if n]
-        if not names:
-            text = element_text(el)
-            if tag == "item":
-                text = text.split(",", 1)[0] if kind == "person" else text
-            names = [("", text[:200] or xml_id)]
-        display = next((n for t, n in names if t in _DISPLAY_TYPES), "")
-        if not display:
-            display = next((n for t, n in names if t != "sort"), names[0][1])
-        sort_form = next((n for t, n in names if t == "sort"), display)
-        variants: list[str] = []
-        for t, n in names:
-            if t != "sort" and n != display and n not in variants:
-                variants.append(n)
-        keys = {name_key(n) for _, n in names}
-        for sur in el.iter(f"{T}surname"):
-            keys.add(name_key(element_text(sur)))
-        entry = Entry(xml_id, kind, f, el, display, sort_key(sort_form), variants, keys)
-        for child in el:
-            ctag = child.tag
-            if ctag == f"{T}birth":
-                entry.birth = DateInfo.of(child)
-            elif ctag == f"{T}death":
-                entry.death = DateInfo.of(child)
-            elif ctag in (f"{T}occupation", f"{T}roleName"):
-                text = element_text(child)
-                if text:
-                    entry.roles.append(text)
-            elif ctag == f"{T}idno":
-                value = element_text(child)
-                type_ = child.get("type", "")
-                entry.idnos.append((type_, _idno_href(type_, value), value))
-        return entry
+    def entry_of(self, use: PointerUse) -> Entry | None:
+        """The entry the pointing element is (or is inside), if any."""
+        owner = use.node.owner
+        if not owner:
+            return None
+        return self.entry_at.get((use.file.index, owner)) or next(
+            (e for e in self.entries if e.file is use.file and e.id == owner), None)
 
-    def duplicates(self) -> list[tuple[SourceFile, etree._Element, str, SourceFile, etree._Element]]:
+    def duplicates(self) -> list[tuple[SourceFile, str, int, SourceFile, int]]:
         """Every xml:id occurrence after the first, in its file or in the corpus (X002):
-        ``(file, element, id, first_file, first_element)``.
+        ``(file, id, nth occurrence in that file, first file, nth in the first file)``.
 
-        Ids are collected as plain strings (cheap); elements are looked up only
-        for the few files that actually have a duplicate.
+        With id-scope "document" (projects whose ids are unique per file and whose
+        pointers name the file) only the documents' own root ids must be unique
+        corpus-wide; ids repeated inside one file are found by the extracts.
         """
-        # id-scope "document" (projects whose ids are unique per file and whose pointers
-        # name the file): only the documents' own root ids must be unique corpus-wide.
         per_document = self.config is not None and self.config.id_scope == "document"
+        hits: list[tuple[SourceFile, str, int, SourceFile, int]] = []
         first: dict[str, int] = {}
-        hits: list[tuple[SourceFile, str, int, SourceFile]] = []  # (file, id, nth, first file)
         for f in self.files:
+            if per_document:
+                for value, nth in f.extract.dup_ids:
+                    hits.append((f, value, nth, f, 0))
+                root_id = f.extract.root_id
+                if root_id:
+                    owner = first.setdefault(root_id, f.index)
+                    if owner != f.index:
+                        hits.append((f, root_id, 0, self.files[owner], 0))
+                continue
             seen: dict[str, int] = {}
-            root_id = f.doc.root.get(XML_ID)
-            for value in _X_ID_STRINGS(f.doc.root):
+            for value in f.extract.id_list():
                 nth = seen.get(value, 0)
                 seen[value] = nth + 1
-                if per_document and value != root_id:
-                    if nth:
-                        hits.append((f, value, nth, f))
-                    continue
                 owner = first.setdefault(value, f.index)
-                if nth or owner != f.index:
-                    hits.append((f, value, nth, self.files[owner]))
-        out: list[tuple[SourceFile, etree._Element, str, SourceFile, etree._Element]] = []
-        by_file: dict[int, dict[str, list[etree._Element]]] = {}
-
-        def elements(sf: SourceFile) -> dict[str, list[etree._Element]]:
-            found = by_file.get(sf.index)
-            if found is None:
-                found = {}
-                for attr in _X_IDS(sf.doc.root):
-                    found.setdefault(str(attr), []).append(attr.getparent())
-                by_file[sf.index] = found
-            return found
-
-        for f, value, nth, ff in hits:
-            el = elements(f)[value][nth]
-            if nth:
-                out.append((f, el, value, f, elements(f)[value][0]))
-            else:
-                out.append((f, el, value, ff, elements(ff)[value][0]))
-        return out
+                if nth:
+                    hits.append((f, value, nth, f, 0))
+                elif owner != f.index:
+                    hits.append((f, value, 0, self.files[owner], 0))
+        return hits
 
     # -- resolution -------------------------------------------------------
-    def _pointer_xpath(self) -> AttrsXPath:
-        # A union of attribute paths is ~7x faster in libxml2 than one element path
-        # with an or-ed predicate, and yields each attribute in document order.
-        paths = [f"//@{a}" for a in POINTER_ATTRS]
-        paths += [f"//tei:{r.element}/@{r.attr}" for r in self.key_rules]
-        return AttrsXPath(" | ".join(paths), namespaces=NS)
-
     def _resolve_all(self) -> None:
-        xp = self._pointer_xpath()
-        key_rule: dict[tuple[str, str], KeyRule] = {
-            (f"{T}{r.element}", r.attr): r for r in self.key_rules}
-        uses = self.uses
-        append = uses.append
+        key_rule: dict[tuple[str, str], KeyRule] = {(r.element, r.attr): r for r in self.key_rules}
+        append = self.uses.append
         for f in self.files:
-            for attr in xp(f.doc.root):
-                el = attr.getparent()
-                name = attr.attrname
-                rule = key_rule.get((el.tag, name)) if key_rule else None
+            nodes = f.extract.nodes
+            for ni, name, raw in f.extract.uses:
+                node = nodes[ni]
+                rule = key_rule.get((node.tag, name)) if key_rule else None
                 if rule is not None:
-                    value = str(attr).strip()
+                    value = raw.strip()
                     if value:
-                        append(PointerUse(f, el, name, value, self.resolve_key(f, rule, value)))
+                        append(PointerUse(f, node, name, value, self.resolve_key(f, rule, value)))
                     continue
-                for token in str(attr).split():
-                    append(PointerUse(f, el, name, token, self.resolve(f, token)))
+                for token in raw.split():
+                    append(PointerUse(f, node, name, token, self.resolve(f, token)))
 
     def resolve_key(self, f: SourceFile, rule: KeyRule, value: str) -> Resolution:
         """Resolve a ``@key`` value under a configured mapping."""
@@ -588,13 +506,12 @@ class Corpus:
         return self._in_file(tf, frag)
 
     def _in_file(self, tf: SourceFile, frag: str) -> Resolution:
-        el = tf.ids.get(frag)
-        if el is None:
-            return Resolution("unresolved", tf, fragment=frag,
-                              detail=f"no element has xml:id '{frag}' in {tf.display}")
-        entry = self.entry_by_element.get(el)
+        entry = self.entry_at.get((tf.index, frag))
         if entry is not None:
             return Resolution("entity", tf, frag, entry)
+        if frag not in tf.ids:
+            return Resolution("unresolved", tf, fragment=frag,
+                              detail=f"no element has xml:id '{frag}' in {tf.display}")
         return Resolution("element", tf, frag)
 
     # -- helpers for the register and checks -----------------------------
@@ -604,9 +521,9 @@ class Corpus:
         if entry.file is f:
             return f"#{entry.id}"
         try:
-            rel = Path(_relpath(entry.file.doc.path, f.doc.path.parent)).as_posix()
+            rel = Path(os.path.relpath(entry.file.path, f.path.parent)).as_posix()
         except ValueError:
-            rel = entry.file.doc.path.as_posix()
+            rel = entry.file.path.as_posix()
         target = f"{rel}#{entry.id}"
         for ident, defs in f.prefixes.items():
             for pattern, _repl, orig in defs:
@@ -621,50 +538,24 @@ class Corpus:
                         return f"{ident}:{local}"
         return target
 
-    def anchor_of(self, el: etree._Element, f: SourceFile) -> str:
-        """The xml:id of the nearest ancestor (not *el* itself) that has one, else the doc id."""
-        node: etree._Element | None = el.getparent()
-        while node is not None:
-            value = node.get(XML_ID)
-            if value:
-                return value
-            node = node.getparent()
-        return f.doc_id
-
-    def entry_of(self, el: etree._Element) -> Entry | None:
-        """The entry *el* is (or is inside), if any."""
-        node: etree._Element | None = el
-        while node is not None:
-            entry = self.entry_by_element.get(node)
-            if entry is not None:
-                return entry
-            node = node.getparent()
-        return None
-
-
-def _relpath(target: Path, start: Path) -> str:
-    return os.path.relpath(target, start)
-
-
-def document_date(root: etree._Element) -> DateInfo:
-    """The date of a document: ``profileDesc/creation/date``, else the date of the event it
-    records (``settingDesc/setting/date``, as for memoranda of conversation), else the
-    sending date of ``correspDesc``, else the first ``docDate``/``dateline`` date in the text."""
-    for xp in _X_DOC_DATES:
-        found = xp(root)
-        if found:
-            return DateInfo.of(found[0])
-    return DateInfo()
-
-
-_X_DOC_DATES: list[ElementsXPath] = [
-    ElementsXPath("tei:teiHeader/tei:profileDesc/tei:creation//tei:date[1]", namespaces=NS),
-    ElementsXPath("tei:teiHeader/tei:profileDesc/tei:settingDesc/tei:setting//tei:date[1]", namespaces=NS),
-    ElementsXPath("tei:teiHeader/tei:profileDesc/tei:correspDesc"
-                  "/tei:correspAction[@type='sent']/tei:date[1]", namespaces=NS),
-    ElementsXPath("tei:text//tei:docDate[1] | tei:text//tei:dateline//tei:date[1]"
-                  " | tei:text//tei:docDate//tei:date[1]", namespaces=NS),
-]
+    def entities_of(self, f: SourceFile, attrs: Iterable[tuple[str, str]], tag: str) -> list[Entry]:
+        """The entities an element points at by ``@sameAs``/``@ref``/``@who``/``@corresp``
+        or a configured ``@key`` (*attrs* as the extract recorded them), in that order."""
+        values = dict(attrs)
+        out: list[Entry] = []
+        for attr in ("sameAs", "ref", "who", "corresp"):
+            for token in (values.get(attr) or "").split():
+                res = self.resolve(f, token)
+                if res.entry is not None:
+                    out.append(res.entry)
+        for rule in self.key_rules:
+            if tag == rule.element:
+                value = (values.get(rule.attr) or "").strip()
+                if value:
+                    res = self.resolve_key(f, rule, value)
+                    if res.entry is not None:
+                        out.append(res.entry)
+        return out
 
 
 def iso_prefix_cmp(a: str, b: str) -> int:
@@ -679,6 +570,5 @@ def iso_prefix_cmp(a: str, b: str) -> int:
 
 def load_files(paths: Iterable[Path], root_dir: Path | None) -> list[LoadedDocument]:
     """Load *paths* with the secure loader, in order."""
-    from teipress.load import load_path
-
     return [load_path(p, root_dir) for p in paths]
+

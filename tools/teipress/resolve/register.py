@@ -21,47 +21,13 @@ from lxml import etree
 import teipress
 from teipress import REGISTER_NS
 from teipress.config import Config, EditionInfo
-from teipress.resolve.corpus import (
-    NS,
-    XML_ID,
-    Corpus,
-    DateInfo,
-    ElementsXPath,
-    Entry,
-    Mention,
-    SourceFile,
-    T,
-    document_date,
-    localname,
-)
-from teipress.resolve.positions import sourceline
-from teipress.resolve.text import element_text, surface_form
+from teipress.resolve.corpus import Corpus, DateInfo, Entry, Mention
+from teipress.resolve.extract import FORM_ELEMENTS, NUMBERED_PLACES, note_labels
+
+__all__ = ["FORM_ELEMENTS", "NUMBERED_PLACES", "Register", "build_register", "note_labels"]
 
 R = f"{{{REGISTER_NS}}}"
 REGISTER_VERSION = "1"
-#: note/@place values that take a running number when the note has no @n.
-NUMBERED_PLACES = frozenset({"foot", "end", "bottom", ""})
-
-_X_TITLE = ElementsXPath(
-    "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type='main'][1]"
-    " | tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[1]", namespaces=NS)
-_X_SUMMARY = ElementsXPath(
-    "tei:teiHeader/tei:profileDesc/tei:abstract[1]"
-    " | tei:teiHeader/tei:fileDesc/tei:sourceDesc//tei:msContents/tei:summary[1]", namespaces=NS)
-_X_PARTICIPANTS = ElementsXPath(
-    "tei:teiHeader/tei:profileDesc/tei:particDesc//*[@sameAs or @ref or @key]"
-    " | tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction/*[@ref or @key]",
-    namespaces=NS)
-_X_DATES = ElementsXPath(
-    "tei:text//tei:date | tei:text//tei:time"
-    " | tei:teiHeader/tei:profileDesc/tei:creation//tei:date"
-    " | tei:teiHeader/tei:profileDesc/tei:creation//tei:time"
-    " | tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction/tei:date",
-    namespaces=NS)
-_X_HEADER_NOTES = ElementsXPath("tei:teiHeader//tei:note", namespaces=NS)
-#: Elements whose text is a mention's surface form (a speech's text is not).
-FORM_ELEMENTS = frozenset({"persName", "placeName", "orgName", "name", "geogName", "rs",
-                           "settlement", "country", "region", "term", "title", "bibl"})
 _TIME = re.compile(r"^\d{2}:\d{2}")
 
 
@@ -237,7 +203,7 @@ def _mention_dict(m: Mention) -> dict[str, Any]:
 
 def _entity_dict(e: Entry) -> dict[str, Any]:
     return {
-        "id": e.id, "kind": e.kind, "file": e.file.display, "line": sourceline(e.element),
+        "id": e.id, "kind": e.kind, "file": e.file.display, "line": e.sline,
         "sort": e.sort, "name": e.name, "variants": e.variants,
         "birth": _life_dict(e.birth), "death": _life_dict(e.death), "roles": e.roles,
         "idnos": [{"type": t, "href": h, "value": v} for t, h, v in e.idnos],
@@ -251,49 +217,6 @@ def built_timestamp() -> str:
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit() \
         else datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def element_entities(corpus: Corpus, f: SourceFile, el: etree._Element) -> list[Entry]:
-    """The entities an element points at (by ``@sameAs``/``@ref``/``@who``/``@corresp``
-    or a configured ``@key``), in attribute order."""
-    out: list[Entry] = []
-    for attr in ("sameAs", "ref", "who", "corresp"):
-        for token in (el.get(attr) or "").split():
-            res = corpus.resolve(f, token)
-            if res.entry is not None:
-                out.append(res.entry)
-    for rule in corpus.key_rules:
-        if localname(el) == rule.element:
-            value = (el.get(rule.attr) or "").strip()
-            if value:
-                res = corpus.resolve_key(f, rule, value)
-                if res.entry is not None:
-                    out.append(res.entry)
-    return out
-
-
-def note_labels(root: etree._Element) -> list[tuple[etree._Element, int, str]]:
-    """``(note, ordinal, label)`` for every note of a document (docs/register.md rules)."""
-    header = set(_X_HEADER_NOTES(root))
-    notes = list(root.iter(f"{T}note"))
-    used = {(n.get("n") or "").strip() for n in notes if n not in header} - {""}
-    counter = 0
-    out: list[tuple[etree._Element, int, str]] = []
-    for ordinal, note in enumerate(notes, 1):
-        n = (note.get("n") or "").strip()
-        if note in header:
-            label = ""
-        elif n:
-            label = n
-        elif (note.get("place") or "").strip() in NUMBERED_PLACES:
-            counter += 1
-            while str(counter) in used:
-                counter += 1
-            label = str(counter)
-        else:
-            label = ""
-        out.append((note, ordinal, label))
-    return out
 
 
 def build_register(corpus: Corpus, config: Config | None = None) -> Register:
@@ -316,44 +239,36 @@ def build_register(corpus: Corpus, config: Config | None = None) -> Register:
                              "kind": res.kind})
         entry = use.res.entry
         if entry is not None and f.role == "document":
-            el = use.element
-            form = surface_form(el) if localname(el) in FORM_ELEMENTS else ""
-            entry.mentions.append(Mention(f.doc_id, corpus.anchor_of(el, f),
-                                          sourceline(el), form, localname(el)))
+            node = use.node
+            form = node.form if node.tag in FORM_ELEMENTS else ""
+            entry.mentions.append(Mention(f.doc_id, f.anchor(node), node.sline, form, node.tag))
     documents: list[DocumentRecord] = []
     chronology: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
     for f in corpus.documents:
-        root = f.doc.root
-        date = document_date(root)
-        titles = _X_TITLE(root)
-        summaries = _X_SUMMARY(root)
+        x = f.extract
+        date = x.date
         participants: list[str] = []
-        for el in _X_PARTICIPANTS(root):
-            for entry in element_entities(corpus, f, el):
+        for ni, attrs in x.participants:
+            for entry in corpus.entities_of(f, attrs, x.nodes[ni].tag):
                 if entry.kind == "person" and entry.id not in participants:
                     participants.append(entry.id)
         documents.append(DocumentRecord(
-            f.doc_id, f.display, date.sort, date,
-            element_text(titles[0]) if titles else f.doc_id, participants,
-            element_text(summaries[0]) if summaries else "", f.doc.sha256))
-        for el in _X_DATES(root):
-            d = DateInfo.of(el)
-            if not d.normalised:
-                continue
+            f.doc_id, f.display, date.sort, date, x.title if x.title is not None else f.doc_id,
+            participants, x.summary, f.sha256))
+        for ev in x.dates:
+            d = ev.date
             sort = d.sort
             if _TIME.match(sort):
                 sort = f"{date.sort}T{sort}" if date.sort else f"T{sort}"
             chronology.append({
                 "sort": sort, "when": d.when, "from": d.from_, "to": d.to,
                 "notBefore": d.not_before, "notAfter": d.not_after, "doc": f.doc_id,
-                "anchor": corpus.anchor_of(el, f), "line": str(sourceline(el)),
-                "text": d.text,
+                "anchor": ev.anchor or f.doc_id, "line": str(ev.sline), "text": d.text,
             })
-        for note, ordinal, label in note_labels(root):
-            notes.append({"doc": f.doc_id, "ordinal": str(ordinal),
-                          "id": note.get(XML_ID, ""), "label": label,
-                          "place": note.get("place", ""), "anchor": corpus.anchor_of(note, f)})
+        for n in x.notes:
+            notes.append({"doc": f.doc_id, "ordinal": str(n.ordinal), "id": n.id, "label": n.label,
+                          "place": n.place, "anchor": n.anchor or f.doc_id})
     documents.sort(key=lambda d: (d.sort == "", d.sort, d.id))
     for i, rec in enumerate(documents):
         rec.position = i + 1

@@ -92,7 +92,7 @@ def _attr_escape(value: str) -> str:
 
 def read_text(f: SourceFile) -> str | None:
     """The file's text if it is UTF-8 (the only encoding ``--fix`` rewrites), else None."""
-    data = f.doc.data
+    data = f.doc.data if f.doc is not None else f.path.read_bytes()
     m = _ENCODING.match(data[:200].decode("ascii", "replace"))
     if m and m.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
         return None
@@ -198,8 +198,8 @@ def _make(corpus: Corpus, names: _Names, f: SourceFile, line: int, col: int, sta
     if len(ids) == 1:
         pointer = corpus.pointer_form(f, entry)
         for rule in corpus.key_rules:
-            if rule.element == element and rule.entry == entry.element.tag.rsplit("}", 1)[-1]:
-                value = entry.element.get(rule.entry_attr_clark)
+            if rule.element == element and rule.entry == entry.tag:
+                value = entry.attrs.get(rule.entry_attr_clark)
                 if value is not None:
                     attr, pointer = rule.attr, value
                     break
@@ -244,7 +244,7 @@ def apply_fixes(changes: dict[SourceFile, tuple[str, str]]) -> list[Path]:
     """Write the changed files atomically (temp file in the same folder + os.replace)."""
     written: list[Path] = []
     for f, (_old, new) in changes.items():
-        path = f.doc.path
+        path = f.path
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -1,0 +1,138 @@
+"""The check cache and the resolve phase's extracts: what `teipress build` reuses between runs.
+
+A rebuild must resolve exactly as a fresh run does (same register, same
+cross-reference findings) without parsing unchanged files, notice every
+content change (even one that keeps size and mtime), and survive a corrupt
+or tampered cache without running anything from it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from teipress.check.cache import CheckCache
+from teipress.check.runner import CheckOptions, check_files
+from teipress.config import Config, load_config
+from teipress.load import load_path
+from teipress.resolve import Corpus, build_register, check_corpus
+from teipress.resolve.corpus import Extracted
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "xref"
+MEMO2 = "1949-07-27-liu-shaoqi-stalin.xml"
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "tei", tmp_path / "tei")
+    (tmp_path / "teipress.toml").write_text(
+        'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\n')
+    return tmp_path
+
+
+def _options() -> CheckOptions:
+    return CheckOptions(schema="none", project_rules=False, corpus=False, jobs=1)
+
+
+def _cache(config: Config) -> CheckCache:
+    return CheckCache(config.root / ".teipress-cache" / "check", _options(), config.root, config.keys)
+
+
+def _extracted_run(config: Config) -> tuple[dict[Path, Extracted], dict[str, object]]:
+    found: dict[Path, Extracted] = {}
+    run = check_files([*config.source_files(), *config.authority_files()], config, _options(),
+                      _cache(config), found)
+    return found, run.extra
+
+
+def _resolved(config: Config, docs: list[Extracted] | None = None,
+              auths: list[Extracted] | None = None) -> tuple[dict[str, object], list[tuple[object, ...]]]:
+    """Register (without its timestamp) and cross-reference findings, from extracts or from parsing."""
+    if docs is None or auths is None:
+        corpus = Corpus([load_path(p, config.root) for p in config.source_files()],
+                        [load_path(p, config.root) for p in config.authority_files()], config)
+    else:
+        corpus = Corpus(docs, auths, config)
+    found = sorted((d.path, d.line, d.col, d.code, d.message) for d in check_corpus(corpus))
+    reg = build_register(corpus, config).to_dict()
+    reg.pop("built")
+    return reg, found
+
+
+def _split(config: Config, found: dict[Path, Extracted]) -> tuple[list[Extracted], list[Extracted]]:
+    return ([found[p] for p in config.source_files()], [found[p] for p in config.authority_files()])
+
+
+def test_cached_extracts_resolve_exactly_like_parsed_documents(project: Path) -> None:
+    config = load_config(project)
+    fresh, extra = _extracted_run(config)
+    assert extra["checked"] == 6
+    again, extra = _extracted_run(config)
+    assert extra["checked"] == 0 and extra["from_cache"] == 6
+    expected = _resolved(config)
+    assert _resolved(config, *_split(config, fresh)) == expected
+    assert _resolved(config, *_split(config, again)) == expected
+    reg, findings = expected
+    assert findings == []  # the flagship edition is clean …
+    assert len(reg["entities"]) > 20 and reg["notes"]  # … and its register is not empty
+
+
+@pytest.mark.parametrize(("fixture", "codes"), [("errors", {"X001", "X002"}), ("keys", {"X001"})])
+def test_extracts_keep_the_findings_of_a_broken_corpus(tmp_path: Path, fixture: str, codes: set[str]) -> None:
+    """Dangling pointers, duplicate ids, @key mappings: same messages and positions from the cache."""
+    shutil.copytree(FIXTURES / fixture, tmp_path / fixture)
+    config = load_config(tmp_path / fixture)
+    assert config.source_files() and config.authority_files()
+    _extracted_run(config)
+    cached, extra = _extracted_run(config)
+    assert extra["checked"] == 0
+    reg, findings = _resolved(config, *_split(config, cached))
+    assert (reg, findings) == _resolved(config)
+    assert {f[3] for f in findings} >= codes
+
+
+def test_a_content_change_is_seen_even_when_size_and_mtime_are_kept(project: Path) -> None:
+    config = load_config(project)
+    _extracted_run(config)
+    memo = project / "tei" / MEMO2
+    data = memo.read_bytes()
+    st = memo.stat()
+    changed = data.replace(b"Victors are always correct.", b"Victors are always CORRECT.")
+    assert changed != data and len(changed) == len(data)
+    memo.write_bytes(changed)
+    os.utime(memo, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _, extra = _extracted_run(config)
+    assert extra["checked"] == 1 and extra["from_cache"] == 5
+
+
+def test_a_corrupt_cache_is_a_miss_not_a_failure(project: Path) -> None:
+    config = load_config(project)
+    _extracted_run(config)
+    cache = _cache(config)
+    cache.path.write_bytes(b"this is not a database")
+    found, extra = _extracted_run(config)
+    assert extra["checked"] == 6 and len(found) == 6
+
+
+class _Exploit:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("touch pwned",))
+
+
+def test_a_tampered_cache_entry_is_refused_and_never_executed(project: Path) -> None:
+    config = load_config(project)
+    _extracted_run(config)
+    cache = _cache(config)
+    with sqlite3.connect(cache.path) as db:
+        db.execute("UPDATE files SET extract = ?", (pickle.dumps(_Exploit()),))
+    os.chdir(project)
+    found, extra = _extracted_run(config)
+    assert not (project / "pwned").exists()
+    # a row whose extract cannot be read is re-checked, not trusted
+    assert extra["checked"] == 6 and len(found) == 6

@@ -1,0 +1,182 @@
+"""What the check phase learnt about each file, kept between runs (``teipress build``).
+
+Per file content (SHA-256) the cache holds the check findings and the
+resolve-phase extract (:mod:`teipress.resolve.extract`), so a rebuild parses
+and checks only the files that changed. A second table remembers each path's
+``stat`` signature (size, mtime, ctime, inode) with the hash it had, so an
+unchanged file is not even read: a no-op rebuild of thousands of letters
+costs one query, not thousands of reads and hashes. (The same heuristic as
+git's index; any doubt — a changed signature — means the file is hashed.)
+
+Storage is one SQLite database per set of check options: reads are one query,
+writes touch only changed rows in one transaction, and concurrent builds
+(``teipress serve`` and a manual build) are serialised by SQLite's locking.
+The options hash covers the teipress version, the schema and rule files, the
+check options and the ``@key`` mappings, so editing any of them starts a fresh
+database. Extracts are pickled with an unpickler that only accepts the
+extract's own classes: a tampered cache cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import sqlite3
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from teipress.diagnostics import Diagnostic, Severity
+from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
+
+#: Bump when the database layout changes.
+SCHEMA_VERSION = "1"
+_ALLOWED = {
+    ("teipress.resolve.extract", name)
+    for name in ("FileExtract", "Node", "EntryExtract", "DateInfo", "DatedEvent", "NoteLabel")
+} | {("copyreg", "__newobj__"), ("copyreg", "_reconstructor"), ("builtins", "frozenset"),
+     ("builtins", "set"), ("builtins", "object")}
+
+
+class _ExtractUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"refusing {module}.{name} in the check cache")
+        return super().find_class(module, name)
+
+
+def _loads(blob: bytes) -> FileExtract | None:
+    try:
+        value = _ExtractUnpickler(io.BytesIO(blob)).load()
+    except Exception:
+        return None
+    return value if isinstance(value, FileExtract) else None
+
+
+@dataclass
+class CachedFile:
+    """One file's cached results (the extract is None for files that did not parse)."""
+
+    sha256: str
+    diagnostics: list[Diagnostic]
+    extract: FileExtract | None
+
+
+def _stat_key(st: os.stat_result) -> str:
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+class CheckCache:
+    """Per-file check results and extracts keyed by content hash (see the module docstring)."""
+
+    def __init__(self, folder: Path, options: Any, root: Path, keys: dict[str, str] | None = None) -> None:
+        from teipress import __version__
+        from teipress.paths import data_dir
+
+        h = hashlib.sha256(f"{__version__}\0{SCHEMA_VERSION}\0{EXTRACT_VERSION}".encode())
+        for spec in (options.schema, options.schema_engine, options.phase or "", str(options.project_rules)):
+            h.update(spec.encode() + b"\0")
+        h.update(json.dumps(keys or {}, sort_keys=True).encode())
+        watched = [data_dir("schema"), data_dir("xslt") / "schematron", *options.rules]
+        schema_file = Path(options.schema) if options.schema not in ("project", "tei-all", "none", "") else None
+        if schema_file is not None:
+            watched.append(schema_file if schema_file.is_absolute() else root / schema_file)
+        for item in watched:
+            for f in sorted([item] if item.is_file() else item.rglob("*") if item.is_dir() else []):
+                if f.is_file():
+                    h.update(f.name.encode() + hashlib.sha256(f.read_bytes()).digest())
+        self.folder = folder
+        self.path = folder / f"{h.hexdigest()[:24]}.sqlite"
+
+    def _connect(self) -> sqlite3.Connection:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=60)
+        db.execute("CREATE TABLE IF NOT EXISTS files (sha TEXT PRIMARY KEY, diags TEXT, extract BLOB)")
+        db.execute("CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, stat TEXT, sha TEXT)")
+        return db
+
+    def hashes(self, paths: Sequence[Path]) -> dict[Path, str]:
+        """The content hash of each readable file, read only when its stat signature changed."""
+        try:
+            with closing(self._connect()) as db:
+                known = {p: (s, h) for p, s, h in db.execute("SELECT path, stat, sha FROM stats")}
+        except sqlite3.Error:
+            known = {}
+        out: dict[Path, str] = {}
+        changed: list[tuple[str, str, str]] = []
+        for path in paths:
+            try:
+                sig = _stat_key(path.stat())
+                prev = known.get(str(path))
+                if prev is not None and prev[0] == sig:
+                    out[path] = prev[1]
+                    continue
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                continue
+            out[path] = sha
+            changed.append((str(path), sig, sha))
+        if changed:
+            self._write(lambda db: db.executemany(
+                "INSERT OR REPLACE INTO stats (path, stat, sha) VALUES (?, ?, ?)", changed))
+        return out
+
+    def get_many(self, shas: Iterable[str], displays: dict[str, str]) -> dict[str, CachedFile]:
+        """Cached results for the given hashes (misses are absent); *displays* names each
+        hash's file in the findings."""
+        wanted = list(dict.fromkeys(shas))
+        found: dict[str, CachedFile] = {}
+        rows: list[tuple[str, str, bytes | None]] = []
+        try:
+            with closing(self._connect()) as db:
+                for i in range(0, len(wanted), 500):
+                    chunk = wanted[i:i + 500]
+                    rows.extend(db.execute(
+                        f"SELECT sha, diags, extract FROM files WHERE sha IN ({','.join('?' * len(chunk))})",
+                        chunk))
+        except sqlite3.Error:
+            return found
+        for sha, diags, blob in rows:
+            extract = _loads(blob) if blob else None
+            if blob and extract is None:
+                continue  # unreadable or refused: check the file again rather than trust it
+            try:
+                display = displays[sha]
+                found[sha] = CachedFile(sha, [
+                    Diagnostic(display, r["line"], r["column"], r["code"], Severity(r["severity"]),
+                               r["message"], r["help"], r["source"]) for r in json.loads(diags)],
+                    extract)
+            except (ValueError, KeyError, TypeError):
+                continue
+        return found
+
+    def put_many(self, items: Iterable[CachedFile]) -> None:
+        rows = [(c.sha256, json.dumps([d.to_dict() for d in c.diagnostics]),
+                 pickle.dumps(c.extract, protocol=pickle.HIGHEST_PROTOCOL) if c.extract is not None else None)
+                for c in items]
+        if rows:
+            self._write(lambda db: db.executemany(
+                "INSERT OR REPLACE INTO files (sha, diags, extract) VALUES (?, ?, ?)", rows))
+
+    def prune(self, keep: Iterable[str]) -> None:
+        """Drop results for contents no longer in the corpus once they outnumber the live ones."""
+        live = set(keep)
+
+        def action(db: sqlite3.Connection) -> None:
+            (count,) = db.execute("SELECT COUNT(*) FROM files").fetchone()
+            if count > 2 * len(live) + 100:
+                stale = [(sha,) for (sha,) in db.execute("SELECT sha FROM files") if sha not in live]
+                db.executemany("DELETE FROM files WHERE sha = ?", stale)
+        self._write(action)
+
+    def _write(self, action: Any) -> None:
+        try:
+            with closing(self._connect()) as db, db:
+                action(db)
+        except sqlite3.Error:
+            pass  # a cache that cannot be written is only a slower next run
