@@ -381,6 +381,7 @@ def escher_config(escher: Path, dest: Path, schema: str | None = None) -> Path:
              "sources = " + json.dumps([str(root / s) for s in table["sources"]]),
              "authorities = " + json.dumps([str(root / s) for s in table["authorities"]]),
              f'schema = "{schema or table.get("schema", "none")}"',
+             f'id-scope = "{table.get("id-scope", "corpus")}"',
              'output = "output"', "", "[keys]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in table["keys"].items()]
     lines += ["", "[print]"] + [f"{k} = {json.dumps(v)}" for k, v in table.get("print", {}).items()]

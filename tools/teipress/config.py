@@ -7,6 +7,8 @@ Command-line flags override what is read here; the CLI does that merge.
 
 from __future__ import annotations
 
+import glob
+import os
 import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -54,16 +56,27 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)
 
     def _glob(self, patterns: list[str]) -> list[Path]:
+        """Files matching *patterns* (relative to the root or absolute), canonical, each once.
+
+        Canonical paths are what every cache and manifest is keyed on; they are
+        made with one ``realpath`` per folder (plus one per symlinked file), not
+        one per file: a 5,000-letter corpus is listed on every (re)build.
+        """
         found: dict[Path, None] = {}
+        folders: dict[str, str] = {}
         for pattern in patterns:
-            p = Path(pattern)
-            if p.is_absolute():
-                matches = sorted(Path(p.anchor).glob(str(p.relative_to(p.anchor))))
-            else:
-                matches = sorted(self.root.glob(pattern))
-            for m in matches:
-                if m.is_file():
-                    found[m.resolve()] = None
+            full = pattern if os.path.isabs(pattern) else os.path.join(str(self.root), pattern)
+            for m in sorted(glob.glob(full, recursive=True)):
+                if not os.path.isfile(m):
+                    continue
+                if os.path.islink(m):
+                    found[Path(os.path.realpath(m))] = None
+                    continue
+                head, tail = os.path.split(m)
+                real = folders.get(head)
+                if real is None:
+                    real = folders[head] = os.path.realpath(head)
+                found[Path(real, tail)] = None
         return list(found)
 
     def authority_files(self) -> list[Path]:
