@@ -97,6 +97,21 @@ def test_deleted_documents_disappear_from_the_output(project: Path) -> None:
     assert "memo-1949-07-27" not in (project / "out" / "text" / "edition.txt").read_text()
 
 
+def test_pages_that_count_the_documents_are_redone_when_one_is_deleted(project: Path) -> None:
+    """The first memo's record and neighbours stay the same when a third document goes,
+    but its page says "Document 1 of 3": it must not be kept."""
+    memo2 = project / "tei" / MEMO2
+    third = project / "tei" / "zz-third.xml"
+    third.write_text(memo2.read_text().replace('xml:id="memo-1949-07-27"', 'xml:id="zz-third"', 1))
+    summary("--format", "html", "--force", cwd=project)  # the copy repeats memo 2's inner ids
+    page = project / "out" / "html" / "memo-1949-06-27.html"
+    assert "Document 1 of 3" in page.read_text()
+    third.unlink()
+    data = summary("--format", "html", cwd=project)
+    assert data["published"] is True
+    assert "Document 1 of 2" in page.read_text()
+
+
 def test_validation_errors_stop_publication_unless_forced(project: Path) -> None:
     summary("--format", "text", cwd=project)
     before = snapshot(project / "out")

@@ -35,6 +35,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -55,6 +56,7 @@ from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
 from teipress.progress import Progress
 from teipress.render import DocumentKeys, EditionFormat, OutputFile, RenderContext, engine_for, get_format
+from teipress.render.keys import KeyBuilder, element_digest
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted
 
@@ -139,36 +141,20 @@ def environment_key(config: Config, fmt: str) -> str:
     return h.hexdigest()
 
 
-def _canonical(el: etree._Element | None, *, drop_mentions: bool = False) -> bytes:
-    if el is None:
-        return b"-"
-    if drop_mentions:
-        el = _stripped(el, child=f"{R}mention")
-    return etree.tostring(el, method="c14n") if el is not None else b"-"
-
-
-def _stripped(el: etree._Element | None, *, attr: str = "", child: str = "") -> etree._Element | None:
-    """A copy of *el* without attribute *attr* and children *child* (*el* itself if nothing to drop)."""
-    has_attr = bool(attr) and attr in el.attrib if el is not None else False
-    if el is None or (not has_attr and (not child or el.find(child) is None)):
-        return el
-    from copy import deepcopy
-
-    clone = deepcopy(el)
-    if has_attr:
-        del clone.attrib[attr]
-    for found in clone.findall(child) if child else ():
-        clone.remove(found)
-    return clone
-
-
 class RegisterSlices:
-    """Per-document dependency keys computed from the register."""
+    """Per-document dependency keys computed from the register.
+
+    A document's pages show its own record (not its content hash: the source
+    hash is keyed separately), its neighbours' titles and dates (prev/next), the
+    number of documents ("Document 3 of 12"), the edition record, the entities it
+    points at or mentions (without their mention lists), its pointer resolutions
+    and note labels. The register part of the key is the same for every format,
+    so it is computed once per document.
+    """
 
     def __init__(self, register: etree._Element) -> None:
         self.docs = {d.get("id", ""): d for d in register.iter(f"{R}document")}
         self.entities = {e.get("id", ""): e for e in register.iter(f"{R}entity")}
-        self.edition = register.find(f"{R}edition")
         self.entities_of: dict[str, set[str]] = {}
         for ent in self.entities.values():
             for m in ent.iter(f"{R}mention"):
@@ -182,41 +168,47 @@ class RegisterSlices:
         self.notes_of: dict[str, list[etree._Element]] = {}
         for n in register.iter(f"{R}note"):
             self.notes_of.setdefault(n.get("doc", ""), []).append(n)
+        self._shared = KeyBuilder(str(len(self.docs)), element_digest(register.find(f"{R}edition"))).hexdigest()
         self._entity_keys: dict[str, bytes] = {}
-        # The build timestamp changes every run and says nothing about content.
-        stamp = register.get("built")
-        if stamp is not None:
-            del register.attrib["built"]
-        self.register_key = hashlib.sha256(etree.tostring(register, method="c14n")).hexdigest()
-        if stamp is not None:
-            register.set("built", stamp)
+        self._parts: dict[str, str] = {}
 
     def _entity_key(self, ent_id: str) -> bytes:
         key = self._entity_keys.get(ent_id)
         if key is None:
-            key = hashlib.sha256(_canonical(self.entities.get(ent_id), drop_mentions=True)).digest()
-            self._entity_keys[ent_id] = key
+            key = self._entity_keys[ent_id] = element_digest(self.entities.get(ent_id),
+                                                             drop_children=_MENTIONS)
         return key
 
+    def _record(self, doc_id: str | None) -> bytes:
+        rec = self.docs.get(doc_id or "")
+        return element_digest(rec, drop_attrs=_SHA) if rec is not None else b"-"
+
+    def register_part(self, doc_id: str) -> str:
+        """The hash of the register records the document's pages show (see the class doc)."""
+        part = self._parts.get(doc_id)
+        if part is None:
+            h = KeyBuilder(self._shared, self._record(doc_id))
+            rec = self.docs.get(doc_id)
+            if rec is not None:
+                h.add(self._record(rec.get("prev"))).add(self._record(rec.get("next")))
+            for ent_id in sorted(self.entities_of.get(doc_id, ())):
+                h.add(ent_id).add(self._entity_key(ent_id))
+            h.add_all(element_digest(el) for el in self.pointers_of.get(doc_id, ()))
+            h.add_all(element_digest(el) for el in self.notes_of.get(doc_id, ()))
+            part = self._parts[doc_id] = h.hexdigest()
+        return part
+
     def key(self, doc_id: str, source_sha: str, env: str) -> str:
-        h = hashlib.sha256()
-        for part in (env, source_sha):
-            h.update(part.encode())
-        rec = self.docs.get(doc_id)
-        h.update(_canonical(rec))
-        if rec is not None:
-            # A neighbour's title and date show in prev/next links; its content hash does not.
-            for nb in (rec.get("prev"), rec.get("next")):
-                h.update(_canonical(_stripped(self.docs.get(nb or ""), attr="sha256")))
-        h.update(_canonical(self.edition))
-        for ent_id in sorted(self.entities_of.get(doc_id, ())):
-            h.update(ent_id.encode())
-            h.update(self._entity_key(ent_id))
-        for el in self.pointers_of.get(doc_id, ()):
-            h.update(_canonical(el))
-        for el in self.notes_of.get(doc_id, ()):
-            h.update(_canonical(el))
-        return h.hexdigest()
+        return KeyBuilder(env, source_sha, self.register_part(doc_id)).hexdigest()
+
+
+_SHA = frozenset({"sha256"})
+_MENTIONS = frozenset({f"{R}mention"})
+
+
+def register_digest(register_xml: bytes) -> str:
+    """Hash of the register without its build timestamp (which says nothing about content)."""
+    return hashlib.sha256(re.sub(rb' built="[^"]*"', b"", register_xml, count=1)).hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -324,7 +316,7 @@ class Manifest:
         payload = {"teipress": __version__, "env": self.env, "register": self.register,
                    "documents": self.documents, "edition": self.edition,
                    "edition_files": self.edition_files}
-        _write(folder / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode())
+        _write(folder / MANIFEST, json.dumps(payload, sort_keys=True, separators=(",", ":")).encode())
 
 
 # --------------------------------------------------------------------------
@@ -551,7 +543,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
     envs = {name: environment_key(config, name) for name in formats}
     fmts = {name: get_format(name) for name in formats}
     old = {name: Manifest.read(out / name) for name in formats}
-    new = {name: Manifest(env=envs[name], register=slices.register_key) for name in formats}
+    new = {name: Manifest(env=envs[name], register=register_digest(register_xml)) for name in formats}
     keys = {p: {name: slices.key(doc_id, sha, envs[name]) for name in formats}
             for p, (doc_id, sha) in doc_info.items()}
     current_ids = {doc_id for doc_id, _ in doc_info.values()}
@@ -569,8 +561,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         if fresh:
             for name in formats:
                 prev = old[name].documents[doc_id]
-                for rel in prev["files"]:
-                    _link(out / name / rel, staging / name / rel)
+                _link_all(out / name, staging / name, prev["files"])
                 new[name].documents[doc_id] = prev
                 result.files_kept += len(prev["files"])
         else:
@@ -627,8 +618,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
             for page, key in page_keys[name].items():
                 prev = old[name].edition.get(page)
                 if prev and prev.get("key") == key and _all_exist(out / name, prev["files"]):
-                    for rel in prev["files"]:
-                        _link(out / name / rel, staging / name / rel)
+                    _link_all(out / name, staging / name, prev["files"])
                     new[name].edition[page] = prev
                     result.files_kept += len(prev["files"])
                 else:
@@ -666,14 +656,30 @@ def _facts(relpaths: Sequence[str], files: Sequence[OutputFile]) -> str:
 
 
 def _all_exist(folder: Path, rels: Sequence[str]) -> bool:
-    return all((folder / r).is_file() for r in rels)
+    base = os.fspath(folder)
+    return all(os.path.isfile(os.path.join(base, r)) for r in rels)
 
 
-def _link(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        dst.unlink()
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+def _link_all(src_folder: Path, dst_folder: Path, rels: Sequence[str]) -> None:
+    """Hard-link published files into staging (copy where links are impossible).
+
+    Plain ``os`` calls on strings, and a folder is created only when a link says
+    it is missing: a no-op rebuild of a large edition links tens of thousands of files.
+    """
+    src_base, dst_base = os.fspath(src_folder), os.fspath(dst_folder)
+    for rel in rels:
+        src, dst = os.path.join(src_base, rel), os.path.join(dst_base, rel)
+        for _attempt in range(3):
+            try:
+                os.link(src, dst)
+                break
+            except FileNotFoundError:
+                if not os.path.exists(src):
+                    raise
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+            except FileExistsError:
+                os.unlink(dst)
+            except OSError:  # no hard links here (another filesystem, FAT …)
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copy2(src, dst)
+                break
