@@ -116,10 +116,22 @@
   <!-- Notes                                                               -->
   <!-- ================================================================== -->
 
-  <!-- Position of a note among all tei:note elements of its document (the register's key). -->
-  <xsl:function name="tp:note-ordinal" as="xs:integer">
+  <!-- Every note of a document, indexed once per document (for tp:note-ordinal). -->
+  <xsl:key name="tp:notes" match="tei:note" use="'all'"/>
+
+  <!-- Position of a note among all tei:note elements of its document (the register's key):
+       the notes before it in document order (preceding or ancestor), plus one.
+       Why the key and the cache: count(preceding::tei:note) scans everything before the
+       note, and a footnote asks for its ordinal up to four times (label, id, call, list);
+       the key holds only the document's notes, and cache="yes" (a memo function, honoured
+       by Saxon-HE; the cache lives as long as one transformation) computes each note once.
+       A note in a tree without a document node (no key possible) is counted on the axes. -->
+  <xsl:function name="tp:note-ordinal" as="xs:integer" cache="yes">
     <xsl:param name="note" as="element(tei:note)"/>
-    <xsl:sequence select="count($note/preceding::tei:note) + count($note/ancestor::tei:note) + 1"/>
+    <xsl:variable name="root" select="root($note)"/>
+    <xsl:sequence select="if ($root instance of document-node())
+                          then count(key('tp:notes', 'all', $root)[. &lt;&lt; $note]) + 1
+                          else count($note/preceding::tei:note) + count($note/ancestor::tei:note) + 1"/>
   </xsl:function>
 
   <!-- The note's label as computed once by the resolve phase; falls back to @n, then the ordinal. -->

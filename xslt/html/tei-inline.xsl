@@ -131,21 +131,11 @@
     <xsl:sequence select="normalize-space($e/@xml:id)[.]"/>
   </xsl:function>
 
-  <!-- Notes: tp:note-ordinal counts preceding::tei:note, a scan of everything before the
-       note, and tp:note-id/tp:note-label each call it again (four scans per footnote in
-       an HTML page). These compute the same values from one ordinal, found among the
-       document's notes through a key (indexed once per document).
-       candidate for common.xsl (tp:note-ordinal via the key; tp:note-label/-id taking the ordinal) -->
-  <xsl:key name="h:notes" match="tei:note" use="'all'"/>
-
-  <!-- Same value as tp:note-ordinal: notes before $note in document order (preceding or
-       ancestor), plus one. -->
+  <!-- Notes: tp:note-ordinal (common.xsl) finds a note among the document's notes through a
+       key and is memoised; these compute label and id from an ordinal already known. -->
   <xsl:function name="h:note-ordinal" as="xs:integer">
     <xsl:param name="note" as="element(tei:note)"/>
-    <xsl:variable name="root" select="root($note)"/>
-    <xsl:sequence select="if ($root instance of document-node())
-                          then count(key('h:notes', 'all', $root)[. &lt;&lt; $note]) + 1
-                          else tp:note-ordinal($note)"/>
+    <xsl:sequence select="tp:note-ordinal($note)"/>
   </xsl:function>
 
   <!-- tp:note-label for a note whose ordinal is known. -->

@@ -34,14 +34,31 @@
 
   <xsl:import href="../html/tei-inline.xsl"/>
 
+  <!-- The name-like elements anchors are numbered among (the count pattern of tpp:anchor-id). -->
+  <xsl:key name="tpp:named" use="'all'"
+      match="tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:term | tei:geogName
+             | tei:roleName | tei:ref | tei:bibl | tei:biblStruct | tei:person"/>
+
   <!-- A stable id for an index anchor: document id + position among the document's
-       name-like elements. Stable across runs, so pass 1 and pass 2 agree. -->
+       name-like elements. Stable across runs, so pass 1 and pass 2 agree.
+       The position is what <xsl:number level="any"> with the key's pattern gives, counted
+       among the key's nodes: xsl:number walks every node before $el for every anchor,
+       quadratic in the length of a letter with hundreds of names. -->
   <xsl:function name="tpp:anchor-id" as="xs:string">
     <xsl:param name="el" as="element()"/>
+    <xsl:variable name="root" select="root($el)"/>
     <xsl:variable name="n" as="xs:string">
-      <xsl:number select="$el" level="any"
-          count="tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:term | tei:geogName
-                 | tei:roleName | tei:ref | tei:bibl | tei:biblStruct | tei:person"/>
+      <xsl:choose>
+        <xsl:when test="$root instance of document-node()">
+          <xsl:variable name="count" select="count(key('tpp:named', 'all', $root)[not(. &gt;&gt; $el)])"/>
+          <xsl:sequence select="if ($count) then string($count) else ''"/>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:number select="$el" level="any"
+              count="tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:term | tei:geogName
+                     | tei:roleName | tei:ref | tei:bibl | tei:biblStruct | tei:person"/>
+        </xsl:otherwise>
+      </xsl:choose>
     </xsl:variable>
     <xsl:sequence select="'ix-' || $doc-id || '-' || $n"/>
   </xsl:function>

@@ -18,6 +18,7 @@
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:map="http://www.w3.org/2005/xpath-functions/map"
     xmlns:tei="http://www.tei-c.org/ns/1.0"
     xmlns:tp="https://teipress.dev/ns"
     xmlns:r="https://teipress.dev/ns/register"
@@ -64,6 +65,15 @@
        'text', 'group', 'opener', 'closer', 'cit', 'lg', 'sp', 'spGrp', 'postscript',
        'floatingText', 'argument', 'epigraph', 'figure', 'listBibl', 'titlePage', 'list',
        'table', 'note', 'listPerson', 'listPlace', 'listOrg', 'listEvent', 'castList')"/>
+
+  <!-- The three lists as maps: text:is-block runs for every node of every block, and a map
+       lookup costs one hash probe where "= $list" compares with every name. -->
+  <xsl:variable name="text:block-map" as="map(xs:string, xs:boolean)"
+      select="map:merge($text:block-names ! map:entry(., true()), map{'duplicates': 'use-first'})"/>
+  <xsl:variable name="text:weak-block-map" as="map(xs:string, xs:boolean)"
+      select="map:merge($text:weak-block-names ! map:entry(., true()), map{'duplicates': 'use-first'})"/>
+  <xsl:variable name="text:container-map" as="map(xs:string, xs:boolean)"
+      select="map:merge($text:container-names ! map:entry(., true()), map{'duplicates': 'use-first'})"/>
 
   <!-- ================================================================== -->
   <!-- Wrapping                                                            -->
@@ -166,9 +176,9 @@
     <xsl:param name="n" as="node()"/>
     <xsl:sequence select="
         $n instance of element()
-        and (local-name($n) = $text:block-names
-             or (local-name($n) = $text:weak-block-names
-                 and local-name($n/..) = $text:container-names))"/>
+        and (map:contains($text:block-map, local-name($n))
+             or (map:contains($text:weak-block-map, local-name($n))
+                 and map:contains($text:container-map, local-name($n/..))))"/>
   </xsl:function>
 
   <!-- Render a node sequence as blocks: each run of inline nodes becomes one wrapped paragraph
@@ -342,13 +352,15 @@
   <!-- Inline content: one string                                          -->
   <!-- ================================================================== -->
 
-  <!-- The inline rendering of $nodes as one normalised string (no line breaks). -->
+  <!-- The inline rendering of $nodes as one normalised string (no line breaks).
+       The pieces are joined as a sequence of text nodes rather than built into a temporary
+       document first: same string, one tree fewer per paragraph. -->
   <xsl:function name="text:inline" as="xs:string">
     <xsl:param name="nodes" as="node()*"/>
-    <xsl:variable name="v">
+    <xsl:variable name="v" as="item()*">
       <xsl:apply-templates select="$nodes" mode="text:inline"/>
     </xsl:variable>
-    <xsl:sequence select="text:clean(string($v))"/>
+    <xsl:sequence select="text:clean(string-join($v))"/>
   </xsl:function>
 
   <!-- Collapse whitespace (also NEL, LINE/PARAGRAPH SEPARATOR) and glue footnote markers. -->
@@ -372,10 +384,10 @@
 
   <xsl:function name="text:inner" as="xs:string">
     <xsl:param name="el" as="element()"/>
-    <xsl:variable name="v">
+    <xsl:variable name="v" as="item()*">
       <xsl:apply-templates select="$el/node()" mode="text:inline"/>
     </xsl:variable>
-    <xsl:sequence select="string($v)"/>
+    <xsl:sequence select="string-join($v)"/>
   </xsl:function>
 
   <xsl:mode name="text:inline" on-no-match="text-only-copy"/>
