@@ -38,8 +38,9 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +154,7 @@ class RegisterSlices:
     """
 
     def __init__(self, register: etree._Element) -> None:
+        self.register = register
         self.docs = {d.get("id", ""): d for d in register.iter(f"{R}document")}
         self.entities = {e.get("id", ""): e for e in register.iter(f"{R}entity")}
         self.entities_of: dict[str, set[str]] = {}
@@ -200,6 +202,42 @@ class RegisterSlices:
 
     def key(self, doc_id: str, source_sha: str, env: str) -> str:
         return KeyBuilder(env, source_sha, self.register_part(doc_id)).hexdigest()
+
+    def slice_xml(self, doc_id: str) -> bytes:
+        """The register as one document's pages see it: the edition, every document record
+        (pages count them and link neighbours), the entities it points at or mentions
+        (without their mention lists), its pointers and notes. The records the key
+        covers, so a page rendered from its slice is the page rendered from the whole
+        register (tests/test_build.py compares them)."""
+        reg = self.register
+        root = _shallow(etree.Element(reg.tag, nsmap={"r": REGISTER_NS}), reg)
+        for section in reg:
+            tag = section.tag
+            if tag in (f"{R}edition", f"{R}documents"):
+                root.append(deepcopy(section))
+                continue
+            copy = _shallow(etree.SubElement(root, tag), section)
+            if tag == f"{R}entities":
+                participants = {p.get("ref", "") for p in self.docs[doc_id].iter(f"{R}participant")} \
+                    if doc_id in self.docs else set()
+                for ent_id in sorted(self.entities_of.get(doc_id, set()) | participants):
+                    ent = self.entities.get(ent_id)
+                    if ent is not None:
+                        kept = _shallow(etree.SubElement(copy, ent.tag), ent)
+                        kept.text = ent.text
+                        kept.extend(deepcopy(c) for c in ent if c.tag != f"{R}mention")
+            elif tag == f"{R}pointers":
+                copy.extend(deepcopy(el) for el in self.pointers_of.get(doc_id, ()))
+            elif tag == f"{R}notes":
+                copy.extend(deepcopy(el) for el in self.notes_of.get(doc_id, ()))
+        return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+def _shallow(new: etree._Element, like: etree._Element) -> etree._Element:
+    """*new* with the attributes of *like*."""
+    for k, v in like.attrib.items():
+        new.set(k, v)
+    return new
 
 
 _SHA = frozenset({"sha256"})
@@ -327,12 +365,12 @@ class _Renderer:
     """Per-process rendering state: formats, compiled stylesheets, parsed register."""
 
     def __init__(self, config: Config, formats: Sequence[str], register_xml: bytes,
-                 build_date: str, ids: dict[Path, str]) -> None:
+                 build_date: str, ids: dict[Path, str],
+                 slice_of: Callable[[str], bytes] | None = None) -> None:
         self.ids = ids
         self.formats: list[EditionFormat] = [get_format(f) for f in formats]
         engine = engine_for(self.formats)
-        tree = etree.fromstring(register_xml)
-        self.ctx = RenderContext(config, engine, register_xml, tree, build_date)
+        self.ctx = RenderContext(config, engine, register_xml, None, build_date, slice_of)
 
     def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path,
                        pages: list[str]) -> list[OutputFile]:
@@ -586,7 +624,9 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         results = pool.map(_render_in_worker, todo, chunksize=max(1, len(todo) // (jobs * 16)))
     else:
         if todo:
-            local = _Renderer(config, formats, register_xml, build_date, ids)
+            # A few documents: each gets its slice of the register, so the whole register
+            # is parsed only if an edition page needs a transform over it.
+            local = _Renderer(config, formats, register_xml, build_date, ids, slices.slice_xml)
         results = (local.render(p) for p in todo) if local else iter(())
     try:
         for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):

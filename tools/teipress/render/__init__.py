@@ -18,8 +18,8 @@ for; the build keeps the others' published files (see ``teipress.build``).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
@@ -52,23 +52,55 @@ class OutputFile:
             raise ValueError(f"unsafe output path {self.relpath!r}")
 
 
-@dataclass
 class RenderContext:
-    """What every render call needs, built once per process."""
+    """What every render call needs, built once per process.
 
-    config: Config
-    engine: XsltEngine
-    register_xml: bytes
-    register_tree: etree._Element
-    build_date: str
-    register: Any = field(init=False)
+    The register is parsed (for Saxon, and as an lxml tree for the Python side of
+    edition pages) on first use. With *slice_of*, per-document transforms get
+    the document's own slice of the register instead (``slice_of(doc_id)``: the
+    records its pages show), so rendering a few changed documents of a large
+    corpus does not parse a register of tens of megabytes; edition-wide
+    transforms (``doc-id`` empty) always get the whole register.
+    """
 
-    def __post_init__(self) -> None:
-        self.register = self.engine.parse(self.register_xml)
+    def __init__(self, config: Config, engine: XsltEngine, register_xml: bytes,
+                 register_tree: etree._Element | None, build_date: str,
+                 slice_of: Callable[[str], bytes] | None = None) -> None:
+        self.config = config
+        self.engine = engine
+        self.register_xml = register_xml
+        self.build_date = build_date
+        self.slice_of = slice_of
+        self._tree = register_tree
+        self._register: Any = None
+        self._slice: tuple[str, Any] | None = None
+
+    @property
+    def register(self) -> Any:
+        """The whole register, parsed for Saxon."""
+        if self._register is None:
+            self._register = self.engine.parse(self.register_xml)
+        return self._register
+
+    @property
+    def register_tree(self) -> etree._Element:
+        """The whole register as an lxml tree."""
+        if self._tree is None:
+            self._tree = etree.fromstring(self.register_xml)
+        return self._tree
+
+    def register_for(self, doc_id: str) -> Any:
+        """The register node a transform of *doc_id* reads (see the class doc)."""
+        if not doc_id or self.slice_of is None:
+            return self.register
+        if self._slice is None or self._slice[0] != doc_id:
+            self._slice = (doc_id, self.engine.parse(self.slice_of(doc_id)))
+        return self._slice[1]
 
     def params(self, doc_id: str = "", **extra: ParamValue) -> dict[str, ParamValue]:
         """The global parameters of xslt/common.xsl plus format-specific extras."""
-        return {"register": self.register, "doc-id": doc_id, "build-date": self.build_date, **extra}
+        return {"register": self.register_for(doc_id), "doc-id": doc_id, "build-date": self.build_date,
+                **extra}
 
 
 class EditionFormat(Protocol):
