@@ -124,6 +124,8 @@ def test_validation_errors_stop_publication_unless_forced(project: Path) -> None
     assert snapshot(project / "out") == before
     forced = summary("--format", "text", "--force", cwd=project)
     assert forced["published"] is True
+    assert forced["by_code"] == {"R008": 1}
+    assert [d["code"] for d in forced["diagnostics"]] == ["R008"]  # type: ignore[union-attr]
 
 
 def test_hostile_document_ids_cannot_escape_the_output_folder(project: Path) -> None:

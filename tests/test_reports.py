@@ -41,6 +41,19 @@ def test_text_is_compiler_style_and_sorted() -> None:
     assert "\x1b[" not in out
 
 
+def test_text_caps_findings_per_rule_and_says_how_many_more() -> None:
+    many = [Diagnostic("a.xml", i, 1, "X001", Severity.ERROR, f"dangling {i}") for i in range(1, 31)]
+    two = [Diagnostic("b.xml", 1, 1, "X002", Severity.ERROR, "duplicate"),
+           Diagnostic("b.xml", 2, 1, "X002", Severity.ERROR, "duplicate")]
+    out = text_report.render(RunResult(["a.xml", "b.xml"], many + two), per_code=5, hint="see validate")
+    assert [line for line in out.splitlines() if "error[X001]" in line] == [
+        f"a.xml:{i}:1: error[X001] dangling {i}" for i in range(1, 6)]
+    assert out.count("error[X002]") == 2
+    assert "… and 25 more X001 findings (see validate)" in out
+    assert "more X002" not in out
+    assert text_report.render(RunResult(["a.xml"], many)).count("error[X001]") == 30
+
+
 def test_text_colour_only_when_asked() -> None:
     assert "\x1b[" in text_report.render(sample(), color=True)
 

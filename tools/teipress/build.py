@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from copy import deepcopy
@@ -115,6 +116,7 @@ class BuildResult:
             "warnings": self.check.warnings,
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "by_code": dict(sorted(Counter(d.code for d in [*self.check.diagnostics, *self.render_errors]).items())),
             "diagnostics": [d.to_dict() for d in [*self.check.sorted(), *self.render_errors]],
         }
 

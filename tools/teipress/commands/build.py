@@ -32,10 +32,13 @@ EDITION_FORMATS = ("html", "print", "pdf", "text", "all")
 @click.option("--summary", "summary", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Format of the final summary.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.option("--max-per-rule", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Findings shown per rule code in the text summary (0: all); "
+                   "'teipress validate' and --summary json list every one.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this pyproject.toml/teipress.toml instead of searching upward.")
 def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, clean: bool,
-            schema: str | None, summary: str, quiet: bool, config_file: Path | None) -> None:
+            schema: str | None, summary: str, quiet: bool, max_per_rule: int, config_file: Path | None) -> None:
     """Build the editions: load → check → resolve → render → report.
 
     Refuses to publish when validation finds errors (warnings are shown, not fatal) unless
@@ -64,22 +67,25 @@ def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, 
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if summary == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        # compact: the summary of a large corpus lists tens of thousands of findings
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":")))
     else:
-        report_build(result, options.out)
+        report_build(result, options.out, per_code=max_per_rule)
     errors = result.check.errors + len(result.render_errors)
     sys.exit(0 if result.published else (1 if errors else 2))
 
 
-def report_build(result: BuildResult, out: Path) -> None:
-    """Diagnostics (compiler style) and the one-line build summary, on standard error."""
+def report_build(result: BuildResult, out: Path, per_code: int = 0) -> None:
+    """Diagnostics (compiler style, at most *per_code* per rule code when > 0) and the
+    one-line build summary, on standard error."""
     from teipress.commands.validate import use_color
     from teipress.report import RunResult
 
     diags = [*result.check.sorted(), *result.render_errors]
     if diags:
         shown = RunResult(result.check.files, diags, result.check.seconds)
-        click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False).rstrip("\n"), err=True)
+        click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False, per_code=per_code,
+                                      hint="run 'teipress validate' to list them all").rstrip("\n"), err=True)
     click.echo(build_summary(result, out), err=True)
 
 

@@ -25,7 +25,7 @@ def _rebuild(config: Config, out: Path) -> None:
     from teipress.progress import Progress
 
     options = BuildOptions(formats=["html"], out=out, check=CheckOptions.from_config(config))
-    report_build(build(config, options, Progress()), out)
+    report_build(build(config, options, Progress()), out, per_code=20)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
