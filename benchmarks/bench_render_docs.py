@@ -73,7 +73,7 @@ def _config(corpus: str, tmp: Path) -> Config:
     if corpus == "flagship":
         return load_config(config_file=REPO / "pyproject.toml")
     if corpus.startswith("synth:"):
-        return load_config(config_file=synth.generate(int(corpus.split(":", 1)[1])))
+        return load_config(config_file=synth.generate(int(corpus.split(":", 1)[1])) / "teipress.toml")
     return load_config(config_file=Path(corpus))
 
 
