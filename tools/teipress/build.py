@@ -174,6 +174,7 @@ class RegisterSlices:
             self.notes_of.setdefault(n.get("doc", ""), []).append(n)
         self._shared = KeyBuilder(str(len(self.docs)), element_digest(register.find(f"{R}edition"))).hexdigest()
         self._entity_keys: dict[str, bytes] = {}
+        self._records: dict[str, bytes] = {}
         self._parts: dict[str, str] = {}
 
     def _entity_key(self, ent_id: str) -> bytes:
@@ -184,8 +185,11 @@ class RegisterSlices:
         return key
 
     def _record(self, doc_id: str | None) -> bytes:
-        rec = self.docs.get(doc_id or "")
-        return element_digest(rec, drop_attrs=_SHA) if rec is not None else b"-"
+        found = self._records.get(doc_id or "")
+        if found is None:
+            rec = self.docs.get(doc_id or "")
+            found = self._records[doc_id or ""] = element_digest(rec, drop_attrs=_SHA) if rec is not None else b"-"
+        return found
 
     def register_part(self, doc_id: str) -> str:
         """The hash of the register records the document's pages show (see the class doc)."""
@@ -197,8 +201,9 @@ class RegisterSlices:
                 h.add(self._record(rec.get("prev"))).add(self._record(rec.get("next")))
             for ent_id in sorted(self.entities_of.get(doc_id, ())):
                 h.add(ent_id).add(self._entity_key(ent_id))
-            h.add_all(element_digest(el) for el in self.pointers_of.get(doc_id, ()))
-            h.add_all(element_digest(el) for el in self.notes_of.get(doc_id, ()))
+            # pointers and notes are written by the register in a fixed attribute order
+            h.add_all(etree.tostring(el) for el in self.pointers_of.get(doc_id, ()))
+            h.add_all(etree.tostring(el) for el in self.notes_of.get(doc_id, ()))
             part = self._parts[doc_id] = h.hexdigest()
         return part
 

@@ -112,11 +112,12 @@ class TextFormat:
         result is just the edition's own file.
         """
         out: list[OutputFile] = []
-        params = ctx.params("", width=text_width(ctx.config))
         parts: dict[str, str] = {}
         for page, template in (("front", "text-front"), ("index", "text-index")):
             path = rendered / EDITION_PARTS[page]
             if pages is None or page in pages or not path.is_file():
+                # the whole register is parsed only here, when a part must be made
+                params = ctx.params("", width=text_width(ctx.config))
                 parts[page] = ctx.engine.call(EDITION_SHEET, template, params)
                 if pages is not None and page in pages:
                     out.append(OutputFile(EDITION_PARTS[page], _bytes(parts[page]), page))
