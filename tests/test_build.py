@@ -209,10 +209,10 @@ def test_a_document_rendered_from_its_register_slice_equals_the_full_register_re
     docs = [load_path(p, config.root) for p in config.source_files()]
     register = build_register(Corpus(docs, [load_path(p, config.root) for p in config.authority_files()],
                                      config), config)
-    slices = RegisterSlices(register.element)
     formats = [get_format(f) for f in ("html", "print", "text")]
     engine = engine_for(formats)
     xml = register.to_xml_bytes()
+    slices = RegisterSlices(xml)
     whole = RenderContext(config, engine, xml, None, "2026-01-01")
     sliced = RenderContext(config, engine, xml, None, "2026-01-01", slices.slice_xml)
     generated = re.compile(rb"\bd\d+e\d+")
@@ -227,3 +227,56 @@ def test_a_document_rendered_from_its_register_slice_equals_the_full_register_re
                 assert generated.sub(b"ID", a.data) == generated.sub(b"ID", b.data), (doc.doc_id, a.relpath)
                 compared += 1
     assert compared >= 2 * 3
+
+
+def _findings(data: dict[str, object]) -> list[tuple[object, ...]]:
+    rows = data["diagnostics"]
+    assert isinstance(rows, list)
+    return sorted((d["path"], d["line"], d["column"], d["code"], d["message"]) for d in rows)
+
+
+def test_an_edit_the_resolve_phase_cannot_see_reuses_its_results(project: Path, tmp_path: Path) -> None:
+    """Changing words moves later elements but changes no pointer, name, title, date or note:
+    the build reuses the previous register and findings (moved to the new positions) and
+    publishes exactly what a clean build publishes."""
+    memo2 = project / "tei" / MEMO2
+    text = memo2.read_text()
+    dangling = text.replace('<persName ref="pers:kovalev">Kovalev</persName>, a serious',
+                            '<persName ref="pers:kovalyov">Kovalev</persName>, a serious', 1)
+    assert dangling != text
+    memo2.write_text(dangling)
+    first = summary("--format", "text", "--format", "html", "--force", cwd=project)
+    assert first["resolve_reused"] is False and first["by_code"] == {"X001": 1}
+    again = summary("--format", "text", "--format", "html", "--force", cwd=project)
+    assert again["resolve_reused"] is True and _findings(again) == _findings(first)
+
+    # New words and a new line before the dangling pointer: its line and column move.
+    memo2.write_text(dangling.replace("According to <persName",
+                                      "According,\n   as reported, to <persName", 1)
+                     .replace("Victors are always correct.", "Victors are always right.", 1))
+    edited = summary("--format", "text", "--format", "html", "--force", cwd=project)
+    assert edited["resolve_reused"] is True and edited["rendered_documents"] == 1
+    fresh = teipress("validate", "--format", "json", cwd=project)
+    expected = sorted((d["path"], d["line"], d["column"], d["code"], d["message"])
+                      for d in json.loads(fresh.stdout)["diagnostics"] if d["code"].startswith("X"))
+    assert _findings(edited) == expected and expected[0][1:3] != _findings(first)[0][1:3]
+    assert "always right" in (project / "out" / "text" / "edition.txt").read_text()
+
+    clean = summary("--format", "text", "--format", "html", "--force", "--clean", "--out", str(tmp_path / "c"),
+                    cwd=project)
+    assert clean["resolve_reused"] is False
+
+    def published(folder: Path) -> dict[str, bytes]:  # the manifests hash the register, line numbers and all
+        return {k: v for k, v in snapshot(folder).items() if not k.endswith(".teipress-manifest.json")}
+
+    assert published(project / "out") == published(tmp_path / "c")
+
+
+def test_an_edit_of_what_the_register_shows_resolves_again(project: Path) -> None:
+    summary("--format", "text", cwd=project)
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace('<persName ref="pers:kovalev">Kovalev</persName>, a serious',
+                                               '<persName ref="pers:kovalev">I. V. Kovalev</persName>, a serious', 1))
+    data = summary("--format", "text", cwd=project)
+    assert data["resolve_reused"] is False
+    assert data["by_code"] == {"X102": 1}  # the new form is not a recorded name: found, not reused

@@ -58,9 +58,10 @@ from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
 from teipress.progress import Progress
 from teipress.render import DocumentKeys, EditionFormat, OutputFile, RenderContext, engine_for, get_format
-from teipress.render.keys import KeyBuilder, element_digest
+from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView, element_digest
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted
+from teipress.resolve.memo import Memo, MemoStore, memo_key
 
 MANIFEST = ".teipress-manifest.json"
 STAGING_PREFIX = ".teipress-staging-"
@@ -100,6 +101,8 @@ class BuildResult:
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
     render_errors: list[Diagnostic] = field(default_factory=list)
+    #: the previous build's register and cross-reference findings were reused (no resolve)
+    resolve_reused: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -112,6 +115,7 @@ class BuildResult:
             "files_removed": self.files_removed,
             "checked_documents": self.check.extra.get("checked", 0),
             "checks_from_cache": self.check.extra.get("from_cache", 0),
+            "resolve_reused": self.resolve_reused,
             "errors": self.check.errors + len(self.render_errors),
             "warnings": self.check.warnings,
             "seconds": round(self.seconds, 3),
@@ -144,7 +148,7 @@ def environment_key(config: Config, fmt: str) -> str:
     return h.hexdigest()
 
 
-class RegisterSlices:
+class RegisterSlices(LazyRegister):
     """Per-document dependency keys computed from the register.
 
     A document's pages show its own record (not its content hash: the source
@@ -155,8 +159,15 @@ class RegisterSlices:
     so it is computed once per document.
     """
 
-    def __init__(self, register: etree._Element) -> None:
-        self.register = register
+    def __init__(self, register_xml: bytes, tree: etree._Element | None = None,
+                 parts: dict[str, str] | None = None) -> None:
+        super().__init__(tree, register_xml)
+        #: doc id -> register part; given when the previous build's resolve results are reused
+        self.parts: dict[str, str] = dict(parts or {})
+        self._entity_keys: dict[str, bytes] = {}
+        self._records: dict[str, bytes] = {}
+
+    def _build_index(self, register: etree._Element) -> None:
         self.docs = {d.get("id", ""): d for d in register.iter(f"{R}document")}
         self.entities = {e.get("id", ""): e for e in register.iter(f"{R}entity")}
         self.entities_of: dict[str, set[str]] = {}
@@ -173,14 +184,11 @@ class RegisterSlices:
         for n in register.iter(f"{R}note"):
             self.notes_of.setdefault(n.get("doc", ""), []).append(n)
         self._shared = KeyBuilder(str(len(self.docs)), element_digest(register.find(f"{R}edition"))).hexdigest()
-        self._entity_keys: dict[str, bytes] = {}
-        self._records: dict[str, bytes] = {}
-        self._parts: dict[str, str] = {}
 
     def _entity_key(self, ent_id: str) -> bytes:
         key = self._entity_keys.get(ent_id)
         if key is None:
-            key = self._entity_keys[ent_id] = element_digest(self.entities.get(ent_id),
+            key = self._entity_keys[ent_id] = element_digest(self.entities.get(ent_id), drop_attrs=_WHERE,
                                                              drop_children=_MENTIONS)
         return key
 
@@ -193,8 +201,9 @@ class RegisterSlices:
 
     def register_part(self, doc_id: str) -> str:
         """The hash of the register records the document's pages show (see the class doc)."""
-        part = self._parts.get(doc_id)
+        part = self.parts.get(doc_id)
         if part is None:
+            self._index()
             h = KeyBuilder(self._shared, self._record(doc_id))
             rec = self.docs.get(doc_id)
             if rec is not None:
@@ -204,7 +213,7 @@ class RegisterSlices:
             # pointers and notes are written by the register in a fixed attribute order
             h.add_all(etree.tostring(el) for el in self.pointers_of.get(doc_id, ()))
             h.add_all(etree.tostring(el) for el in self.notes_of.get(doc_id, ()))
-            part = self._parts[doc_id] = h.hexdigest()
+            part = self.parts[doc_id] = h.hexdigest()
         return part
 
     def key(self, doc_id: str, source_sha: str, env: str) -> str:
@@ -216,6 +225,7 @@ class RegisterSlices:
         (without their mention lists), its pointers and notes. The records the key
         covers, so a page rendered from its slice is the page rendered from the whole
         register (tests/test_build.py compares them)."""
+        self._index()
         reg = self.register
         root = _shallow(etree.Element(reg.tag, nsmap={"r": REGISTER_NS}), reg)
         for section in reg:
@@ -248,6 +258,8 @@ def _shallow(new: etree._Element, like: etree._Element) -> etree._Element:
 
 
 _SHA = frozenset({"sha256"})
+#: Where an entity is written down (authority file and line): shown on no document page.
+_WHERE = frozenset({"file", "line"})
 _MENTIONS = frozenset({f"{R}mention"})
 
 
@@ -511,9 +523,10 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     recover(out)
-    if options.clean:
+    if options.clean:  # everything again: published files, check results, resolve results
         for name in formats:
             shutil.rmtree(out / name, ignore_errors=True)
+        shutil.rmtree(config.root / ".teipress-cache", ignore_errors=True)
     phases: dict[str, float] = {}
 
     # -- load + check: per document, cached by content hash ----------------
@@ -530,31 +543,42 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     phases["check"] = time.perf_counter() - t
 
     # -- resolve: one corpus for the cross-reference checks and the register --
-    # Built from the check phase's extracts (fresh or cached): nothing is parsed here.
+    # Built from the check phase's extracts (fresh or cached): nothing is parsed here;
+    # when no extract changed but for positions, the previous results are reused.
     t = time.perf_counter()
     progress.phase("resolve", 1)
-    from teipress.resolve import Corpus, build_register, check_corpus
-
     docs = [extracts[p] for p in doc_paths if p in extracts]
     ids = unique_ids([(d.path, d.doc_id) for d in docs])
     for d in docs:
         d.doc_id = ids[d.path]
     auths = [extracts[p] for p in auth_paths if p in extracts]
-    corpus = Corpus(docs, auths, config)
-    check.diagnostics.extend(check_corpus(corpus))
-    finish(check, config, options.check)
+    files = {str(x.path): x for x in [*docs, *auths]}
+    store = MemoStore(config.root / ".teipress-cache" / "resolve")
+    key = memo_key(config, docs, auths)
+    resolved = _reuse(store.load(key), files, cache)
     result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
+    if resolved is None:
+        resolved = _resolve(config, docs, auths, check.errors > 0 and not options.force)
+    else:
+        result.resolve_reused = True
+    findings, register_xml, register_tree, digests = resolved
+    check.diagnostics.extend(findings)
+    finish(check, config, options.check)
     if check.errors and not options.force:
         phases["resolve"] = time.perf_counter() - t
         result.seconds = time.perf_counter() - started
         return result
-    register = build_register(corpus, config)
-    register_xml = register.to_xml_bytes()
-    slices = RegisterSlices(register.element)  # the tree itself, not a re-parse of its bytes
-    register_tree = register.element  # edition page keys (render); kept past the del below
+    assert register_xml is not None
+    slices = RegisterSlices(register_xml, register_tree,
+                            {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
+    view = RegisterView(register_tree, xml=register_xml,
+                        digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
     doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
     ordered = [d.path for d in docs]
-    del docs, auths, corpus, register, extracts
+    shas = {path: x.sha256 for path, x in files.items()}
+    by_display = {x.display: path for path, x in files.items()}
+    # the render phase needs none of the extracts: free them before the pool starts
+    del docs, auths, extracts, files, register_tree, resolved
     progress.advance(1)
     phases["resolve"] = time.perf_counter() - t
 
@@ -566,8 +590,11 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     staging.mkdir()
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices,
-                    register_xml, build_date, options, progress, result, ids, register_tree)
+                    register_xml, build_date, options, progress, result, ids, view)
         phases["render"] = time.perf_counter() - t
+        saved = {f"part:{k}": v for k, v in slices.parts.items()}
+        saved.update({f"view:{k}": v for k, v in view.saved().items()})
+        store.save(Memo(key, shas, [], register_xml, saved), by_display, findings)
         if result.render_errors and not options.force:
             return result
         t = time.perf_counter()
@@ -581,10 +608,40 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     return result
 
 
+Resolved = tuple[list[Diagnostic], bytes | None, etree._Element | None, dict[str, str]]
+
+
+def _resolve(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool) -> Resolved:
+    """Cross-reference findings and (unless *checks_only*: nothing will be published) the register."""
+    from teipress.resolve import Corpus, build_register, check_corpus
+
+    corpus = Corpus(docs, auths, config)
+    findings = check_corpus(corpus)
+    if checks_only:
+        return findings, None, None, {}
+    register = build_register(corpus, config)
+    return findings, register.to_xml_bytes(), register.element, {}
+
+
+def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) -> Resolved | None:
+    """The previous build's resolve results moved to the current positions, if they still hold."""
+    if memo is None:
+        return None
+    old_shas = {memo.shas[p]: x.display for p, x in files.items()
+                if p in memo.shas and memo.shas[p] != x.sha256}
+    found = cache.get_many(old_shas, old_shas)
+    old = {p: found[memo.shas[p]].extract for p in files
+           if p in memo.shas and memo.shas[p] in found and found[memo.shas[p]].extract is not None}
+    findings = memo.findings_for(files, {p: x for p, x in old.items() if x is not None})
+    if findings is None:
+        return None
+    return findings, memo.patched_register(files), None, memo.digests
+
+
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
                 register_xml: bytes, build_date: str, options: BuildOptions, progress: Progress,
-                result: BuildResult, ids: dict[Path, str], register_tree: etree._Element) -> None:
+                result: BuildResult, ids: dict[Path, str], register_view: RegisterView) -> None:
     envs = {name: environment_key(config, name) for name in formats}
     fmts = {name: get_format(name) for name in formats}
     old = {name: Manifest.read(out / name) for name in formats}
@@ -661,7 +718,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                          for doc_id, rec in new[name].documents.items()}
             page_keys[name] = {
                 page: hashlib.sha256(f"{envs[name]}\x00{key}".encode()).hexdigest()
-                for page, key in fmts[name].edition_keys(config, register_tree, documents).items()}
+                for page, key in fmts[name].edition_keys(config, register_view, documents).items()}
             for page, key in page_keys[name].items():
                 prev = old[name].edition.get(page)
                 if prev and prev.get("key") == key and _all_exist(out / name, prev["files"]):

@@ -287,7 +287,10 @@
   <xsl:template name="h:entity-link">
     <xsl:param name="el" as="element()"/>
     <xsl:param name="entity" as="element(r:entity)"/>
-    <xsl:variable name="card-id" select="'card-' || generate-id($el)"/>
+    <!-- generate-id() is "d<document number>e<node number>"; the document number counts the
+         documents the process parsed before, so it is dropped: pages must not depend on which
+         worker rendered them, or after how many others (the node number is unique per page). -->
+    <xsl:variable name="card-id" select="'card-' || replace(generate-id($el), '^d\d+', '')"/>
     <span class="entity-wrap">
       <a href="{h:entity-href($entity)}" aria-describedby="{$card-id}">
         <xsl:for-each select="$el">

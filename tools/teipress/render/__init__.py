@@ -27,7 +27,7 @@ from lxml import etree
 
 from teipress.config import Config
 from teipress.load import LoadedDocument
-from teipress.render.keys import DocumentKeys
+from teipress.render.keys import DocumentKeys, RegisterSource
 from teipress.xslt import ParamValue, XsltEngine
 
 __all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format"]
@@ -126,7 +126,7 @@ class EditionFormat(Protocol):
         """
         ...
 
-    def edition_keys(self, config: Config, register: etree._Element,
+    def edition_keys(self, config: Config, register: RegisterSource,
                      documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
         """Per edition page, a key over exactly what the page shows.
 

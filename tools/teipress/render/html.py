@@ -33,7 +33,7 @@ from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import xslt_path
 from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
-from teipress.render.keys import KeyBuilder
+from teipress.render.keys import KeyBuilder, RegisterSource
 
 R = f"{{{REGISTER_NS}}}"
 T = f"{{{TEI_NS}}}"
@@ -261,7 +261,7 @@ class HtmlFormat:
         """The header sidecar: index.html shows the documents' encodingDesc and header dates."""
         return [header_sidecar(doc_id)]
 
-    def edition_keys(self, config: Config, register: etree._Element,
+    def edition_keys(self, config: Config, register: RegisterSource,
                      documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
         """Keys of index, register pages, chronology, bibliography, search page and index, assets.
 

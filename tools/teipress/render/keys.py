@@ -91,18 +91,96 @@ class KeyBuilder:
         return self._h.hexdigest()
 
 
-class RegisterView:
-    """The register indexed once, with the digests the edition keys are made of."""
+class LazyRegister:
+    """A register tree parsed from its bytes on first use and indexed once (by subclasses)."""
 
-    def __init__(self, register: etree._Element) -> None:
-        self.register = register
-        self.edition = register.find(f"{R}edition")
-        self.documents = list(register.iter(f"{R}document"))
-        self.docs = {d.get("id", ""): d for d in self.documents}
-        self.entities = list(register.iter(f"{R}entity"))
-        self.entity_by_id = {e.get("id", ""): e for e in self.entities}
+    def __init__(self, tree: etree._Element | None, xml: bytes) -> None:
+        self._tree = tree
+        self._xml = xml
+        self._indexed = False
+
+    @property
+    def register(self) -> etree._Element:
+        if self._tree is None:
+            self._tree = etree.fromstring(self._xml)
+        return self._tree
+
+    def _index(self) -> None:
+        if not self._indexed:
+            self._build_index(self.register)
+            self._indexed = True
+
+    def _build_index(self, register: etree._Element) -> None:
+        raise NotImplementedError
+
+
+class RegisterView(LazyRegister):
+    """The register indexed once, with the digests the edition keys are made of.
+
+    The tree is parsed from *xml* (or taken as given) only when a digest is not
+    already known: a build that reuses the previous resolve results passes the
+    previous digests in (*digests*, see :meth:`saved`), so the edition keys of an
+    unchanged register cost no parse and no walk.
+    """
+
+    def __init__(self, register: etree._Element | None = None, *, xml: bytes = b"",
+                 digests: Mapping[str, str] | None = None) -> None:
+        super().__init__(register, xml)
         self._memo: dict[str, bytes] = {}
         self._labels: dict[str, bytes] = {}
+        self._order: list[str] | None = None
+        for name, value in (digests or {}).items():
+            if name == "order":
+                self._order = value.split("\n") if value else []
+            elif name.startswith("label:"):
+                self._labels[name[6:]] = bytes.fromhex(value)
+            else:
+                self._memo[name] = bytes.fromhex(value)
+
+    def saved(self) -> dict[str, str]:
+        """The digests computed so far, for the next build (see the class doc)."""
+        out = {name: value.hex() for name, value in self._memo.items()}
+        out.update({f"label:{d}": value.hex() for d, value in self._labels.items()})
+        out["order"] = "\n".join(self.order())
+        return out
+
+    def _build_index(self, register: etree._Element) -> None:
+        self._edition = register.find(f"{R}edition")
+        self._documents = list(register.iter(f"{R}document"))
+        self._docs = {d.get("id", ""): d for d in self._documents}
+        self._entities = list(register.iter(f"{R}entity"))
+        self._entity_by_id = {e.get("id", ""): e for e in self._entities}
+
+    @property
+    def edition(self) -> etree._Element | None:
+        self._index()
+        return self._edition
+
+    @property
+    def documents(self) -> list[etree._Element]:
+        self._index()
+        return self._documents
+
+    @property
+    def docs(self) -> dict[str, etree._Element]:
+        self._index()
+        return self._docs
+
+    @property
+    def entities(self) -> list[etree._Element]:
+        self._index()
+        return self._entities
+
+    @property
+    def entity_by_id(self) -> dict[str, etree._Element]:
+        self._index()
+        return self._entity_by_id
+
+    def order(self) -> list[str]:
+        """Document ids in reading order."""
+        if self._order is None:
+            self._order = list(self.docs)
+        return self._order
 
     def _cached(self, name: str, make: Callable[[], bytes]) -> bytes:
         value = self._memo.get(name)
@@ -230,11 +308,16 @@ def _digest_all(parts: Iterable[bytes]) -> bytes:
     return KeyBuilder().add_all(parts).hexdigest().encode()
 
 
+#: What edition keys are computed from: the register tree, or a view (possibly of a reused register).
+RegisterSource = etree._Element | RegisterView
+
 _views: list[tuple[etree._Element, RegisterView]] = []
 
 
-def view(register: etree._Element) -> RegisterView:
+def view(register: RegisterSource) -> RegisterView:
     """The :class:`RegisterView` of *register*, shared by every format's keys of one build."""
+    if isinstance(register, RegisterView):
+        return register
     for tree, v in _views:
         if tree is register:
             return v
@@ -245,8 +328,8 @@ def view(register: etree._Element) -> RegisterView:
 
 def documents_in_order(reg: RegisterView, docs: Mapping[str, DocumentKeys]) -> list[str]:
     """Document ids in the register's reading order, then any the register lacks, by id."""
-    ordered = [d for d in reg.docs if d in docs]
-    known = set(reg.docs)
+    ordered = [d for d in reg.order() if d in docs]
+    known = set(reg.order())
     return ordered + sorted(d for d in docs if d not in known)
 
 

@@ -36,7 +36,7 @@ from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import data_dir
 from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
-from teipress.render.keys import KeyBuilder
+from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.pdf import (
     PDF_VARIANTS,
     FolderFetcher,
@@ -181,7 +181,7 @@ class PrintFormat:
         """What the front and back matter show of a section: ``toc/<id>.xml``."""
         return [facts_file(doc_id)]
 
-    def edition_keys(self, config: Config, register: etree._Element,
+    def edition_keys(self, config: Config, register: RegisterSource,
                      documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
         """``css``; ``frame`` (the book without its documents); ``book`` (edition.html, .pdf).
 

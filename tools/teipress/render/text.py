@@ -27,7 +27,7 @@ from teipress.config import Config, ConfigError
 from teipress.load import LoadedDocument
 from teipress.paths import xslt_path
 from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
-from teipress.render.keys import KeyBuilder
+from teipress.render.keys import KeyBuilder, RegisterSource
 
 #: Default line width (``[tool.teipress.text] width``).
 DEFAULT_WIDTH = 72
@@ -83,7 +83,7 @@ class TextFormat:
         """None: edition.txt shows each document's text whole, so the document's key covers it."""
         return ()
 
-    def edition_keys(self, config: Config, register: etree._Element,
+    def edition_keys(self, config: Config, register: RegisterSource,
                      documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
         """``front`` and ``index`` (cached parts of edition.txt) and ``edition`` itself.
 

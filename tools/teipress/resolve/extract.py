@@ -15,6 +15,7 @@ pickles cheaply between processes and into the cache.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -31,7 +32,7 @@ T = f"{{{TEI_NS}}}"
 XML_ID = f"{{{XML_NS}}}id"
 NS = {"tei": TEI_NS}
 #: Bump when the extract's shape or meaning changes: cached extracts of older versions are misses.
-EXTRACT_VERSION = "1"
+EXTRACT_VERSION = "3"
 
 EntityKind = Literal["person", "place", "org", "bibl", "term"]
 
@@ -61,7 +62,10 @@ _ENTRY_TAGS = tuple(f"{T}{n}" for n in (*_ENTRY_KIND, "item"))
 #: Elements whose text is a mention's surface form (a speech's text is not).
 FORM_ELEMENTS = frozenset({"persName", "placeName", "orgName", "name", "geogName", "rs",
                            "settlement", "country", "region", "term", "title", "bibl"})
-#: Other pointing elements keep their text for did-you-mean hints only when it is this short.
+#: Links keep their text for did-you-mean hints ("did you mean pers:gao-gang (Gao Gang)?") when
+#: it is this short; the text of other pointing elements (a speech with @who, a note with
+#: @target) is no name, and leaving it out lets an edit of a speech keep the resolve results.
+_HINT_ELEMENTS = frozenset({"ref", "ptr", "link"})
 _HINT_TEXT_MAX = 200
 #: Attributes of a participant element that may name an entity (plus configured @key ones).
 PARTICIPANT_ATTRS = ("sameAs", "ref", "who", "corresp")
@@ -194,9 +198,31 @@ class FileExtract:
     participants: list[tuple[int, tuple[tuple[str, str], ...]]] = field(default_factory=list)
     dates: list[DatedEvent] = field(default_factory=list)
     notes: list[NoteLabel] = field(default_factory=list)
+    #: hash of everything above except positions (see :meth:`semantic_digest`)
+    semantic: str = ""
 
     def id_list(self) -> list[str]:
         return self.ids.split("\n") if self.ids else []
+
+    def semantic_digest(self) -> str:
+        """SHA-256 of the extract without lines and columns.
+
+        Editing the text of a letter moves the columns (often the lines) of every
+        element after the edit, and nothing else the resolve phase reads: such an
+        edit keeps this digest, so the build can reuse the previous register and
+        cross-reference findings and only move the findings' positions
+        (:mod:`teipress.resolve.memo`).
+        """
+        h = hashlib.sha256()
+        for part in (self.root_id, self.prefixes, self.ids, self.dup_ids,
+                     [(n.tag, n.anchor, n.form, n.has_text, n.type, n.owner, n.is_entry) for n in self.nodes],
+                     self.uses,
+                     [(e._replace(line=0, col=0, sline=0, name_keys=frozenset()), sorted(e.name_keys))
+                      for e in self.entries],
+                     self.title, self.summary, self.date, self.participants,
+                     [d._replace(sline=0) for d in self.dates], self.notes):
+            h.update(repr(part).encode("utf-8", "surrogatepass") + b"\x00")
+        return h.hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -450,7 +476,7 @@ class _Extractor:
         form = ""
         if tag in FORM_ELEMENTS:
             form = surface_form(el)
-        elif has_text:
+        elif has_text and tag in _HINT_ELEMENTS:
             form = surface_form(el)
             if len(form) > _HINT_TEXT_MAX:
                 form = ""
@@ -472,4 +498,6 @@ class _Extractor:
 def extract(doc: LoadedDocument, key_attrs: Sequence[tuple[str, str]] = ()) -> FileExtract:
     """The extract of a parsed file; *key_attrs* are the configured ``(element, attribute)``
     pairs whose values are keys (``[tool.teipress.keys]``: ``("persName", "key")``)."""
-    return _Extractor(doc, key_attrs).run()
+    found = _Extractor(doc, key_attrs).run()
+    found.semantic = found.semantic_digest()
+    return found

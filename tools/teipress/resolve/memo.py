@@ -1,0 +1,158 @@
+"""The last build's resolve results, reused when no file changed in a way the resolve phase sees.
+
+Resolving a corpus (the corpus model, the cross-reference checks, the register
+and the per-document keys made from it) costs seconds for thousands of
+letters, and an editor's typical save changes none of its results: fixing a
+word moves the columns, often the lines, of the elements after it and nothing
+else. Every extract carries a digest of its content without positions
+(:meth:`FileExtract.semantic_digest`); the memo is keyed on those digests
+(with the paths, document ids, configuration and teipress version) and holds:
+
+* the cross-reference findings, each tied to the element it is about, so
+  their line and column are taken from the current extract on reuse;
+* the register XML, with the documents' content hashes patched to the
+  current ones (mention and event line numbers in it are those of the run
+  that made it: no stylesheet and no dependency key reads them);
+* whatever digests the build's key computations put in (per-document
+  register parts, the edition pages' digests).
+
+Findings about duplicate ids quote both positions in their message; a change
+to a file with such a finding is not reused (the memo is a miss). One memo is
+kept (the latest); it is a JSON file and the register beside it, written
+atomically, and a memo that cannot be read is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from teipress import __version__
+from teipress.config import Config
+from teipress.diagnostics import Diagnostic, Severity
+from teipress.resolve.corpus import Extracted
+from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
+
+MEMO_VERSION = "1"
+#: Findings whose message quotes a position (so they cannot be moved).
+_POSITIONAL = frozenset({"X002"})
+
+
+def memo_key(config: Config, docs: list[Extracted], auths: list[Extracted]) -> str:
+    """What the resolve phase's results depend on, positions aside."""
+    h = hashlib.sha256(f"{__version__}\0{EXTRACT_VERSION}\0{MEMO_VERSION}\0".encode())
+    h.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
+    for role, items in (("d", docs), ("a", auths)):
+        for x in items:
+            h.update(f"\0{role}\0{x.path}\0{x.doc_id}\0{x.extract.semantic}".encode())
+    return h.hexdigest()
+
+
+def _positions(x: FileExtract) -> list[tuple[int, int]]:
+    """Start positions of the elements findings can be about, in a fixed order."""
+    return [(n.line, n.col) for n in x.nodes] + [(e.line, e.col) for e in x.entries]
+
+
+@dataclass
+class Memo:
+    """One build's resolve results (see the module docstring)."""
+
+    key: str
+    shas: dict[str, str]  # path -> content hash when the results were made
+    findings: list[dict[str, Any]]
+    register_xml: bytes
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def findings_for(self, files: dict[str, Extracted], old: dict[str, FileExtract]) -> list[Diagnostic] | None:
+        """The findings with positions of the current files (*old*: the extracts the
+        memo was made from, for files whose content changed); None if one cannot move."""
+        moved: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
+        changed = [x.display for p, x in files.items() if x.sha256 != self.shas.get(p)]
+        out: list[Diagnostic] = []
+        for f in self.findings:
+            line, col = f["line"], f["column"]
+            path = f["file"]
+            x = files.get(path)
+            if f["code"] in _POSITIONAL and any(shown in f["message"] for shown in changed):
+                return None
+            if x is not None and x.sha256 != self.shas.get(path):
+                if f["code"] in _POSITIONAL or path not in old:
+                    return None
+                table = moved.get(path)
+                if table is None:
+                    before, now = _positions(old[path]), _positions(x.extract)
+                    if len(before) != len(now):
+                        return None
+                    table = moved[path] = dict(zip(before, now, strict=True))
+                if (line, col) not in table:
+                    return None
+                line, col = table[(line, col)]
+            out.append(Diagnostic(f["path"], line, col, f["code"], Severity(f["severity"]), f["message"],
+                                  f["help"], f["source"]))
+        return out
+
+    def patched_register(self, files: dict[str, Extracted]) -> bytes:
+        """The register with every document's current content hash."""
+        xml = self.register_xml
+        for path, x in files.items():
+            before = self.shas.get(path)
+            if before and before != x.sha256:
+                xml = xml.replace(f'sha256="{before}"'.encode(), f'sha256="{x.sha256}"'.encode(), 1)
+        return xml
+
+
+class MemoStore:
+    """Where the latest memo lives (``.teipress-cache/resolve``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load(self, key: str) -> Memo | None:
+        try:
+            data = json.loads((self.folder / "memo.json").read_text("utf-8"))
+            if data.get("key") != key:
+                return None
+            xml = (self.folder / f"register-{data['register']}.xml").read_bytes()
+            if hashlib.sha256(xml).hexdigest() != data["register"]:
+                return None
+            return Memo(key, data["shas"], data["findings"], xml, data.get("digests", {}))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, memo: Memo, by_display: dict[str, str], findings: list[Diagnostic]) -> None:
+        """Keep *memo*; its findings are given as diagnostics, each tied to its file
+        through *by_display* (the name findings show -> the file's path)."""
+        rows = []
+        for d in findings:
+            path = by_display.get(d.path)
+            if path is None:
+                continue  # not about a file of the corpus: cannot be moved, so not kept
+            rows.append({"file": path, "path": d.path, "line": d.line, "column": d.col, "code": d.code,
+                         "severity": d.severity.value, "message": d.message, "help": d.help,
+                         "source": d.source})
+        if len(rows) != len(findings):
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256(memo.register_xml).hexdigest()
+            reg = self.folder / f"register-{digest}.xml"
+            if not reg.exists():
+                _atomic(reg, memo.register_xml)
+            payload = {"key": memo.key, "shas": memo.shas, "findings": rows, "register": digest,
+                       "digests": memo.digests}
+            _atomic(self.folder / "memo.json", json.dumps(payload, separators=(",", ":")).encode())
+            for stale in self.folder.glob("register-*.xml"):
+                if stale != reg:
+                    stale.unlink(missing_ok=True)
+        except OSError:
+            pass  # a memo that cannot be kept only makes the next build slower
+
+
+def _atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
