@@ -630,8 +630,7 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
     old_shas = {memo.shas[p]: x.display for p, x in files.items()
                 if p in memo.shas and memo.shas[p] != x.sha256}
     found = cache.get_many(old_shas, old_shas)
-    old = {p: found[memo.shas[p]].extract for p in files
-           if p in memo.shas and memo.shas[p] in found and found[memo.shas[p]].extract is not None}
+    old = {p: found[memo.shas[p]].load() for p in files if memo.shas.get(p) in found}
     findings = memo.findings_for(files, {p: x for p, x in old.items() if x is not None})
     if findings is None:
         return None

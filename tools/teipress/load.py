@@ -15,6 +15,7 @@ import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -305,8 +306,14 @@ def load_path(path: Path, root_dir: Path | None = None) -> LoadedDocument:
 
 def display_path(path: Path, root_dir: Path | None) -> str:
     """*path* as reports show it: relative to *root_dir* (or the working directory) when inside it."""
-    base = root_dir.resolve() if root_dir else Path.cwd()
+    base = _resolved(root_dir) if root_dir else Path.cwd()
     try:
         return path.relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    """*folder* resolved once (display paths are made for every file of a corpus)."""
+    return folder.resolve()

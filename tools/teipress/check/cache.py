@@ -35,7 +35,7 @@ from teipress.diagnostics import Diagnostic, Severity
 from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
 
 #: Bump when the database layout changes.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _ALLOWED = {
     ("teipress.resolve.extract", name)
     for name in ("FileExtract", "Node", "EntryExtract", "DateInfo", "DatedEvent", "NoteLabel")
@@ -60,11 +60,22 @@ def _loads(blob: bytes) -> FileExtract | None:
 
 @dataclass
 class CachedFile:
-    """One file's cached results (the extract is None for files that did not parse)."""
+    """One file's cached results. The extract stays pickled until asked for: a build that
+    reuses the previous resolve results needs only its digest (``semantic``) and root id."""
 
     sha256: str
     diagnostics: list[Diagnostic]
-    extract: FileExtract | None
+    blob: bytes | None  # None: the file did not parse
+    semantic: str = ""
+    root_id: str = ""
+
+    @property
+    def parsed(self) -> bool:
+        return self.blob is not None
+
+    def load(self) -> FileExtract | None:
+        """The extract, or None if the stored one cannot be read (or is refused)."""
+        return _loads(self.blob) if self.blob is not None else None
 
 
 def _stat_key(st: os.stat_result) -> str:
@@ -96,7 +107,8 @@ class CheckCache:
     def _connect(self) -> sqlite3.Connection:
         self.folder.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=60)
-        db.execute("CREATE TABLE IF NOT EXISTS files (sha TEXT PRIMARY KEY, diags TEXT, extract BLOB)")
+        db.execute("CREATE TABLE IF NOT EXISTS files "
+                   "(sha TEXT PRIMARY KEY, diags TEXT, extract BLOB, semantic TEXT, root_id TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, stat TEXT, sha TEXT)")
         return db
 
@@ -131,37 +143,38 @@ class CheckCache:
         hash's file in the findings."""
         wanted = list(dict.fromkeys(shas))
         found: dict[str, CachedFile] = {}
-        rows: list[tuple[str, str, bytes | None]] = []
+        rows: list[tuple[str, str, bytes | None, str, str]] = []
         try:
             with closing(self._connect()) as db:
                 for i in range(0, len(wanted), 500):
                     chunk = wanted[i:i + 500]
                     rows.extend(db.execute(
-                        f"SELECT sha, diags, extract FROM files WHERE sha IN ({','.join('?' * len(chunk))})",
+                        f"SELECT sha, diags, extract, semantic, root_id FROM files "
+                        f"WHERE sha IN ({','.join('?' * len(chunk))})",
                         chunk))
         except sqlite3.Error:
             return found
-        for sha, diags, blob in rows:
-            extract = _loads(blob) if blob else None
-            if blob and extract is None:
-                continue  # unreadable or refused: check the file again rather than trust it
+        for sha, diags, blob, semantic, root_id in rows:
             try:
                 display = displays[sha]
                 found[sha] = CachedFile(sha, [
                     Diagnostic(display, r["line"], r["column"], r["code"], Severity(r["severity"]),
                                r["message"], r["help"], r["source"]) for r in json.loads(diags)],
-                    extract)
+                    blob, semantic or "", root_id or "")
             except (ValueError, KeyError, TypeError):
                 continue
         return found
 
-    def put_many(self, items: Iterable[CachedFile]) -> None:
-        rows = [(c.sha256, json.dumps([d.to_dict() for d in c.diagnostics]),
-                 pickle.dumps(c.extract, protocol=pickle.HIGHEST_PROTOCOL) if c.extract is not None else None)
-                for c in items]
+    def put_many(self, items: Iterable[tuple[str, Sequence[Diagnostic], FileExtract | None]]) -> None:
+        """Store ``(content hash, findings, extract or None)`` per file."""
+        rows = [(sha, json.dumps([d.to_dict() for d in diags]),
+                 pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL) if x is not None else None,
+                 x.semantic if x is not None else "", x.root_id if x is not None else "")
+                for sha, diags, x in items]
         if rows:
             self._write(lambda db: db.executemany(
-                "INSERT OR REPLACE INTO files (sha, diags, extract) VALUES (?, ?, ?)", rows))
+                "INSERT OR REPLACE INTO files (sha, diags, extract, semantic, root_id) VALUES (?, ?, ?, ?, ?)",
+                rows))
 
     def prune(self, keep: Iterable[str]) -> None:
         """Drop results for contents no longer in the corpus once they outnumber the live ones."""

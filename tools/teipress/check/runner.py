@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from teipress.check.cache import CachedFile, CheckCache
@@ -31,8 +32,9 @@ from teipress.resolve.extract import FileExtract, extract
 
 __all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "default_jobs", "finish"]
 
-#: What checking one file yields: its display name, findings and extract (None if it did not parse).
-Checked = tuple[str, list[Diagnostic], FileExtract | None]
+#: What checking one file yields: its display name, findings and extract (None if it did not
+#: parse; a CachedFile when it comes from the cache, still pickled).
+Checked = tuple[str, list[Diagnostic], FileExtract | CachedFile | None]
 
 
 @dataclass
@@ -175,7 +177,9 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     started = time.perf_counter()
     root = config.root
     jobs = options.jobs or default_jobs()
-    files = list(dict.fromkeys(p.resolve() for p in paths))
+    # Config.source_files() gives canonical absolute paths already; resolving 5,000 of
+    # them again costs a realpath each on every (re)build.
+    files = list(dict.fromkeys(p if p.is_absolute() else p.resolve() for p in paths))
     want = extracts is not None or options.corpus or cache is not None
     key_attrs = key_attributes(config) if want else None
     results: dict[Path, Checked] = {}
@@ -193,7 +197,7 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
             else:
                 shown = displays[path]  # two files with the same content share one cache row
                 results[path] = (shown, [d if d.path == shown else replace(d, path=shown)
-                                         for d in hit.diagnostics], hit.extract)
+                                         for d in hit.diagnostics], hit if hit.parsed else None)
     # Pool start-up (a saxonche processor and compiled rules per worker) costs
     # about a second; below a handful of files one process is faster.
     if jobs > 1 and len(todo) >= 4 * jobs:
@@ -208,13 +212,17 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
         for path in todo:
             results[path] = checker.check_path(path)
     if cache is not None:
-        cache.put_many(CachedFile(hashes[p], results[p][1], results[p][2]) for p in todo
-                       if p in hashes and not any(d.code == "E999" for d in results[p][1]))
+        cache.put_many((hashes[p], results[p][1], x) for p in todo for x in [results[p][2]]
+                       if p in hashes and not isinstance(x, CachedFile)
+                       and not any(d.code == "E999" for d in results[p][1]))
         cache.prune(hashes.values())
     found: dict[Path, Extracted] = {}
     for path in files:
         display, _, x = results[path]
-        if x is not None:
+        if isinstance(x, CachedFile):
+            found[path] = Extracted(path, display, safe_id(x.root_id or path.stem), hashes.get(path, ""),
+                                    semantic=x.semantic, loader=partial(_cached_extract, x, path, root, key_attrs))
+        elif x is not None:
             found[path] = Extracted(path, display, safe_id(x.root_id or path.stem), hashes.get(path, ""), x)
     if extracts is not None:
         extracts.update(found)
@@ -226,6 +234,18 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     result.extra["checked"] = len(todo)
     result.extra["from_cache"] = len(files) - len(todo)
     return finish(result, config, options)
+
+
+def _cached_extract(cached: CachedFile, path: Path, root: Path,
+                    key_attrs: list[tuple[str, str]] | None) -> FileExtract:
+    """A cached file's extract; if the stored one cannot be read, made again from the file."""
+    found = cached.load()
+    if found is not None:
+        return found
+    doc = load_path(path, root)
+    if not doc.ok:  # changed since it was hashed: the next build sees the change
+        raise OSError(f"{path}: cannot be read again for its cross-reference index")
+    return extract(doc, key_attrs or [])
 
 
 def finish(result: RunResult, config: Config, options: CheckOptions) -> RunResult:

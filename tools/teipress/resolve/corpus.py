@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -152,16 +152,35 @@ def key_attributes(config: Config | None) -> list[tuple[str, str]]:
     return [(r.element, r.attr) for r in parse_key_rules(config.keys if config else {})]
 
 
-@dataclass
 class Extracted:
-    """A file as the resolve phase sees it: identity, hash and extract (tree optional)."""
+    """A file as the resolve phase sees it: identity, hash and extract (tree optional).
 
-    path: Path
-    display: str
-    doc_id: str
-    sha256: str
-    extract: FileExtract
-    doc: LoadedDocument | None = None
+    The extract may come with a *loader* instead (from the check cache, still
+    pickled): a build that reuses the previous resolve results reads only
+    ``semantic`` (the extract's position-free digest) and never loads it.
+    """
+
+    def __init__(self, path: Path, display: str, doc_id: str, sha256: str,
+                 extract: FileExtract | None = None, doc: LoadedDocument | None = None, *,
+                 semantic: str = "", loader: Callable[[], FileExtract] | None = None) -> None:
+        if extract is None and loader is None:
+            raise ValueError("an extract or a loader is needed")
+        self.path = path
+        self.display = display
+        self.doc_id = doc_id
+        self.sha256 = sha256
+        self.doc = doc
+        self._extract = extract
+        self._loader = loader
+        self.semantic = semantic or (extract.semantic if extract is not None else "")
+
+    @property
+    def extract(self) -> FileExtract:
+        if self._extract is None:
+            assert self._loader is not None
+            self._extract = self._loader()
+            self._loader = None
+        return self._extract
 
     @classmethod
     def of(cls, doc: LoadedDocument, key_attrs: Sequence[tuple[str, str]]) -> Extracted:

@@ -48,7 +48,7 @@ def memo_key(config: Config, docs: list[Extracted], auths: list[Extracted]) -> s
     h.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
     for role, items in (("d", docs), ("a", auths)):
         for x in items:
-            h.update(f"\0{role}\0{x.path}\0{x.doc_id}\0{x.extract.semantic}".encode())
+            h.update(f"\0{role}\0{x.path}\0{x.doc_id}\0{x.semantic}".encode())
     return h.hexdigest()
 
 
