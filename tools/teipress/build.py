@@ -225,9 +225,16 @@ class RegisterSlices(LazyRegister):
         (without their mention lists), its pointers and notes. The records the key
         covers, so a page rendered from its slice is the page rendered from the whole
         register (tests/test_build.py compares them)."""
-        self._index()
+        # XPath lookups, not the key index: a rebuild of one letter needs one slice, and
+        # indexing every mention of a large register costs more than scanning it once.
         reg = self.register
         root = _shallow(etree.Element(reg.tag, nsmap={"r": REGISTER_NS}), reg)
+        pointers = _elements(reg.xpath("r:pointers/r:pointer[@doc = $d]", namespaces=_RNS, d=doc_id))
+        notes = _elements(reg.xpath("r:notes/r:note[@doc = $d]", namespaces=_RNS, d=doc_id))
+        record = _elements(reg.xpath("r:documents/r:document[@id = $d]", namespaces=_RNS, d=doc_id))
+        # every entity a mention of this document names is also a pointer target of it
+        wanted = {p.get("target", "") for p in pointers} - {""}
+        wanted |= {p.get("ref", "") for rec in record for p in rec.iter(f"{R}participant")}
         for section in reg:
             tag = section.tag
             if tag in (f"{R}edition", f"{R}documents"):
@@ -235,19 +242,23 @@ class RegisterSlices(LazyRegister):
                 continue
             copy = _shallow(etree.SubElement(root, tag), section)
             if tag == f"{R}entities":
-                participants = {p.get("ref", "") for p in self.docs[doc_id].iter(f"{R}participant")} \
-                    if doc_id in self.docs else set()
-                for ent_id in sorted(self.entities_of.get(doc_id, set()) | participants):
-                    ent = self.entities.get(ent_id)
-                    if ent is not None:
+                for ent in section:
+                    if ent.get("id") in wanted:
                         kept = _shallow(etree.SubElement(copy, ent.tag), ent)
                         kept.text = ent.text
                         kept.extend(deepcopy(c) for c in ent if c.tag != f"{R}mention")
             elif tag == f"{R}pointers":
-                copy.extend(deepcopy(el) for el in self.pointers_of.get(doc_id, ()))
+                copy.extend(deepcopy(el) for el in pointers)
             elif tag == f"{R}notes":
-                copy.extend(deepcopy(el) for el in self.notes_of.get(doc_id, ()))
+                copy.extend(deepcopy(el) for el in notes)
         return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+_RNS = {"r": REGISTER_NS}
+
+
+def _elements(found: object) -> list[etree._Element]:
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
 
 
 def _shallow(new: etree._Element, like: etree._Element) -> etree._Element:

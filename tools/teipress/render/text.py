@@ -94,7 +94,7 @@ class TextFormat:
         """
         reg = keys.view(register)
         front = KeyBuilder(reg.edition_digest(), reg.document_labels()).hexdigest()
-        index = KeyBuilder(KeyBuilder().add_all(reg.docs).hexdigest(),
+        index = KeyBuilder(KeyBuilder().add_all(reg.order()).hexdigest(),
                            reg.mentioned_docs_digest(frozenset({"person"}))).hexdigest()
         order = keys.documents_in_order(reg, documents)
         edition = KeyBuilder(front, index).add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest()
