@@ -38,9 +38,9 @@ import os
 import re
 import shutil
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -220,33 +220,58 @@ class RegisterSlices(LazyRegister):
         return KeyBuilder(env, source_sha, self.register_part(doc_id)).hexdigest()
 
     def slice_xml(self, doc_id: str) -> bytes:
-        """The register as one document's pages see it: the edition, every document record
-        (pages count them and link neighbours), the entities it points at or mentions
-        (without their mention lists), its pointers and notes. The records the key
-        covers, so a page rendered from its slice is the page rendered from the whole
-        register (tests/test_build.py compares them)."""
-        # XPath lookups, not the key index: a rebuild of one letter needs one slice, and
-        # indexing every mention of a large register costs more than scanning it once.
+        """The register as one document's pages see it: the edition, its record and its
+        neighbours' (prev/next links) with the number of documents, the entities it
+        points at (every entity a mention of it names is a pointer target too) or lists
+        as participants, without their mention lists, its pointers and notes. The
+        records the key covers, so a page rendered from its slice is the page rendered
+        from the whole register (tests/test_build.py compares them), and small: a
+        transform's cost grows with the size of the register it is given.
+
+        With the key index built (many slices: a pool of documents) the parts are looked
+        up; otherwise (one letter changed) found by XPath, which costs less than indexing
+        every mention of a large register.
+        """
         reg = self.register
-        root = _shallow(etree.Element(reg.tag, nsmap={"r": REGISTER_NS}), reg)
-        pointers = _elements(reg.xpath("r:pointers/r:pointer[@doc = $d]", namespaces=_RNS, d=doc_id))
-        notes = _elements(reg.xpath("r:notes/r:note[@doc = $d]", namespaces=_RNS, d=doc_id))
-        record = _elements(reg.xpath("r:documents/r:document[@id = $d]", namespaces=_RNS, d=doc_id))
-        # every entity a mention of this document names is also a pointer target of it
+        if self._indexed:
+            pointers, notes = self.pointers_of.get(doc_id, []), self.notes_of.get(doc_id, [])
+            record = [self.docs[doc_id]] if doc_id in self.docs else []
+            neighbours = [self.docs[n] for rec in record for n in (rec.get("prev"), rec.get("next"))
+                          if n and n in self.docs]
+            count = len(self.docs)
+        else:
+            def find(path: str, value: str) -> list[etree._Element]:
+                return _elements(reg.xpath(path, namespaces=_RNS, d=value))
+
+            pointers = find("r:pointers/r:pointer[@doc = $d]", doc_id)
+            notes = find("r:notes/r:note[@doc = $d]", doc_id)
+            record = find("r:documents/r:document[@id = $d]", doc_id)
+            neighbours = [n for rec in record for k in ("prev", "next") if rec.get(k)
+                          for n in find("r:documents/r:document[@id = $d]", rec.get(k, ""))]
+            count = int(reg.xpath("count(r:documents/r:document)", namespaces=_RNS))  # type: ignore[arg-type]
         wanted = {p.get("target", "") for p in pointers} - {""}
         wanted |= {p.get("ref", "") for rec in record for p in rec.iter(f"{R}participant")}
+        root = _shallow(etree.Element(reg.tag, nsmap={"r": REGISTER_NS}), reg)
         for section in reg:
             tag = section.tag
-            if tag in (f"{R}edition", f"{R}documents"):
+            if tag == f"{R}edition":
                 root.append(deepcopy(section))
                 continue
             copy = _shallow(etree.SubElement(root, tag), section)
-            if tag == f"{R}entities":
-                for ent in section:
-                    if ent.get("id") in wanted:
-                        kept = _shallow(etree.SubElement(copy, ent.tag), ent)
-                        kept.text = ent.text
-                        kept.extend(deepcopy(c) for c in ent if c.tag != f"{R}mention")
+            if tag == f"{R}documents":
+                copy.set("count", str(count))
+                shown = sorted((*record, *neighbours), key=lambda d: int(d.get("position") or 0))
+                copy.extend(deepcopy(d) for d in shown)
+            elif tag == f"{R}entities":
+                chosen = ([self.entities[i] for i in sorted(wanted) if i in self.entities]
+                          if self._indexed else [e for e in section if e.get("id") in wanted])
+                for ent in chosen:
+                    kept = _shallow(etree.SubElement(copy, ent.tag), ent)
+                    kept.text = ent.text
+                    for child in ent:  # the register writes an entity's mentions last
+                        if child.tag == f"{R}mention":
+                            break
+                        kept.append(deepcopy(child))
             elif tag == f"{R}pointers":
                 copy.extend(deepcopy(el) for el in pointers)
             elif tag == f"{R}notes":
@@ -407,10 +432,13 @@ class _Renderer:
         fmt = next(f for f in self.formats if f.name == name)
         return fmt.render_edition(self.ctx, LazyDocuments(paths, root, self.ids), folder, pages)
 
-    def render(self, path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
+    def render(self, path: Path, register_slice: bytes | None = None
+               ) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
         doc = load_path(path, self.ctx.config.root)
         if self.ids.get(path, doc.doc_id) != doc.doc_id:
             doc.id_override = self.ids[path]
+        if register_slice is not None:
+            self.ctx.use_slice(doc.doc_id, register_slice)
         out: list[tuple[str, OutputFile]] = []
         errors: list[Diagnostic] = []
         if not doc.ok:
@@ -443,9 +471,22 @@ def _init_render_worker(config: Config, formats: list[str], register_xml: bytes,
     _worker = _Renderer(config, formats, register_xml, date, ids)
 
 
-def _render_in_worker(path: Path) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
+def _render_in_worker(path: Path, register_slice: bytes) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
     assert _worker is not None
-    return _worker.render(path)
+    return _worker.render(path, register_slice)
+
+
+def _streamed(pool: ProcessPoolExecutor, tasks: Iterator[tuple[Path, bytes]], window: int
+              ) -> Iterator[tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]]:
+    """Results of *tasks* in order, keeping at most *window* submitted: the parent makes
+    each task's register slice while the workers render the ones before it."""
+    pending: deque[Future[tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]]] = deque()
+    for task in tasks:
+        pending.append(pool.submit(_render_in_worker, *task))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _edition_in_worker(name: str, paths: list[Path], root: Path, folder: Path,
@@ -695,7 +736,11 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
                                    initializer=_init_render_worker,
                                    initargs=(config, formats, register_xml, build_date, ids))
-        results = pool.map(_render_in_worker, todo, chunksize=max(1, len(todo) // (jobs * 16)))
+        # Each document gets its slice of the register: a transform's cost grows with the
+        # register it is given (2-3 s per transform with a 158 MB register, 10-20 ms with
+        # a slice), and the workers then never hold the whole register.
+        slices.index()  # many slices: look their parts up instead of searching the register
+        results = _streamed(pool, ((p, slices.slice_xml(doc_info[p][0])) for p in todo), 8 * jobs)
     else:
         if todo:
             # A few documents: each gets its slice of the register, so the whole register

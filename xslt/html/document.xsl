@@ -21,6 +21,13 @@
   <!-- Every document record of the register, indexed once (keys on $register outlive a run):
        "Document 12 of 5019" without counting 5,019 records for every page. -->
   <xsl:key name="h:documents" match="r:documents/r:document" use="'all'"/>
+  <!-- How many documents the edition has: a per-document slice of the register (build.py,
+       RegisterSlices.slice_xml) carries only the records a page shows, and the count. -->
+  <xsl:function name="h:document-count" as="xs:integer">
+    <xsl:variable name="given" select="$register/r:register/r:documents/@count"/>
+    <xsl:sequence select="if (exists($given)) then xs:integer($given)
+                          else count(key('h:documents', 'all', $register))"/>
+  </xsl:function>
 
   <xsl:template match="/">
     <xsl:apply-templates select="(tei:TEI, *)[1]" mode="h:document"/>
@@ -50,7 +57,7 @@
       <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
       <header class="doc-header">
         <xsl:if test="exists($rec)">
-          <p class="doc-kicker"><xsl:value-of select="'Document ' || $rec/@position || ' of ' || count(key('h:documents', 'all', $register))
+          <p class="doc-kicker"><xsl:value-of select="'Document ' || $rec/@position || ' of ' || h:document-count()
               || ($date[1] ! (' · ' || .))"/></p>
         </xsl:if>
         <h1 id="doc-title"><xsl:value-of select="$title"/></h1>

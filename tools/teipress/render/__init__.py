@@ -91,11 +91,17 @@ class RenderContext:
 
     def register_for(self, doc_id: str) -> Any:
         """The register node a transform of *doc_id* reads (see the class doc)."""
+        if doc_id and self._slice is not None and self._slice[0] == doc_id:
+            return self._slice[1]
         if not doc_id or self.slice_of is None:
             return self.register
-        if self._slice is None or self._slice[0] != doc_id:
-            self._slice = (doc_id, self.engine.parse(self.slice_of(doc_id)))
+        self.use_slice(doc_id, self.slice_of(doc_id))
+        assert self._slice is not None
         return self._slice[1]
+
+    def use_slice(self, doc_id: str, data: bytes) -> None:
+        """Render *doc_id* from this slice of the register (a pool worker receives it with the task)."""
+        self._slice = (doc_id, self.engine.parse(data))
 
     def params(self, doc_id: str = "", **extra: ParamValue) -> dict[str, ParamValue]:
         """The global parameters of xslt/common.xsl plus format-specific extras."""

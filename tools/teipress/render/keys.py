@@ -105,10 +105,13 @@ class LazyRegister:
             self._tree = etree.fromstring(self._xml)
         return self._tree
 
-    def _index(self) -> None:
+    def index(self) -> None:
+        """Build the index now (before many lookups)."""
         if not self._indexed:
             self._build_index(self.register)
             self._indexed = True
+
+    _index = index
 
     def _build_index(self, register: etree._Element) -> None:
         raise NotImplementedError
