@@ -6,7 +6,7 @@
 
 Every build is the CLI as a subprocess (``python -m teipress build -q --summary
 json``), timed whole-process, with the peak memory of the process tree sampled
-every 50 ms from /proc (sum of RSS, which counts pages shared by the forked
+every 200 ms from /proc (sum of RSS, which counts pages shared by the forked
 workers once per process, and sum of PSS, which does not). The phase seconds
 come from the build's own JSON summary. Output always goes to a temporary
 folder; the corpus is never modified in place.

@@ -9,7 +9,7 @@ For each synthetic corpus (benchmarks/synth.py; generated once into
 
 * whole process: ``python -m teipress validate --config …`` as a subprocess
   (interpreter start, imports, pool, report), with the peak memory of the
-  process tree (RSS and PSS, sampled every 50 ms);
+  process tree (RSS and PSS, sampled every 200 ms);
 * in process: ``teipress.check.runner.check_files`` (what the CLI calls);
 * phases, one process, on the whole corpus: worker start-up (schema checker +
   Schematron compile), load (read + parse), schema (project XSD: libxml2 +

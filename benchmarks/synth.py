@@ -439,9 +439,13 @@ class RunStats:
     stderr: str
 
 
-def run_measured(cmd: list[str], *, cwd: Path | None = None, interval: float = 0.05,
+def run_measured(cmd: list[str], *, cwd: Path | None = None, interval: float = 0.2,
                  env: dict[str, str] | None = None) -> RunStats:
-    """Run *cmd*; wall seconds and the peak memory of its process tree, sampled every *interval* s."""
+    """Run *cmd*; wall seconds and the peak memory of its process tree, sampled every *interval* s.
+
+    Each sample walks /proc (to find the tree) and reads every member's smaps_rollup:
+    at 50 ms that took a third of a core away from the 2-core build being measured.
+    """
     import subprocess
     import threading
 
