@@ -22,9 +22,16 @@ of one document redoes only the pages that show the text (the text edition, the
 search index, the print book, each assembled from kept per-document parts).
 
 Parallelism and memory: documents are rendered in a process pool whose
-workers each compile the stylesheets once and parse the register once;
-documents are streamed through the pool and their files written as they
-arrive, so memory does not grow with the number of rendered documents.
+workers each compile the stylesheets once; each document arrives with its own
+slice of the register (:meth:`RegisterSlices.slice_xml`), made by the parent
+while the workers render the ones before, so no worker parses the whole
+register and a transform's cost does not grow with the corpus. Files are
+written as they arrive, so memory does not grow with the number of rendered
+documents.
+
+The resolve phase's inputs are the check phase's extracts (cached with the
+check results); its results are reused when no extract changed but for
+positions (:mod:`teipress.resolve.memo`).
 """
 
 from __future__ import annotations
