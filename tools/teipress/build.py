@@ -428,11 +428,11 @@ class _Renderer:
 
     def __init__(self, config: Config, formats: Sequence[str], register_xml: bytes,
                  build_date: str, ids: dict[Path, str],
-                 slice_of: Callable[[str], bytes] | None = None) -> None:
+                 slice_of: Callable[[str], bytes] | None = None, tree: etree._Element | None = None) -> None:
         self.ids = ids
         self.formats: list[EditionFormat] = [get_format(f) for f in formats]
         engine = engine_for(self.formats)
-        self.ctx = RenderContext(config, engine, register_xml, None, build_date, slice_of)
+        self.ctx = RenderContext(config, engine, register_xml, tree, build_date, slice_of)
 
     def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path,
                        pages: list[str]) -> list[OutputFile]:
@@ -752,7 +752,9 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         if todo:
             # A few documents: each gets its slice of the register, so the whole register
             # is parsed only if an edition page needs a transform over it.
-            local = _Renderer(config, formats, register_xml, build_date, ids, slices.slice_xml)
+            # the register tree the parent already parsed (for the slices) serves the
+            # edition pages too: one parse, not two
+            local = _Renderer(config, formats, register_xml, build_date, ids, slices.slice_xml, slices.register)
         results = (local.render(p) for p in todo) if local else iter(())
     try:
         for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
@@ -790,7 +792,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 else:
                     pages.setdefault(name, []).append(page)
         if pages and pool is None and local is None:
-            local = _Renderer(config, formats, register_xml, build_date, ids)
+            local = _Renderer(config, formats, register_xml, build_date, ids, tree=slices.register)
         for name, outcome in _render_editions(pool, local, pages, ordered, config.root, staging):
             if isinstance(outcome, Exception):
                 result.render_errors.append(_render_error("(edition)", name, outcome))
