@@ -24,7 +24,7 @@ folder; the corpus is never modified in place.
     schema project): seconds per MB of source, and whether that stays within
     +-20 % of the 1k figure; for the first size also a no-op rebuild and a
     rebuild after touching one document (in place, restored afterwards). A size
-    whose build would not fit in MemAvailable (at ~100 bytes of PSS per source
+    whose build would not fit in MemAvailable (at ~85 bytes of PSS per source
     byte, as measured at 5k) is skipped with a message (--ignore-memory).
     Use --snapshot when others edit the working tree: a stylesheet edit between
     two builds changes every dependency key.
@@ -48,8 +48,8 @@ FORMATS = ["--format", "html", "--format", "print", "--format", "text"]
 
 
 ENV: dict[str, str] | None = None  # set by --snapshot
-#: Peak PSS of a build per byte of source, measured on the 5k synthetic corpus (12.6 GiB for 126 MB).
-MEMORY_PER_SOURCE_BYTE = 100
+#: Peak PSS of a build per byte of source, measured on the 10k synthetic corpus (20.1 GiB for 253 MB).
+MEMORY_PER_SOURCE_BYTE = 85
 FORCE_MEMORY = False  # set by --ignore-memory
 
 
