@@ -137,3 +137,22 @@ def test_a_tampered_cache_entry_is_refused_and_never_executed(project: Path) -> 
     # … but an extract that cannot be read is made again from the file, not trusted
     assert _resolved(config, *_split(config, found)) == _resolved(config)
     assert not (project / "pwned").exists()
+
+
+def test_caches_are_keyed_on_the_code_not_only_the_version(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editable install changes results without changing the version: a code edit must
+    start fresh caches (check results, extracts, resolve memo)."""
+    import teipress.paths
+    from teipress.resolve.memo import memo_key
+
+    config = load_config(project)
+    found, _ = _extracted_run(config)
+    docs, auths = _split(config, found)
+    before = (_cache(config).path, memo_key(config, docs, auths))
+    real = teipress.paths.code_version()
+    assert real.startswith(teipress.__version__ + "+")
+    monkeypatch.setattr(teipress.paths, "code_version", lambda: real + "-edited")
+    after = (_cache(config).path, memo_key(config, docs, auths))
+    assert before[0] != after[0] and before[1] != after[1]
+    _, extra = _extracted_run(config)
+    assert extra["checked"] == 6

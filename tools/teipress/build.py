@@ -56,7 +56,7 @@ from typing import Any, overload
 
 from lxml import etree
 
-from teipress import REGISTER_NS, __version__
+from teipress import REGISTER_NS, __version__, paths
 from teipress.check.cache import CheckCache
 from teipress.check.runner import CheckOptions, check_files, default_jobs, finish
 from teipress.config import Config
@@ -148,7 +148,7 @@ def _tree_hash(folder: Path) -> str:
 def environment_key(config: Config, fmt: str) -> str:
     """Hash of everything besides the sources that a format's output depends on."""
     h = hashlib.sha256()
-    h.update(__version__.encode())
+    h.update(paths.code_version().encode())
     h.update(fmt.encode())
     h.update(_tree_hash(data_dir("xslt")).encode())
     h.update(json.dumps(config.raw, sort_keys=True, default=str).encode())

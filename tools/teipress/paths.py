@@ -7,6 +7,7 @@ in a source checkout or an editable install they are the repository's own
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +28,22 @@ def data_dir(name: str) -> Path:
         f"teipress resource folder {name!r} not found next to {_PACKAGE_DIR}; "
         "reinstall teipress (pip install --force-reinstall teipress)"
     )
+
+
+@cache
+def code_version() -> str:
+    """The teipress version and a digest of its Python sources, for cache keys.
+
+    In an editable install (every developer's) editing the code changes what the
+    check, resolve and render phases produce without changing the version, and a
+    cache keyed on the version alone would hand out results of the old code.
+    """
+    from teipress import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        h.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:16]}"
 
 
 def xslt_path(*parts: str) -> Path:

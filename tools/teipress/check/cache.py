@@ -86,10 +86,9 @@ class CheckCache:
     """Per-file check results and extracts keyed by content hash (see the module docstring)."""
 
     def __init__(self, folder: Path, options: Any, root: Path, keys: dict[str, str] | None = None) -> None:
-        from teipress import __version__
-        from teipress.paths import data_dir
+        from teipress.paths import code_version, data_dir
 
-        h = hashlib.sha256(f"{__version__}\0{SCHEMA_VERSION}\0{EXTRACT_VERSION}".encode())
+        h = hashlib.sha256(f"{code_version()}\0{SCHEMA_VERSION}\0{EXTRACT_VERSION}".encode())
         for spec in (options.schema, options.schema_engine, options.phase or "", str(options.project_rules)):
             h.update(spec.encode() + b"\0")
         h.update(json.dumps(keys or {}, sort_keys=True).encode())

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from teipress import __version__
+from teipress import paths
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.resolve.corpus import Extracted
@@ -44,7 +44,7 @@ _POSITIONAL = frozenset({"X002"})
 
 def memo_key(config: Config, docs: list[Extracted], auths: list[Extracted]) -> str:
     """What the resolve phase's results depend on, positions aside."""
-    h = hashlib.sha256(f"{__version__}\0{EXTRACT_VERSION}\0{MEMO_VERSION}\0".encode())
+    h = hashlib.sha256(f"{paths.code_version()}\0{EXTRACT_VERSION}\0{MEMO_VERSION}\0".encode())
     h.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
     for role, items in (("d", docs), ("a", auths)):
         for x in items:
