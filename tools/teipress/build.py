@@ -614,7 +614,10 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     files = {str(x.path): x for x in [*docs, *auths]}
     store = MemoStore(config.root / ".teipress-cache" / "resolve")
     key = memo_key(config, docs, auths)
-    resolved = _reuse(store.load(key), files, cache)
+    reused = store.load(key)
+    resolved = _reuse(reused, files, cache)
+    if resolved is None:
+        reused = None
     result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
     if resolved is None:
         resolved = _resolve(config, docs, auths, check.errors > 0 and not options.force)
@@ -653,7 +656,8 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         phases["render"] = time.perf_counter() - t
         saved = {f"part:{k}": v for k, v in slices.parts.items()}
         saved.update({f"view:{k}": v for k, v in view.saved().items()})
-        store.save(Memo(key, shas, [], register_xml, saved), by_display, findings)
+        if not (reused is not None and reused.shas == shas and reused.digests == saved):
+            store.save(Memo(key, shas, [], register_xml, saved), by_display, findings)  # else: as stored
         if result.render_errors and not options.force:
             return result
         t = time.perf_counter()
