@@ -64,15 +64,19 @@ def one(page: Any, xpath: str) -> Any:
 
 def test_page_files_and_stable_url(render: Render) -> None:
     page, files = render("conventions.xml")
-    assert [f.relpath for f in files] == ["conv-1843.html", "tei/conv-1843.xml", "search/conv-1843.json",
+    assert [f.relpath for f in files] == ["conv-1843.html", "tei/conv-1843.xml", "search/conv-1843.js",
                                           "headers/conv-1843.xml"]
     assert files[1].data == (FIX / "conventions.xml").read_bytes()
-    passages = json.loads(files[2].data)
-    assert passages[:2] == [
-        ["conv-1843.html#conv-1843-p1", "I met Ada in London on [7]Saturday at half past two."],
-        ["conv-1843.html#conv-1843-p2",
+    # the document's search entries, serialised as they stand in search-index.js
+    entries = json.loads(b"[" + files[2].data + b"]")
+    assert entries[0] == {"u": "conv-1843.html", "t": "A Letter on Engines", "k": "document",
+                          "x": "A Letter on Engines"}
+    assert [(e["u"], e["x"]) for e in entries[1:3]] == [
+        ("conv-1843.html#conv-1843-p1", "I met Ada in London on [7]Saturday at half past two."),
+        ("conv-1843.html#conv-1843-p2",
          "1. The [engine] weaves motifs and patterns; the Council of the Royal Society agreed. "
-         "It cost £17,000 over ten years."]]
+         "It cost £17,000 over ten years.")]
+    assert {e["t"] for e in entries} == {"A Letter on Engines"}
     assert text(one(page, "//h1")) == "A Letter on Engines"
 
 

@@ -34,6 +34,7 @@ from teipress.load import LoadedDocument, load_path
 from teipress.paths import xslt_path
 from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
 from teipress.render.keys import KeyBuilder, RegisterSource
+from teipress.resolve.extract import document_title
 
 R = f"{{{REGISTER_NS}}}"
 T = f"{{{TEI_NS}}}"
@@ -135,8 +136,8 @@ def passages_from_page(html: bytes, page: str, doc_title: str) -> list[SearchEnt
 
 
 def search_sidecar(doc_id: str) -> str:
-    """Where a document's search passages are kept between builds."""
-    return f"search/{doc_id}.json"
+    """Where a document's search entries are kept between builds, serialised for the index."""
+    return f"search/{doc_id}.js"
 
 
 #: entity kinds the search index lists (with the page their entry is on)
@@ -159,11 +160,25 @@ def register_entries(register: etree._Element) -> list[SearchEntry]:
     return out
 
 
-def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
+def entries_fragment(entries: Iterable[SearchEntry]) -> str:
+    """Entries serialised as they stand in the index, comma-separated (no brackets).
+
+    Each document's fragment is made when the document is rendered and kept with
+    its page, so the edition step joins strings instead of re-reading and
+    re-serialising every document's passages (21 MB for the Escher letters).
+    """
+    data = ",".join(json.dumps(e.to_json(), ensure_ascii=False, separators=(",", ":")) for e in entries)
+    return data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def index_js(fragments: Iterable[str]) -> bytes:
     """The index as a script assigning ``window.TEIPRESS_SEARCH`` (works under file://)."""
-    data = json.dumps([e.to_json() for e in entries], ensure_ascii=False, separators=(",", ":"))
-    data = data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return ("window.TEIPRESS_SEARCH = " + data + ";\n").encode("utf-8")
+    return ("window.TEIPRESS_SEARCH = [" + ",".join(f for f in fragments if f) + "];\n").encode("utf-8")
+
+
+def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
+    """The index of *entries* (see :func:`index_js`)."""
+    return index_js([entries_fragment(entries)])
 
 
 def header_sidecar(doc_id: str) -> str:
@@ -242,7 +257,7 @@ class HtmlFormat:
 
     def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
         """The document's page, a copy of its TEI source (for the download link), its
-        search passages (``search/<id>.json``) and its header facts for the index
+        search entries (``search/<id>.js``, serialised as they stand in the index) and its header facts for the index
         (``headers/<id>.xml``).
 
         The passages are extracted here, from the page just rendered, so the work runs
@@ -251,10 +266,12 @@ class HtmlFormat:
         """
         page = doc_page(doc.doc_id)
         html = ctx.engine.transform("html-document", node, self._params(ctx, doc.doc_id)).encode("utf-8")
-        passages = [[e.url, e.text] for e in passages_from_page(html, page, "")]
+        # the register's title of the document (resolve.extract reads it the same way)
+        title = document_title(doc.root) or doc.doc_id
+        entries = [SearchEntry(page, title, "document", title), *passages_from_page(html, page, title)]
         return [OutputFile(page, html),
                 OutputFile(f"tei/{doc.doc_id}.xml", doc.data),
-                OutputFile(search_sidecar(doc.doc_id), json.dumps(passages, ensure_ascii=False).encode("utf-8")),
+                OutputFile(search_sidecar(doc.doc_id), entries_fragment(entries).encode("utf-8")),
                 OutputFile(header_sidecar(doc.doc_id), header_facts(doc))]
 
     def edition_facts(self, doc_id: str) -> Sequence[str]:
@@ -328,7 +345,7 @@ class HtmlFormat:
             out.append(OutputFile("search.html", eng.transform(
                 "html-search", ctx.register, self._params(ctx)).encode("utf-8"), "search"))
         if want("search-index"):
-            out.append(OutputFile("search-index.js", search_index_js(_search_entries(reg, doc_recs, rendered)),
+            out.append(OutputFile("search-index.js", index_js(_search_fragments(reg, doc_recs, rendered)),
                                   "search-index"))
         if want("assets"):
             base = assets_dir()
@@ -341,25 +358,24 @@ def _assets() -> list[Path]:
     return sorted(p for p in assets_dir().rglob("*") if p.is_file())
 
 
-def _search_entries(reg: etree._Element, doc_recs: list[etree._Element], rendered: Path) -> list[SearchEntry]:
-    """Documents and their passages (from the sidecars), then the register entries."""
-    entries: list[SearchEntry] = []
+def _search_fragments(reg: etree._Element, doc_recs: list[etree._Element], rendered: Path) -> list[str]:
+    """Documents and their passages (their kept fragments, in reading order), then the register."""
+    fragments: list[str] = []
     for rec in doc_recs:
         doc_id = rec.get("id", "")
         page = doc_page(doc_id)
         path = rendered / page
         if not path.is_file():
             continue
-        title = (rec.findtext(f"{R}title") or doc_id).strip()
-        entries.append(SearchEntry(page, title, "document", title))
         sidecar = rendered / search_sidecar(doc_id)
         if sidecar.is_file():
-            entries.extend(SearchEntry(url, title, "text", text)
-                           for url, text in json.loads(sidecar.read_bytes()))
+            fragments.append(sidecar.read_bytes().decode("utf-8"))
         else:
-            entries.extend(passages_from_page(path.read_bytes(), page, title))
-    entries.extend(register_entries(reg))
-    return entries
+            title = (rec.findtext(f"{R}title") or doc_id).strip()
+            fragments.append(entries_fragment([SearchEntry(page, title, "document", title),
+                                               *passages_from_page(path.read_bytes(), page, title)]))
+    fragments.append(entries_fragment(register_entries(reg)))
+    return fragments
 
 
 FORMAT = HtmlFormat()

@@ -291,6 +291,12 @@ def document_date(root: etree._Element) -> DateInfo:
     return DateInfo()
 
 
+def document_title(root: etree._Element) -> str | None:
+    """The document's main title (``titleStmt/title[@type='main']``, else the first), or None."""
+    titles = _els(_X_TITLE, root)
+    return element_text(titles[0]) if titles else None
+
+
 def note_labels(root: etree._Element) -> list[tuple[etree._Element, int, str]]:
     """``(note, ordinal, label)`` for every note of a document (docs/register.md rules)."""
     header = set(_els(_X_HEADER_NOTES, root))
@@ -421,8 +427,7 @@ class _Extractor:
         for attr in attrs:
             el = attr.getparent()
             out.uses.append((self.node(el, out), attr.attrname, str(attr)))
-        titles = _els(_X_TITLE, root)
-        out.title = element_text(titles[0]) if titles else None
+        out.title = document_title(root)
         summaries = _els(_X_SUMMARY, root)
         out.summary = element_text(summaries[0]) if summaries else ""
         out.date = document_date(root)
