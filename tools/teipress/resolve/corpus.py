@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import unquote
 
-from lxml import etree
-
 from teipress.config import Config, ConfigError
 from teipress.load import LoadedDocument, load_path
 from teipress.locate import ElementLocator
@@ -45,10 +43,8 @@ __all__ = [
     "NS",
     "POINTER_ATTRS",
     "XML_ID",
-    "AttrsXPath",
     "Corpus",
     "DateInfo",
-    "ElementsXPath",
     "Entry",
     "Extracted",
     "KeyRule",
@@ -87,25 +83,6 @@ NAME_ELEMENTS = frozenset({"persName", "placeName", "orgName", "name", "geogName
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(.*)$", re.S)
 _DOLLAR = re.compile(r"\$(\d)")
 _ISO = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?")
-
-
-class ElementsXPath:
-    """A compiled XPath that selects elements, typed for mypy (lxml's stubs return a union)."""
-
-    def __init__(self, path: str, namespaces: dict[str, str] | None = None,
-                 smart_strings: bool = True) -> None:
-        self._xp = etree.XPath(path, namespaces=namespaces, smart_strings=smart_strings)
-
-    def __call__(self, node: etree._Element) -> list[etree._Element]:
-        return cast("list[etree._Element]", self._xp(node))
-
-
-class AttrsXPath(ElementsXPath):
-    """A compiled XPath that selects attributes (smart strings with ``getparent()``/
-    ``attrname``, or plain strings when built with ``smart_strings=False``)."""
-
-    def __call__(self, node: etree._Element) -> list[Any]:
-        return cast("list[Any]", self._xp(node))
 
 
 @dataclass(frozen=True)
@@ -585,9 +562,3 @@ def iso_prefix_cmp(a: str, b: str) -> int:
     sa, sb = ma.group(0), mb.group(0)
     n = min(len(sa), len(sb))
     return (sa[:n] > sb[:n]) - (sa[:n] < sb[:n])
-
-
-def load_files(paths: Iterable[Path], root_dir: Path | None) -> list[LoadedDocument]:
-    """Load *paths* with the secure loader, in order."""
-    return [load_path(p, root_dir) for p in paths]
-

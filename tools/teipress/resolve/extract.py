@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 from lxml import etree
 
@@ -229,11 +229,30 @@ class FileExtract:
 # XPaths, compiled once per process
 # --------------------------------------------------------------------------
 
-def _xp(path: str) -> etree.XPath:
-    return etree.XPath(path, namespaces=NS)
+class ElementsXPath:
+    """A compiled XPath that selects elements, typed for mypy (lxml's stubs return a union)."""
+
+    def __init__(self, path: str, namespaces: dict[str, str] | None = None,
+                 smart_strings: bool = True) -> None:
+        self._xp = etree.XPath(path, namespaces=namespaces, smart_strings=smart_strings)
+
+    def __call__(self, node: etree._Element) -> list[etree._Element]:
+        return cast("list[etree._Element]", self._xp(node))
 
 
-_X_ID_STRINGS = etree.XPath("//@xml:id", smart_strings=False)
+class AttrsXPath(ElementsXPath):
+    """A compiled XPath that selects attributes (smart strings with ``getparent()``/
+    ``attrname``, or plain strings when built with ``smart_strings=False``)."""
+
+    def __call__(self, node: etree._Element) -> list[Any]:
+        return cast("list[Any]", self._xp(node))
+
+
+def _xp(path: str) -> ElementsXPath:
+    return ElementsXPath(path, namespaces=NS)
+
+
+_X_ID_STRINGS = AttrsXPath("//@xml:id", smart_strings=False)
 _X_PREFIX = _xp("//tei:listPrefixDef/tei:prefixDef[@ident]")
 _X_TITLE = _xp("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type='main'][1]"
                " | tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[1]")
@@ -255,10 +274,10 @@ _X_DOC_DATES = [
     _xp("tei:text//tei:docDate[1] | tei:text//tei:dateline//tei:date[1]"
         " | tei:text//tei:docDate//tei:date[1]"),
 ]
-_POINTER_XPATHS: dict[tuple[tuple[str, str], ...], etree.XPath] = {}
+_POINTER_XPATHS: dict[tuple[tuple[str, str], ...], AttrsXPath] = {}
 
 
-def _pointer_xpath(key_attrs: Sequence[tuple[str, str]]) -> etree.XPath:
+def _pointer_xpath(key_attrs: Sequence[tuple[str, str]]) -> AttrsXPath:
     """All pointer attributes plus the configured ``element/@key`` ones.
 
     A union of attribute paths is ~7x faster in libxml2 than one element path
@@ -268,12 +287,8 @@ def _pointer_xpath(key_attrs: Sequence[tuple[str, str]]) -> etree.XPath:
     xp = _POINTER_XPATHS.get(sig)
     if xp is None:
         paths = [f"//@{a}" for a in POINTER_ATTRS] + [f"//tei:{el}/@{attr}" for el, attr in sig]
-        xp = _POINTER_XPATHS[sig] = _xp(" | ".join(paths))
+        xp = _POINTER_XPATHS[sig] = AttrsXPath(" | ".join(paths), namespaces=NS)
     return xp
-
-
-def _els(xp: etree.XPath, node: etree._Element) -> list[etree._Element]:
-    return list(xp(node))  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------
@@ -285,7 +300,7 @@ def document_date(root: etree._Element) -> DateInfo:
     records (``settingDesc/setting/date``, as for memoranda of conversation), else the
     sending date of ``correspDesc``, else the first ``docDate``/``dateline`` date in the text."""
     for xp in _X_DOC_DATES:
-        found = _els(xp, root)
+        found = xp(root)
         if found:
             return DateInfo.of(found[0])
     return DateInfo()
@@ -293,13 +308,13 @@ def document_date(root: etree._Element) -> DateInfo:
 
 def document_title(root: etree._Element) -> str | None:
     """The document's main title (``titleStmt/title[@type='main']``, else the first), or None."""
-    titles = _els(_X_TITLE, root)
+    titles = _X_TITLE(root)
     return element_text(titles[0]) if titles else None
 
 
 def note_labels(root: etree._Element) -> list[tuple[etree._Element, int, str]]:
     """``(note, ordinal, label)`` for every note of a document (docs/register.md rules)."""
-    header = set(_els(_X_HEADER_NOTES, root))
+    header = set(_X_HEADER_NOTES(root))
     notes = list(root.iter(f"{T}note"))
     used = {(n.get("n") or "").strip() for n in notes if n not in header} - {""}
     counter = 0
@@ -409,9 +424,7 @@ class _Extractor:
 
     def run(self) -> FileExtract:
         root = self.root
-        ids = _X_ID_STRINGS(root)
-        assert isinstance(ids, list)
-        id_strings = [str(v) for v in ids]
+        id_strings = [str(v) for v in _X_ID_STRINGS(root)]
         seen: dict[str, int] = {}
         dups: list[tuple[str, int]] = []
         for value in id_strings:
@@ -420,22 +433,21 @@ class _Extractor:
             if nth:
                 dups.append((value, nth))
         prefixes = tuple((pd.get("ident", "").strip(), pd.get("matchPattern", ""),
-                          pd.get("replacementPattern", "")) for pd in _els(_X_PREFIX, root))
+                          pd.get("replacementPattern", "")) for pd in _X_PREFIX(root))
         out = FileExtract(root.get(XML_ID, ""), prefixes, "\n".join(id_strings), tuple(dups))
         self._entries(out)
-        attrs: list[Any] = _pointer_xpath(self.key_attrs)(root)  # type: ignore[assignment]
-        for attr in attrs:
+        for attr in _pointer_xpath(self.key_attrs)(root):
             el = attr.getparent()
             out.uses.append((self.node(el, out), attr.attrname, str(attr)))
         out.title = document_title(root)
-        summaries = _els(_X_SUMMARY, root)
+        summaries = _X_SUMMARY(root)
         out.summary = element_text(summaries[0]) if summaries else ""
         out.date = document_date(root)
         wanted = PARTICIPANT_ATTRS + tuple(a for _, a in self.key_attrs)
-        for el in _els(X_PARTICIPANTS, root):
+        for el in X_PARTICIPANTS(root):
             values = tuple((a, el.get(a, "")) for a in wanted if el.get(a) is not None)
             out.participants.append((self.node(el, out), values))
-        for el in _els(_X_DATES, root):
+        for el in _X_DATES(root):
             d = DateInfo.of(el)
             if d.normalised:
                 out.dates.append(DatedEvent(d, self.anchor(el), sourceline(el)))
