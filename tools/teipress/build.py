@@ -210,7 +210,7 @@ class RegisterSlices(LazyRegister):
         """The hash of the register records the document's pages show (see the class doc)."""
         part = self.parts.get(doc_id)
         if part is None:
-            self._index()
+            self.index()
             h = KeyBuilder(self._shared, self._record(doc_id))
             rec = self.docs.get(doc_id)
             if rec is not None:
@@ -633,7 +633,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     assert register_xml is not None
     slices = RegisterSlices(register_xml, register_tree,
                             {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
-    view = RegisterView(register_tree, xml=register_xml,
+    view = RegisterView(register_tree, xml=register_xml, shares=slices,
                         digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
     doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
     ordered = [d.path for d in docs]

@@ -94,15 +94,17 @@ class KeyBuilder:
 class LazyRegister:
     """A register tree parsed from its bytes on first use and indexed once (by subclasses)."""
 
-    def __init__(self, tree: etree._Element | None, xml: bytes) -> None:
+    def __init__(self, tree: etree._Element | None, xml: bytes, shares: LazyRegister | None = None) -> None:
         self._tree = tree
         self._xml = xml
+        #: another view of the same register whose tree this one uses (one parse for both)
+        self._shares = shares
         self._indexed = False
 
     @property
     def register(self) -> etree._Element:
         if self._tree is None:
-            self._tree = etree.fromstring(self._xml)
+            self._tree = self._shares.register if self._shares is not None else etree.fromstring(self._xml)
         return self._tree
 
     def index(self) -> None:
@@ -110,8 +112,6 @@ class LazyRegister:
         if not self._indexed:
             self._build_index(self.register)
             self._indexed = True
-
-    _index = index
 
     def _build_index(self, register: etree._Element) -> None:
         raise NotImplementedError
@@ -127,8 +127,8 @@ class RegisterView(LazyRegister):
     """
 
     def __init__(self, register: etree._Element | None = None, *, xml: bytes = b"",
-                 digests: Mapping[str, str] | None = None) -> None:
-        super().__init__(register, xml)
+                 digests: Mapping[str, str] | None = None, shares: LazyRegister | None = None) -> None:
+        super().__init__(register, xml, shares)
         self._memo: dict[str, bytes] = {}
         self._labels: dict[str, bytes] = {}
         self._order: list[str] | None = None
@@ -156,27 +156,27 @@ class RegisterView(LazyRegister):
 
     @property
     def edition(self) -> etree._Element | None:
-        self._index()
+        self.index()
         return self._edition
 
     @property
     def documents(self) -> list[etree._Element]:
-        self._index()
+        self.index()
         return self._documents
 
     @property
     def docs(self) -> dict[str, etree._Element]:
-        self._index()
+        self.index()
         return self._docs
 
     @property
     def entities(self) -> list[etree._Element]:
-        self._index()
+        self.index()
         return self._entities
 
     @property
     def entity_by_id(self) -> dict[str, etree._Element]:
-        self._index()
+        self.index()
         return self._entity_by_id
 
     def order(self) -> list[str]:
