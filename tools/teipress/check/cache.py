@@ -29,10 +29,13 @@ from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
+
+if TYPE_CHECKING:  # runner imports this module
+    from teipress.check.runner import CheckOptions
 
 #: Bump when the database layout changes.
 SCHEMA_VERSION = "2"
@@ -85,7 +88,7 @@ def _stat_key(st: os.stat_result) -> str:
 class CheckCache:
     """Per-file check results and extracts keyed by content hash (see the module docstring)."""
 
-    def __init__(self, folder: Path, options: Any, root: Path, keys: dict[str, str] | None = None) -> None:
+    def __init__(self, folder: Path, options: CheckOptions, root: Path, keys: dict[str, str] | None = None) -> None:
         from teipress.paths import code_version, data_dir
 
         h = hashlib.sha256(f"{code_version()}\0{SCHEMA_VERSION}\0{EXTRACT_VERSION}".encode())
