@@ -48,13 +48,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, overload
-
-from lxml import etree
 
 from teipress import REGISTER_NS, __version__, paths
 from teipress.check.cache import CheckCache
@@ -65,7 +62,8 @@ from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
 from teipress.progress import Progress
 from teipress.render import DocumentKeys, EditionFormat, OutputFile, RenderContext, engine_for, get_format
-from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView, element_digest
+from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView
+from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.memo import Memo, MemoStore, memo_key
@@ -156,7 +154,7 @@ def environment_key(config: Config, fmt: str) -> str:
 
 
 class RegisterSlices(LazyRegister):
-    """Per-document dependency keys computed from the register.
+    """Per-document dependency keys and register slices, from the register's index.
 
     A document's pages show its own record (not its content hash: the source
     hash is keyed separately), its neighbours' titles and dates (prev/next), the
@@ -166,60 +164,28 @@ class RegisterSlices(LazyRegister):
     so it is computed once per document.
     """
 
-    def __init__(self, register_xml: bytes, tree: etree._Element | None = None,
-                 parts: dict[str, str] | None = None) -> None:
-        super().__init__(tree, register_xml)
+    def __init__(self, register_xml: bytes | Path, parts: dict[str, str] | None = None) -> None:
+        super().__init__(register_xml)
         #: doc id -> register part; given when the previous build's resolve results are reused
         self.parts: dict[str, str] = dict(parts or {})
-        self._entity_keys: dict[str, bytes] = {}
-        self._records: dict[str, bytes] = {}
-
-    def _build_index(self, register: etree._Element) -> None:
-        self.docs = {d.get("id", ""): d for d in register.iter(f"{R}document")}
-        self.entities = {e.get("id", ""): e for e in register.iter(f"{R}entity")}
-        self.entities_of: dict[str, set[str]] = {}
-        for ent in self.entities.values():
-            for m in ent.iter(f"{R}mention"):
-                self.entities_of.setdefault(m.get("doc", ""), set()).add(ent.get("id", ""))
-        self.pointers_of: dict[str, list[etree._Element]] = {}
-        for p in register.iter(f"{R}pointer"):
-            self.pointers_of.setdefault(p.get("doc", ""), []).append(p)
-            target = p.get("target")
-            if target:
-                self.entities_of.setdefault(p.get("doc", ""), set()).add(target)
-        self.notes_of: dict[str, list[etree._Element]] = {}
-        for n in register.iter(f"{R}note"):
-            self.notes_of.setdefault(n.get("doc", ""), []).append(n)
-        self._shared = KeyBuilder(str(len(self.docs)), element_digest(register.find(f"{R}edition"))).hexdigest()
-
-    def _entity_key(self, ent_id: str) -> bytes:
-        key = self._entity_keys.get(ent_id)
-        if key is None:
-            key = self._entity_keys[ent_id] = element_digest(self.entities.get(ent_id), drop_attrs=_WHERE,
-                                                             drop_children=_MENTIONS)
-        return key
-
-    def _record(self, doc_id: str | None) -> bytes:
-        found = self._records.get(doc_id or "")
-        if found is None:
-            rec = self.docs.get(doc_id or "")
-            found = self._records[doc_id or ""] = element_digest(rec, drop_attrs=_SHA) if rec is not None else b"-"
-        return found
+        self._shared: str | None = None
 
     def register_part(self, doc_id: str) -> str:
         """The hash of the register records the document's pages show (see the class doc)."""
         part = self.parts.get(doc_id)
         if part is None:
-            self.index()
-            h = KeyBuilder(self._shared, self._record(doc_id))
-            rec = self.docs.get(doc_id)
+            ix = self.index
+            if self._shared is None:
+                self._shared = KeyBuilder(str(len(ix.docs)), ix.edition_digest).hexdigest()
+            rec = ix.docs.get(doc_id)
+            h = KeyBuilder(self._shared, rec.record if rec is not None else b"-")
             if rec is not None:
-                h.add(self._record(rec.get("prev"))).add(self._record(rec.get("next")))
-            for ent_id in sorted(self.entities_of.get(doc_id, ())):
-                h.add(ent_id).add(self._entity_key(ent_id))
-            # pointers and notes are written by the register in a fixed attribute order
-            h.add_all(etree.tostring(el) for el in self.pointers_of.get(doc_id, ()))
-            h.add_all(etree.tostring(el) for el in self.notes_of.get(doc_id, ()))
+                h.add(_record(ix, rec.prev)).add(_record(ix, rec.next))
+            for ent_id in sorted(ix.entities_of.get(doc_id, ())):
+                ent = ix.entities.get(ent_id)
+                h.add(ent_id).add(ent.digest if ent is not None else hashlib.sha256().digest())
+            h.add_all(ix.pointers_of.get(doc_id, ()))
+            h.add_all(ix.notes_of.get(doc_id, ()))
             part = self.parts[doc_id] = h.hexdigest()
         return part
 
@@ -227,83 +193,16 @@ class RegisterSlices(LazyRegister):
         return KeyBuilder(env, source_sha, self.register_part(doc_id)).hexdigest()
 
     def slice_xml(self, doc_id: str) -> bytes:
-        """The register as one document's pages see it: the edition, its record and its
-        neighbours' (prev/next links) with the number of documents, the entities it
-        points at (every entity a mention of it names is a pointer target too) or lists
-        as participants, without their mention lists, its pointers and notes. The
-        records the key covers, so a page rendered from its slice is the page rendered
-        from the whole register (tests/test_build.py compares them), and small: a
-        transform's cost grows with the size of the register it is given.
-
-        With the key index built (many slices: a pool of documents) the parts are looked
-        up; otherwise (one letter changed) found by XPath, which costs less than indexing
-        every mention of a large register.
-        """
-        reg = self.register
-        if self._indexed:
-            pointers, notes = self.pointers_of.get(doc_id, []), self.notes_of.get(doc_id, [])
-            record = [self.docs[doc_id]] if doc_id in self.docs else []
-            neighbours = [self.docs[n] for rec in record for n in (rec.get("prev"), rec.get("next"))
-                          if n and n in self.docs]
-            count = len(self.docs)
-        else:
-            def find(path: str, value: str) -> list[etree._Element]:
-                return _elements(reg.xpath(path, namespaces=_RNS, d=value))
-
-            pointers = find("r:pointers/r:pointer[@doc = $d]", doc_id)
-            notes = find("r:notes/r:note[@doc = $d]", doc_id)
-            record = find("r:documents/r:document[@id = $d]", doc_id)
-            neighbours = [n for rec in record for k in ("prev", "next") if rec.get(k)
-                          for n in find("r:documents/r:document[@id = $d]", rec.get(k, ""))]
-            count = int(reg.xpath("count(r:documents/r:document)", namespaces=_RNS))  # type: ignore[arg-type]
-        wanted = {p.get("target", "") for p in pointers} - {""}
-        wanted |= {p.get("ref", "") for rec in record for p in rec.iter(f"{R}participant")}
-        root = _shallow(etree.Element(reg.tag, nsmap={"r": REGISTER_NS}), reg)
-        for section in reg:
-            tag = section.tag
-            if tag == f"{R}edition":
-                root.append(deepcopy(section))
-                continue
-            copy = _shallow(etree.SubElement(root, tag), section)
-            if tag == f"{R}documents":
-                copy.set("count", str(count))
-                shown = sorted((*record, *neighbours), key=lambda d: int(d.get("position") or 0))
-                copy.extend(deepcopy(d) for d in shown)
-            elif tag == f"{R}entities":
-                chosen = ([self.entities[i] for i in sorted(wanted) if i in self.entities]
-                          if self._indexed else [e for e in section if e.get("id") in wanted])
-                for ent in chosen:
-                    kept = _shallow(etree.SubElement(copy, ent.tag), ent)
-                    kept.text = ent.text
-                    for child in ent:  # the register writes an entity's mentions last
-                        if child.tag == f"{R}mention":
-                            break
-                        kept.append(deepcopy(child))
-            elif tag == f"{R}pointers":
-                copy.extend(deepcopy(el) for el in pointers)
-            elif tag == f"{R}notes":
-                copy.extend(deepcopy(el) for el in notes)
-        return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+        """The register as one document's pages see it (:meth:`RegisterIndex.slice_xml`):
+        the records the key covers, so a page rendered from its slice is the page
+        rendered from the whole register (tests/test_build.py compares them), and small:
+        a transform's cost grows with the size of the register it is given."""
+        return self.index.slice_xml(doc_id)
 
 
-_RNS = {"r": REGISTER_NS}
-
-
-def _elements(found: object) -> list[etree._Element]:
-    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
-
-
-def _shallow(new: etree._Element, like: etree._Element) -> etree._Element:
-    """*new* with the attributes of *like*."""
-    for k, v in like.attrib.items():
-        new.set(k, v)
-    return new
-
-
-_SHA = frozenset({"sha256"})
-#: Where an entity is written down (authority file and line): shown on no document page.
-_WHERE = frozenset({"file", "line"})
-_MENTIONS = frozenset({f"{R}mention"})
+def _record(ix: RegisterIndex, doc_id: str) -> bytes:
+    rec = ix.docs.get(doc_id) if doc_id else None
+    return rec.record if rec is not None else b"-"
 
 
 def register_digest(register_xml: bytes) -> str:
@@ -428,11 +327,11 @@ class _Renderer:
 
     def __init__(self, config: Config, formats: Sequence[str], register_xml: bytes,
                  build_date: str, ids: dict[Path, str],
-                 slice_of: Callable[[str], bytes] | None = None, tree: etree._Element | None = None) -> None:
+                 slice_of: Callable[[str], bytes] | None = None) -> None:
         self.ids = ids
         self.formats: list[EditionFormat] = [get_format(f) for f in formats]
         engine = engine_for(self.formats)
-        self.ctx = RenderContext(config, engine, register_xml, tree, build_date, slice_of)
+        self.ctx = RenderContext(config, engine, register_xml, None, build_date, slice_of)
 
     def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path,
                        pages: list[str]) -> list[OutputFile]:
@@ -623,7 +522,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         resolved = _resolve(config, docs, auths, check.errors > 0 and not options.force)
     else:
         result.resolve_reused = True
-    findings, register_xml, register_tree, digests = resolved
+    findings, register_xml, digests = resolved
     check.diagnostics.extend(findings)
     finish(check, config, options.check)
     if check.errors and not options.force:
@@ -631,16 +530,14 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         result.seconds = time.perf_counter() - started
         return result
     assert register_xml is not None
-    slices = RegisterSlices(register_xml, register_tree,
-                            {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
-    view = RegisterView(register_tree, xml=register_xml, shares=slices,
-                        digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
+    slices = RegisterSlices(register_xml, {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
+    view = RegisterView(shares=slices, digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
     doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
     ordered = [d.path for d in docs]
     shas = {path: x.sha256 for path, x in files.items()}
     by_display = {x.display: path for path, x in files.items()}
     # the render phase needs none of the extracts: free them before the pool starts
-    del docs, auths, extracts, files, register_tree, resolved
+    del docs, auths, extracts, files, resolved
     progress.advance(1)
     phases["resolve"] = time.perf_counter() - t
 
@@ -671,7 +568,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     return result
 
 
-Resolved = tuple[list[Diagnostic], bytes | None, etree._Element | None, dict[str, str]]
+Resolved = tuple[list[Diagnostic], bytes | None, dict[str, str]]
 
 
 def _resolve(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool) -> Resolved:
@@ -681,9 +578,8 @@ def _resolve(config: Config, docs: list[Extracted], auths: list[Extracted], chec
     corpus = Corpus(docs, auths, config)
     findings = check_corpus(corpus)
     if checks_only:
-        return findings, None, None, {}
-    register = build_register(corpus, config)
-    return findings, register.to_xml_bytes(), register.element, {}
+        return findings, None, {}
+    return findings, build_register(corpus, config).to_xml_bytes(), {}
 
 
 def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) -> Resolved | None:
@@ -697,7 +593,7 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
     findings = memo.findings_for(files, {p: x for p, x in old.items() if x is not None})
     if findings is None:
         return None
-    return findings, memo.patched_register(files), None, memo.digests
+    return findings, memo.patched_register(files), memo.digests
 
 
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
@@ -750,15 +646,12 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         # Each document gets its slice of the register: a transform's cost grows with the
         # register it is given (2-3 s per transform with a 158 MB register, 10-20 ms with
         # a slice), and the workers then never hold the whole register.
-        slices.index()  # many slices: look their parts up instead of searching the register
         results = _streamed(pool, ((p, slices.slice_xml(doc_info[p][0])) for p in todo), 8 * jobs)
     else:
         if todo:
             # A few documents: each gets its slice of the register, so the whole register
             # is parsed only if an edition page needs a transform over it.
-            # the register tree the parent already parsed (for the slices) serves the
-            # edition pages too: one parse, not two
-            local = _Renderer(config, formats, register_xml, build_date, ids, slices.slice_xml, slices.register)
+            local = _Renderer(config, formats, register_xml, build_date, ids, slices.slice_xml)
         results = (local.render(p) for p in todo) if local else iter(())
     try:
         for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
@@ -796,7 +689,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 else:
                     pages.setdefault(name, []).append(page)
         if pages and pool is None and local is None:
-            local = _Renderer(config, formats, register_xml, build_date, ids, tree=slices.register)
+            local = _Renderer(config, formats, register_xml, build_date, ids)
         for name, outcome in _render_editions(pool, local, pages, ordered, config.root, staging):
             if isinstance(outcome, Exception):
                 result.render_errors.append(_render_error("(edition)", name, outcome))

@@ -295,7 +295,7 @@ class HtmlFormat:
             .add_all(f"{d}\x00{documents[d].facts}" for d in order).hexdigest(),
             "chronology": KeyBuilder(ed, reg.chronology_digest()).hexdigest(),
             "bibliography": KeyBuilder(ed, reg.entities_digest(frozenset({"bibl"}), mentions=True),
-                                       reg.pointers_digest(""),
+                                       reg.authority_pointers_digest(),
                                        keys.file_digest(config.authority_files())).hexdigest(),
             "search": KeyBuilder(ed).hexdigest(),
             "search-index": KeyBuilder(reg.document_labels(), reg.entities_digest(

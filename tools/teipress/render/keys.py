@@ -5,11 +5,13 @@ what it shows changed and only then. Hashing the whole register would redo every
 page after any edit (a mention's line number moves when a line is added above
 it; the ``built`` stamp changes every run). So each format names, per page or
 group of files, the register records and per-document facts the page displays,
-and this module hashes just those, cheaply, from the register tree the parent
-process already holds.
+and this module hashes just those, cheaply, from the per-record digests of a
+:class:`~teipress.render.register_index.RegisterIndex` (one streaming read of the
+register, no tree).
 
-:class:`RegisterView` indexes the tree once and memoises per-record digests, so
-the formats' keys share the work (one view per register tree, see :func:`view`).
+:class:`RegisterView` memoises the digests, so the formats' keys share the work
+(one view per register, see :func:`view`) and a build that reuses the previous
+resolve results reuses them too.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from pathlib import Path
 from lxml import etree
 
 from teipress import REGISTER_NS
+from teipress.render.register_index import RegisterIndex, digest_all, element_digest
+
+__all__ = ["DocumentKeys", "KeyBuilder", "LazyRegister", "RegisterView", "element_digest", "view"]
 
 R = f"{{{REGISTER_NS}}}"
-_MENTION = f"{R}mention"
 
 
 @dataclass(frozen=True)
@@ -40,32 +44,6 @@ class DocumentKeys:
 
     key: str
     facts: str = ""
-
-
-def element_digest(el: etree._Element | None, *, drop_attrs: frozenset[str] = frozenset(),
-                   drop_children: frozenset[str] = frozenset()) -> bytes:
-    """SHA-256 of *el*: its name, attributes (sorted, minus *drop_attrs*), text and children.
-
-    Children whose tag is in *drop_children* are skipped; the others are hashed as
-    serialised by libxml2 (with their subtrees and tails), so a large record costs
-    one Python step per direct child, not per descendant. The drops apply to *el*
-    and its direct children only, which is all the register needs (a document's
-    ``sha256``, an entity's ``line`` and ``mention`` children, an event's ``line``).
-    """
-    h = hashlib.sha256()
-    if el is None:
-        return h.digest()
-    h.update(b"<" + str(el.tag).encode())
-    for name, value in sorted(el.attrib.items()):
-        if name not in drop_attrs:
-            h.update(b"\x01" + str(name).encode() + b"\x02" + str(value).encode())
-    h.update(b"\x03" + (el.text or "").encode())
-    for child in el:
-        if child.tag in drop_children:
-            h.update(b"\x04" + (child.tail or "").encode())
-        else:
-            h.update(b"\x05" + etree.tostring(child, encoding="utf-8"))
-    return h.digest()
 
 
 class KeyBuilder:
@@ -92,97 +70,51 @@ class KeyBuilder:
 
 
 class LazyRegister:
-    """A register tree parsed from its bytes on first use and indexed once (by subclasses)."""
+    """A register read into a :class:`RegisterIndex` on first use (one read for all views sharing it)."""
 
-    def __init__(self, tree: etree._Element | None, xml: bytes, shares: LazyRegister | None = None) -> None:
-        self._tree = tree
+    def __init__(self, xml: bytes | Path, shares: LazyRegister | None = None) -> None:
         self._xml = xml
-        #: another view of the same register whose tree this one uses (one parse for both)
+        #: another view of the same register whose index this one uses (one read for both)
         self._shares = shares
-        self._indexed = False
+        self._index: RegisterIndex | None = None
 
     @property
-    def register(self) -> etree._Element:
-        if self._tree is None:
-            self._tree = self._shares.register if self._shares is not None else etree.fromstring(self._xml)
-        return self._tree
-
-    def index(self) -> None:
-        """Build the index now (before many lookups)."""
-        if not self._indexed:
-            self._build_index(self.register)
-            self._indexed = True
-
-    def _build_index(self, register: etree._Element) -> None:
-        raise NotImplementedError
+    def index(self) -> RegisterIndex:
+        if self._index is None:
+            self._index = self._shares.index if self._shares is not None else RegisterIndex.read(self._xml)
+        return self._index
 
 
 class RegisterView(LazyRegister):
-    """The register indexed once, with the digests the edition keys are made of.
+    """The digests the edition keys are made of, memoised.
 
-    The tree is parsed from *xml* (or taken as given) only when a digest is not
+    The register is read (see :class:`LazyRegister`) only when a digest is not
     already known: a build that reuses the previous resolve results passes the
     previous digests in (*digests*, see :meth:`saved`), so the edition keys of an
-    unchanged register cost no parse and no walk.
+    unchanged register cost no read.
     """
 
-    def __init__(self, register: etree._Element | None = None, *, xml: bytes = b"",
-                 digests: Mapping[str, str] | None = None, shares: LazyRegister | None = None) -> None:
-        super().__init__(register, xml, shares)
+    def __init__(self, xml: bytes | Path = b"", *, digests: Mapping[str, str] | None = None,
+                 shares: LazyRegister | None = None) -> None:
+        super().__init__(xml, shares)
         self._memo: dict[str, bytes] = {}
-        self._labels: dict[str, bytes] = {}
         self._order: list[str] | None = None
         for name, value in (digests or {}).items():
             if name == "order":
                 self._order = value.split("\n") if value else []
-            elif name.startswith("label:"):
-                self._labels[name[6:]] = bytes.fromhex(value)
-            else:
+            elif not name.startswith("label:"):
                 self._memo[name] = bytes.fromhex(value)
 
     def saved(self) -> dict[str, str]:
         """The digests computed so far, for the next build (see the class doc)."""
         out = {name: value.hex() for name, value in self._memo.items()}
-        out.update({f"label:{d}": value.hex() for d, value in self._labels.items()})
         out["order"] = "\n".join(self.order())
         return out
-
-    def _build_index(self, register: etree._Element) -> None:
-        self._edition = register.find(f"{R}edition")
-        self._documents = list(register.iter(f"{R}document"))
-        self._docs = {d.get("id", ""): d for d in self._documents}
-        self._entities = list(register.iter(f"{R}entity"))
-        self._entity_by_id = {e.get("id", ""): e for e in self._entities}
-
-    @property
-    def edition(self) -> etree._Element | None:
-        self.index()
-        return self._edition
-
-    @property
-    def documents(self) -> list[etree._Element]:
-        self.index()
-        return self._documents
-
-    @property
-    def docs(self) -> dict[str, etree._Element]:
-        self.index()
-        return self._docs
-
-    @property
-    def entities(self) -> list[etree._Element]:
-        self.index()
-        return self._entities
-
-    @property
-    def entity_by_id(self) -> dict[str, etree._Element]:
-        self.index()
-        return self._entity_by_id
 
     def order(self) -> list[str]:
         """Document ids in reading order."""
         if self._order is None:
-            self._order = list(self.docs)
+            self._order = self.index.order()
         return self._order
 
     def _cached(self, name: str, make: Callable[[], bytes]) -> bytes:
@@ -193,7 +125,7 @@ class RegisterView(LazyRegister):
 
     def edition_digest(self) -> bytes:
         """The edition's title, editors, imprint: in the shell of every page."""
-        return self._cached("edition", lambda: element_digest(self.edition))
+        return self._cached("edition", lambda: self.index.edition_digest)
 
     def document_records(self) -> bytes:
         """Every document record in reading order, without its content hash.
@@ -201,114 +133,52 @@ class RegisterView(LazyRegister):
         A record's ``sha256`` changes with any edit of the text, which no edition
         page shows; titles, dates, participants, summaries, order and neighbours do.
         """
-        return self._cached("documents", lambda: _digest_all(
-            element_digest(d, drop_attrs=frozenset({"sha256"})) for d in self.documents))
+        return self._cached("documents", lambda: digest_all(d.record for d in self.index.docs.values()))
 
     def document_labels(self) -> bytes:
         """Id, title and date of every document in reading order (contents lists)."""
-        return self._cached("labels", lambda: _digest_all(self._label(d) for d in self.documents))
-
-    def _label(self, d: etree._Element) -> bytes:
-        return element_digest(d, drop_attrs=frozenset({"sha256", "file", "prev", "next", "href"}),
-                              drop_children=frozenset({f"{R}participant", f"{R}summary"}))
-
-    def label_of(self, doc_id: str) -> bytes:
-        """Title and date of one document (what a link to it shows)."""
-        label = self._labels.get(doc_id)
-        if label is None:
-            d = self.docs.get(doc_id)
-            label = self._labels[doc_id] = self._label(d) if d is not None else b"-"
-        return label
-
-    def entity_digest(self, ent: etree._Element) -> bytes:
-        """An entity as a register entry shows it: without its mentions or authority line."""
-        ent_id = ent.get("id", "")
-        return self._cached("e:" + ent_id, lambda: element_digest(
-            ent, drop_attrs=frozenset({"line", "file"}), drop_children=frozenset({_MENTION})))
-
-    def mentions_digest(self, ent: etree._Element) -> bytes:
-        """Where an entity is mentioned (document, passage), with the linked documents' labels.
-
-        Line numbers, forms and element names of the mentions are not shown anywhere
-        outside the document pages, so they are left out. One string per entity, not
-        one hash update per mention: an entity of a large corpus has thousands.
-        """
-        pairs = [(m.get("doc", ""), m.get("anchor", "")) for m in ent.iter(_MENTION)]
-        h = hashlib.sha256("\x00".join(f"{d}\x01{a}" for d, a in pairs).encode())
-        for doc in dict.fromkeys(d for d, _ in pairs):
-            h.update(self.label_of(doc))
-        return h.hexdigest().encode()
+        return self._cached("labels", lambda: digest_all(d.label for d in self.index.docs.values()))
 
     def entities_digest(self, kinds: frozenset[str] | None = None, *, mentions: bool = False) -> bytes:
-        """All entities (of *kinds*), in register order, optionally with their mentions."""
+        """All entities (of *kinds*), in register order, optionally with where they are
+        mentioned (document, passage, and the linked documents' labels; line numbers,
+        forms and element names of mentions show nowhere outside the document pages)."""
         name = f"entities:{sorted(kinds) if kinds else '*'}:{mentions}"
 
         def make() -> bytes:
-            h = KeyBuilder()
-            for ent in self.entities:
-                if kinds is None or ent.get("kind", "") in kinds:
-                    h.add(self.entity_digest(ent))
-                    if mentions:
-                        h.add(self.mentions_digest(ent))
-            return h.hexdigest().encode()
+            ents = self.index.entities
+            return digest_all(part for e in self.index.entity_ids(kinds)
+                              for part in ((ents[e].digest, ents[e].mentions) if mentions else (ents[e].digest,)))
 
         return self._cached(name, make)
 
     def mentioned_docs_digest(self, kinds: frozenset[str]) -> bytes:
         """Per entity of *kinds*: the set of documents that mention it or list it as participant."""
-        def make() -> bytes:
-            participants: dict[str, list[str]] = {}
-            for d in self.documents:
-                for p in d.iter(f"{R}participant"):
-                    participants.setdefault(p.get("ref", ""), []).append(d.get("id", ""))
-            h = KeyBuilder()
-            for ent in self.entities:
-                if ent.get("kind", "") in kinds:
-                    ent_id = ent.get("id", "")
-                    docs = {m.get("doc", "") for m in ent.iter(_MENTION)} | set(participants.get(ent_id, ()))
-                    h.add(self.entity_digest(ent)).add_all(sorted(docs))
-            return h.hexdigest().encode()
-
-        return self._cached(f"mentioned:{sorted(kinds)}", make)
+        return self._cached(f"mentioned:{sorted(kinds)}", lambda: digest_all(
+            self.index.entities[e].mentioned_docs for e in self.index.entity_ids(kinds)))
 
     def chronology_digest(self) -> bytes:
         """Every chronology event (without its line) with its document's label."""
-        def make() -> bytes:
-            h = KeyBuilder()
-            for ev in self.register.iter(f"{R}event"):
-                h.add(element_digest(ev, drop_attrs=frozenset({"line"}))).add(self.label_of(ev.get("doc", "")))
-            return h.hexdigest().encode()
-
-        return self._cached("chronology", make)
+        return self._cached("chronology", lambda: self.index.chronology)
 
     def counts_digest(self) -> bytes:
         """Entities per kind and dates in the chronology (the index page shows the counts)."""
         def make() -> bytes:
             counts: dict[str, int] = {}
-            for ent in self.entities:
-                counts[ent.get("kind", "")] = counts.get(ent.get("kind", ""), 0) + 1
-            events = sum(1 for _ in self.register.iter(f"{R}event"))
-            return repr((sorted(counts.items()), events)).encode()
+            for ent in self.index.entities.values():
+                counts[ent.kind] = counts.get(ent.kind, 0) + 1
+            return repr((sorted(counts.items()), self.index.events)).encode()
 
         return self._cached("counts", make)
 
-    def pointers_digest(self, doc: str) -> bytes:
-        """The pointer resolutions of *doc* ('' = authority files) and their targets."""
+    def authority_pointers_digest(self) -> bytes:
+        """The pointer resolutions of the authority files and their targets."""
         def make() -> bytes:
-            h = KeyBuilder()
-            for p in self.register.iter(f"{R}pointer"):
-                if p.get("doc", "") == doc:
-                    h.add(element_digest(p))
-                    target = self.entity_by_id.get(p.get("target", ""))
-                    if target is not None:
-                        h.add(self.entity_digest(target))
-            return h.hexdigest().encode()
+            ents = self.index.entities
+            return digest_all(part for digest, target in self.index.authority_pointers
+                              for part in (digest, ents[target].digest if target in ents else b""))
 
-        return self._cached("pointers:" + doc, make)
-
-
-def _digest_all(parts: Iterable[bytes]) -> bytes:
-    return KeyBuilder().add_all(parts).hexdigest().encode()
+        return self._cached("pointers:", make)
 
 
 #: What edition keys are computed from: the register tree, or a view (possibly of a reused register).
@@ -324,7 +194,7 @@ def view(register: RegisterSource) -> RegisterView:
     for tree, v in _views:
         if tree is register:
             return v
-    v = RegisterView(register)
+    v = RegisterView(etree.tostring(register, encoding="UTF-8"))
     _views[:] = [(register, v)]
     return v
 

@@ -9,12 +9,13 @@ number notes identically.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -96,83 +97,123 @@ class Register:
 
     @property
     def element(self) -> etree._Element:
-        """The ``r:register`` element (built once, then cached)."""
+        """The ``r:register`` element (parsed from :meth:`to_xml_bytes` once, then cached)."""
         if self._element is None:
-            self._element = self._build_element()
+            self._element = etree.fromstring(self.to_xml_bytes())
         return self._element
 
     def to_xml_bytes(self) -> bytes:
-        return etree.tostring(self.element, xml_declaration=True, encoding="UTF-8",
-                              pretty_print=True)
+        out = io.BytesIO()
+        self.write_xml(out)
+        return out.getvalue()
 
-    def _build_element(self) -> etree._Element:
+    def write_xml(self, out: BinaryIO) -> None:
+        """Write the ``r:`` XML, one record at a time.
+
+        Why not one tree: the register of a large corpus is mostly mentions and
+        pointers (hundreds of thousands of small elements); as an lxml tree it takes
+        about 13 bytes of memory per byte of XML, and a build would keep that peak for
+        the rest of its run. Each record is built, indented as a pretty-printed whole
+        document would be, written and dropped.
+        """
         data = self.to_dict()
         root = etree.Element(f"{R}register", nsmap={"r": REGISTER_NS})
         root.set("version", data["version"])
         root.set("built", data["built"])
         root.set("teipress", data["teipress"])
-        ed = etree.SubElement(root, f"{R}edition")
+        head = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+        out.write(head[: head.rindex(b"/>")] + b">\n")
+        ed = etree.Element(f"{R}edition", nsmap=_NSMAP)
         for k, v in data["edition"].items():
             if k != "editors":
                 ed.set(k, _xml_safe(v))
         for name in data["edition"]["editors"]:
             etree.SubElement(ed, f"{R}editor").text = _xml_safe(name)
-        docs = etree.SubElement(root, f"{R}documents")
+        _write_item(out, ed, 1)
+        out.write(b"  <r:documents>\n")
         for d in data["documents"]:
-            el = etree.SubElement(docs, f"{R}document")
-            for k in ("id", "file", "href", "sort", "when", "position", "prev", "next", "sha256"):
-                el.set(k, _xml_safe(str(d[k])))
-            etree.SubElement(el, f"{R}title").text = _xml_safe(d["title"])
-            if d["date"] is not None:
-                de = etree.SubElement(el, f"{R}date")
-                for k, v in d["date"].items():
-                    if k != "text" and v:
-                        de.set(k, _xml_safe(v))
-                de.text = _xml_safe(d["date"]["text"])
-            for p in d["participants"]:
-                etree.SubElement(el, f"{R}participant").set("ref", p)
-            if d["summary"]:
-                etree.SubElement(el, f"{R}summary").text = _xml_safe(d["summary"])
-        ents = etree.SubElement(root, f"{R}entities")
+            _write_item(out, _document_element(d), 2)
+        out.write(b"  </r:documents>\n  <r:entities>\n")
         for e in data["entities"]:
-            el = etree.SubElement(ents, f"{R}entity")
-            for k in ("id", "kind", "file", "line", "sort"):
-                el.set(k, _xml_safe(str(e[k])))
-            etree.SubElement(el, f"{R}name").text = _xml_safe(e["name"])
-            for v in e["variants"]:
-                etree.SubElement(el, f"{R}variant").text = _xml_safe(v)
-            for which in ("birth", "death"):
-                if e[which] is not None:
-                    be = etree.SubElement(el, f"{R}{which}")
-                    for k, v in e[which].items():
-                        if k != "text" and v:
-                            be.set(k, _xml_safe(v))
-                    be.text = _xml_safe(e[which]["text"])
-            for role in e["roles"]:
-                etree.SubElement(el, f"{R}role").text = _xml_safe(role)
-            for idno in e["idnos"]:
-                ie = etree.SubElement(el, f"{R}idno", type=_xml_safe(idno["type"]))
-                if idno["href"]:
-                    ie.set("href", _xml_safe(idno["href"]))
-                ie.text = _xml_safe(idno["value"])
-            for m in e["mentions"]:
-                # text from parsed XML cannot hold characters XML forbids: no _xml_safe
-                etree.SubElement(el, f"{R}mention", {
-                    "doc": m["doc"], "anchor": m["anchor"], "line": str(m["line"]),
-                    "form": m["form"], "element": m["element"]})
+            _write_item(out, _entity_element(e), 2)
+        out.write(b"  </r:entities>\n")
         for section, child, keys in (
             ("chronology", "event", ("sort", "when", "from", "to", "notBefore", "notAfter",
                                      "doc", "anchor", "line")),
             ("pointers", "pointer", ("doc", "value", "target", "kind")),
             ("notes", "note", ("doc", "ordinal", "id", "label", "place", "anchor")),
         ):
-            sec = etree.SubElement(root, f"{R}{section}")
+            if not data[section]:
+                out.write(f"  <r:{section}/>\n".encode())
+                continue
+            out.write(f"  <r:{section}>\n".encode())
             tag = f"{R}{child}"
             for item in data[section]:
-                ce = etree.SubElement(sec, tag, {k: str(item[k]) for k in keys})
+                ce = etree.Element(tag, {k: str(item[k]) for k in keys}, nsmap=_NSMAP)
                 if child == "event":
                     ce.text = item["text"]
-        return root
+                _write_item(out, ce, 2)
+            out.write(f"  </r:{section}>\n".encode())
+        out.write(b"</r:register>\n")
+
+
+_NS_DECL = f' xmlns:r="{REGISTER_NS}"'.encode()
+_NSMAP = {"r": REGISTER_NS}
+
+
+def _write_item(out: BinaryIO, el: etree._Element, level: int) -> None:
+    """*el* as it stands at depth *level* of the pretty-printed register (namespace
+    declared on the root only)."""
+    etree.indent(el, space="  ", level=level)
+    data = etree.tostring(el, encoding="UTF-8")
+    out.write(b"  " * level + data.replace(_NS_DECL, b"", 1) + b"\n")
+
+
+def _document_element(d: dict[str, Any]) -> etree._Element:
+    el = etree.Element(f"{R}document", nsmap=_NSMAP)
+    for k in ("id", "file", "href", "sort", "when", "position", "prev", "next", "sha256"):
+        el.set(k, _xml_safe(str(d[k])))
+    etree.SubElement(el, f"{R}title").text = _xml_safe(d["title"])
+    if d["date"] is not None:
+        de = etree.SubElement(el, f"{R}date")
+        for k, v in d["date"].items():
+            if k != "text" and v:
+                de.set(k, _xml_safe(v))
+        de.text = _xml_safe(d["date"]["text"])
+    for p in d["participants"]:
+        etree.SubElement(el, f"{R}participant").set("ref", p)
+    if d["summary"]:
+        etree.SubElement(el, f"{R}summary").text = _xml_safe(d["summary"])
+    return el
+
+
+def _entity_element(e: dict[str, Any]) -> etree._Element:
+    el = etree.Element(f"{R}entity", nsmap=_NSMAP)
+    for k in ("id", "kind", "file", "line", "sort"):
+        el.set(k, _xml_safe(str(e[k])))
+    etree.SubElement(el, f"{R}name").text = _xml_safe(e["name"])
+    for v in e["variants"]:
+        etree.SubElement(el, f"{R}variant").text = _xml_safe(v)
+    for which in ("birth", "death"):
+        if e[which] is not None:
+            be = etree.SubElement(el, f"{R}{which}")
+            for k, v in e[which].items():
+                if k != "text" and v:
+                    be.set(k, _xml_safe(v))
+            be.text = _xml_safe(e[which]["text"])
+    for role in e["roles"]:
+        etree.SubElement(el, f"{R}role").text = _xml_safe(role)
+    for idno in e["idnos"]:
+        ie = etree.SubElement(el, f"{R}idno", type=_xml_safe(idno["type"]))
+        if idno["href"]:
+            ie.set("href", _xml_safe(idno["href"]))
+        ie.text = _xml_safe(idno["value"])
+    for m in e["mentions"]:
+        # text from parsed XML cannot hold characters XML forbids: no _xml_safe
+        etree.SubElement(el, f"{R}mention", {
+            "doc": m["doc"], "anchor": m["anchor"], "line": str(m["line"]),
+            "form": m["form"], "element": m["element"]})
+    return el
 
 
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
