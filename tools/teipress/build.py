@@ -322,16 +322,27 @@ class Manifest:
 # Rendering workers
 # --------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class RegisterFiles:
+    """The register as render processes get it: its outline (edition-wide pages; see
+    :meth:`RegisterIndex.outline_xml`) and the complete register (a file in the cache,
+    or the bytes if the cache cannot be written) for the pages that list every mention."""
+
+    outline: bytes
+    full: Path | bytes
+
+
 class _Renderer:
     """Per-process rendering state: formats, compiled stylesheets, parsed register."""
 
-    def __init__(self, config: Config, formats: Sequence[str], register_xml: bytes,
+    def __init__(self, config: Config, formats: Sequence[str], register: RegisterFiles,
                  build_date: str, ids: dict[Path, str],
                  slice_of: Callable[[str], bytes] | None = None) -> None:
         self.ids = ids
         self.formats: list[EditionFormat] = [get_format(f) for f in formats]
         engine = engine_for(self.formats)
-        self.ctx = RenderContext(config, engine, register_xml, None, build_date, slice_of)
+        self.ctx = RenderContext(config, engine, register.outline, None, build_date, slice_of,
+                                 full_register=register.full)
 
     def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path,
                        pages: list[str]) -> list[OutputFile]:
@@ -371,10 +382,10 @@ def _render_error(display: str, fmt: str, exc: Exception) -> Diagnostic:
 _worker: _Renderer | None = None
 
 
-def _init_render_worker(config: Config, formats: list[str], register_xml: bytes, date: str,
+def _init_render_worker(config: Config, formats: list[str], register: RegisterFiles, date: str,
                         ids: dict[Path, str]) -> None:
     global _worker
-    _worker = _Renderer(config, formats, register_xml, date, ids)
+    _worker = _Renderer(config, formats, register, date, ids)
 
 
 def _render_in_worker(path: Path, register_slice: bytes) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
@@ -549,7 +560,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     staging.mkdir()
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices,
-                    register_xml, build_date, options, progress, result, ids, view)
+                    register_xml, build_date, options, progress, result, ids, view, store)
         phases["render"] = time.perf_counter() - t
         saved = {f"part:{k}": v for k, v in slices.parts.items()}
         saved.update({f"view:{k}": v for k, v in view.saved().items()})
@@ -599,8 +610,15 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
                 register_xml: bytes, build_date: str, options: BuildOptions, progress: Progress,
-                result: BuildResult, ids: dict[Path, str], register_view: RegisterView) -> None:
+                result: BuildResult, ids: dict[Path, str], register_view: RegisterView,
+                store: MemoStore) -> None:
     envs = {name: environment_key(config, name) for name in formats}
+
+    def register_files() -> RegisterFiles:
+        # the outline is cut from the index the slices use; the complete register is
+        # read by workers from the cache, not pickled to each of them
+        return RegisterFiles(slices.index.outline_xml(), store.keep_register(register_xml) or register_xml)
+
     fmts = {name: get_format(name) for name in formats}
     old = {name: Manifest.read(out / name) for name in formats}
     new = {name: Manifest(env=envs[name], register=register_digest(register_xml)) for name in formats}
@@ -642,7 +660,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         # through reference counting, copying) the parent's heap of parsed documents.
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
                                    initializer=_init_render_worker,
-                                   initargs=(config, formats, register_xml, build_date, ids))
+                                   initargs=(config, formats, register_files(), build_date, ids))
         # Each document gets its slice of the register: a transform's cost grows with the
         # register it is given (2-3 s per transform with a 158 MB register, 10-20 ms with
         # a slice), and the workers then never hold the whole register.
@@ -651,7 +669,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         if todo:
             # A few documents: each gets its slice of the register, so the whole register
             # is parsed only if an edition page needs a transform over it.
-            local = _Renderer(config, formats, register_xml, build_date, ids, slices.slice_xml)
+            local = _Renderer(config, formats, register_files(), build_date, ids, slices.slice_xml)
         results = (local.render(p) for p in todo) if local else iter(())
     try:
         for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
@@ -689,7 +707,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 else:
                     pages.setdefault(name, []).append(page)
         if pages and pool is None and local is None:
-            local = _Renderer(config, formats, register_xml, build_date, ids)
+            local = _Renderer(config, formats, register_files(), build_date, ids)
         for name, outcome in _render_editions(pool, local, pages, ordered, config.root, staging):
             if isinstance(outcome, Exception):
                 result.render_errors.append(_render_error("(edition)", name, outcome))

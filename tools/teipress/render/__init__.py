@@ -60,12 +60,16 @@ class RenderContext:
     the document's own slice of the register instead (``slice_of(doc_id)``: the
     records its pages show), so rendering a few changed documents of a large
     corpus does not parse a register of tens of megabytes; edition-wide
-    transforms (``doc-id`` empty) always get the whole register.
+    transforms (``doc-id`` empty) always get the whole register, or what the build
+    gives as such: the register's outline (:meth:`RegisterIndex.outline_xml`,
+    without the mention and pointer bulk), with *full_register* (bytes or a file)
+    the complete register for the pages that list every mention.
     """
 
     def __init__(self, config: Config, engine: XsltEngine, register_xml: bytes,
                  register_tree: etree._Element | None, build_date: str,
-                 slice_of: Callable[[str], bytes] | None = None) -> None:
+                 slice_of: Callable[[str], bytes] | None = None, *,
+                 full_register: bytes | Path | None = None) -> None:
         self.config = config
         self.engine = engine
         self.register_xml = register_xml
@@ -74,6 +78,9 @@ class RenderContext:
         self._tree = register_tree
         self._register: Any = None
         self._slice: tuple[str, Any] | None = None
+        #: the complete register (every mention), as bytes or a file
+        self.register_source: bytes | Path = full_register if full_register is not None else register_xml
+        self._complete: Any = None
 
     @property
     def register(self) -> Any:
@@ -81,6 +88,15 @@ class RenderContext:
         if self._register is None:
             self._register = self.engine.parse(self.register_xml)
         return self._register
+
+    @property
+    def complete_register(self) -> Any:
+        """The complete register (every mention), parsed for Saxon."""
+        if self._complete is None:
+            source = self.register_source
+            self._complete = (self.register if source is self.register_xml
+                              else self.engine.parse(source if isinstance(source, bytes) else source.read_bytes()))
+        return self._complete
 
     @property
     def register_tree(self) -> etree._Element:

@@ -332,15 +332,18 @@ class HtmlFormat:
         for page, kind in REGISTER_PAGES.items():
             name = page.removesuffix(".html")
             if want(name):
+                # every passage that mentions an entry: the complete register, not its outline
+                full = ctx.complete_register
                 out.append(OutputFile(page, eng.transform(
-                    "html-register", ctx.register, self._params(ctx, kind=kind)).encode("utf-8"), name))
+                    "html-register", full, self._params(ctx, kind=kind, register=full)).encode("utf-8"), name))
         if want("chronology"):
             out.append(OutputFile("chronology.html", eng.transform(
                 "html-chronology", ctx.register, self._params(ctx)).encode("utf-8"), "chronology"))
         if want("bibliography"):
             bibl = eng.parse(_bibliography_document(ctx))
             out.append(OutputFile("bibliography.html", eng.transform(
-                "html-bibliography", bibl, self._params(ctx)).encode("utf-8"), "bibliography"))
+                "html-bibliography", bibl, self._params(ctx, register=ctx.complete_register)).encode("utf-8"),
+                "bibliography"))
         if want("search"):
             out.append(OutputFile("search.html", eng.transform(
                 "html-search", ctx.register, self._params(ctx)).encode("utf-8"), "search"))

@@ -123,6 +123,18 @@ class MemoStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def keep_register(self, xml: bytes) -> Path | None:
+        """The register as a file (named by its hash), for render workers to read; None
+        if the cache cannot be written."""
+        path = self.folder / f"register-{hashlib.sha256(xml).hexdigest()}.xml"
+        try:
+            if not path.exists():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                _atomic(path, xml)
+        except OSError:
+            return None
+        return path
+
     def save(self, memo: Memo, by_display: dict[str, str], findings: list[Diagnostic]) -> None:
         """Keep *memo*; its findings are given as diagnostics, each tied to its file
         through *by_display* (the name findings show -> the file's path)."""
@@ -138,10 +150,10 @@ class MemoStore:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256(memo.register_xml).hexdigest()
-            reg = self.folder / f"register-{digest}.xml"
-            if not reg.exists():
-                _atomic(reg, memo.register_xml)
+            reg = self.keep_register(memo.register_xml)
+            if reg is None:
+                return
+            digest = reg.stem.removeprefix("register-")
             payload = {"key": memo.key, "shas": memo.shas, "findings": rows, "register": digest,
                        "digests": memo.digests}
             _atomic(self.folder / "memo.json", json.dumps(payload, separators=(",", ":")).encode())
