@@ -268,11 +268,13 @@ def recover(out: Path) -> None:
                 os.rename(child, live)
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, f: OutputFile | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() or path.is_symlink():
         path.unlink()  # never write through a hard link to the published file
-    path.write_bytes(data)
+    with open(path, "wb") as out:
+        for chunk in ((f,) if isinstance(f, bytes) else f.chunks()):
+            out.write(chunk)
 
 
 def _safe_join(base: Path, relpath: str) -> Path:
@@ -345,9 +347,18 @@ class _Renderer:
                                  full_register=register.full)
 
     def render_edition(self, name: str, paths: list[Path], root: Path, folder: Path,
-                       pages: list[str]) -> list[OutputFile]:
+                       pages: list[str]) -> list[tuple[str, str]]:
+        """Write the edition *pages* of format *name* into *folder*; (file, page) of each.
+
+        Written here, by the process that renders them, piece by piece: a book or a
+        search index of thousands of documents is never held whole, nor sent back.
+        """
         fmt = next(f for f in self.formats if f.name == name)
-        return fmt.render_edition(self.ctx, LazyDocuments(paths, root, self.ids), folder, pages)
+        written: list[tuple[str, str]] = []
+        for f in fmt.render_edition(self.ctx, LazyDocuments(paths, root, self.ids), folder, pages):
+            _write(_safe_join(folder, f.relpath), f)
+            written.append((f.relpath, f.page))
+        return written
 
     def render(self, path: Path, register_slice: bytes | None = None
                ) -> tuple[str, list[tuple[str, OutputFile]], list[Diagnostic]]:
@@ -407,12 +418,12 @@ def _streamed(pool: ProcessPoolExecutor, tasks: Iterator[tuple[Path, bytes]], wi
 
 
 def _edition_in_worker(name: str, paths: list[Path], root: Path, folder: Path,
-                       pages: list[str]) -> list[OutputFile]:
+                       pages: list[str]) -> list[tuple[str, str]]:
     assert _worker is not None
     return _worker.render_edition(name, paths, root, folder, pages)
 
 
-EditionOutcome = tuple[str, list[OutputFile] | Exception]
+EditionOutcome = tuple[str, list[tuple[str, str]] | Exception]
 
 
 def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, pages: dict[str, list[str]],
@@ -676,7 +687,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
             result.render_errors.extend(errors)
             per_format: dict[str, list[OutputFile]] = {name: [] for name in formats}
             for name, f in rendered:
-                _write(_safe_join(staging / name, f.relpath), f.data)
+                _write(_safe_join(staging / name, f.relpath), f)
                 per_format[name].append(f)
                 result.files_written += 1
             for name in formats:
@@ -713,9 +724,8 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 result.render_errors.append(_render_error("(edition)", name, outcome))
                 continue
             per_page: dict[str, list[str]] = {page: [] for page in pages[name]}
-            for f in outcome:
-                _write(_safe_join(staging / name, f.relpath), f.data)
-                per_page.setdefault(f.page, []).append(f.relpath)
+            for relpath, page in outcome:
+                per_page.setdefault(page, []).append(relpath)
                 result.files_written += 1
             for page, files in per_page.items():
                 new[name].edition[page] = {"key": page_keys[name].get(page, ""), "files": files}

@@ -18,7 +18,7 @@ for; the build keeps the others' published files (see ``teipress.build``).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -39,12 +39,24 @@ class OutputFile:
 
     ``page`` names the edition page (group of files) an edition-wide file belongs
     to, so the build can record and keep it with that page's key; per-document
-    files leave it empty.
+    files leave it empty. Edition-wide files are written by the process that
+    renders them (:meth:`chunks`); only their names travel back to the build.
     """
 
     relpath: str
-    data: bytes
+    #: the bytes, or (a large edition-wide file) a function that yields them in pieces
+    content: bytes | Callable[[], Iterable[bytes]]
     page: str = ""
+
+    @property
+    def data(self) -> bytes:
+        """The whole content in memory (tests, digests of small files)."""
+        return self.content if isinstance(self.content, bytes) else b"".join(self.content())
+
+    def chunks(self) -> Iterable[bytes]:
+        """The content in pieces: a book or search index of thousands of documents is
+        written as it is read from the per-document parts, never held whole."""
+        return (self.content,) if isinstance(self.content, bytes) else self.content()
 
     def __post_init__(self) -> None:
         p = PurePosixPath(self.relpath)

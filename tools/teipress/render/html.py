@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,7 +173,19 @@ def entries_fragment(entries: Iterable[SearchEntry]) -> str:
 
 def index_js(fragments: Iterable[str]) -> bytes:
     """The index as a script assigning ``window.TEIPRESS_SEARCH`` (works under file://)."""
-    return ("window.TEIPRESS_SEARCH = [" + ",".join(f for f in fragments if f) + "];\n").encode("utf-8")
+    return b"".join(index_js_chunks(fragments))
+
+
+def index_js_chunks(fragments: Iterable[str]) -> Iterator[bytes]:
+    """:func:`index_js` in pieces, one per fragment (the index of a large edition is
+    written as its fragments are read)."""
+    yield b"window.TEIPRESS_SEARCH = ["
+    first = True
+    for f in fragments:
+        if f:
+            yield f.encode("utf-8") if first else b"," + f.encode("utf-8")
+            first = False
+    yield b"];\n"
 
 
 def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
@@ -348,7 +360,8 @@ class HtmlFormat:
             out.append(OutputFile("search.html", eng.transform(
                 "html-search", ctx.register, self._params(ctx)).encode("utf-8"), "search"))
         if want("search-index"):
-            out.append(OutputFile("search-index.js", index_js(_search_fragments(reg, doc_recs, rendered)),
+            out.append(OutputFile("search-index.js",
+                                  lambda: index_js_chunks(_search_fragments(reg, doc_recs, rendered)),
                                   "search-index"))
         if want("assets"):
             base = assets_dir()
@@ -361,9 +374,8 @@ def _assets() -> list[Path]:
     return sorted(p for p in assets_dir().rglob("*") if p.is_file())
 
 
-def _search_fragments(reg: etree._Element, doc_recs: list[etree._Element], rendered: Path) -> list[str]:
+def _search_fragments(reg: etree._Element, doc_recs: list[etree._Element], rendered: Path) -> Iterator[str]:
     """Documents and their passages (their kept fragments, in reading order), then the register."""
-    fragments: list[str] = []
     for rec in doc_recs:
         doc_id = rec.get("id", "")
         page = doc_page(doc_id)
@@ -372,13 +384,12 @@ def _search_fragments(reg: etree._Element, doc_recs: list[etree._Element], rende
             continue
         sidecar = rendered / search_sidecar(doc_id)
         if sidecar.is_file():
-            fragments.append(sidecar.read_bytes().decode("utf-8"))
+            yield sidecar.read_bytes().decode("utf-8")
         else:
             title = (rec.findtext(f"{R}title") or doc_id).strip()
-            fragments.append(entries_fragment([SearchEntry(page, title, "document", title),
-                                               *passages_from_page(path.read_bytes(), page, title)]))
-    fragments.append(entries_fragment(register_entries(reg)))
-    return fragments
+            yield entries_fragment([SearchEntry(page, title, "document", title),
+                                    *passages_from_page(path.read_bytes(), page, title)])
+    yield entries_fragment(register_entries(reg))
 
 
 FORMAT = HtmlFormat()

@@ -221,7 +221,13 @@ class PrintFormat:
                 files.append(OutputFile(FRAME_FILE, frame.encode("utf-8"), "frame"))
         elif frame_path.is_file():
             frame = frame_path.read_bytes().decode("utf-8")
-        if want_book:
+        if want_book and not settings.pdf:
+            # no layout to run: the book is written section by section, never held whole
+            if frame is None:
+                frame = self.book_html(ctx, sections.facts, settings, self.bibliography(ctx), None)
+            book_frame = frame
+            files.append(OutputFile("edition.html", lambda: sections.chunks(book_frame), "book"))
+        elif want_book:
             book = self.make_book(ctx, sections, rendered, settings, css, frame)
             files.append(OutputFile("edition.html", book.html.encode("utf-8"), "book"))
             if book.pdf is not None:
@@ -264,17 +270,29 @@ class PrintFormat:
 
     def collect_sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
                          rendered: Path) -> Sections:
-        """The serialised sections and the facts of every section, in reading order."""
-        html: list[str] = []
+        """The facts of every section, in reading order, and where each section is.
+
+        The sections the build wrote stay on disk until the book is written
+        (:meth:`Sections.chunks`); only those made here (no build) are held.
+        """
         facts = [b"<parts>"]
-        for _, files in self._sections(ctx, documents, rendered):
-            for rel, data in files.items():
-                if rel.startswith("sections/"):
-                    html.append(data.decode("utf-8"))
-                elif rel.startswith("toc/"):
-                    facts.append(data)
+        order: list[tuple[str, bytes | None]] = []
+        missing: dict[str, LoadedDocument] | None = None
+        for doc_id in self.reading_order(ctx):
+            fact, section = rendered / facts_file(doc_id), rendered / section_file(doc_id)
+            if fact.is_file() and section.is_file():
+                facts.append(fact.read_bytes())
+                order.append((doc_id, None))
+                continue
+            if missing is None:
+                missing = {d.doc_id: d for d in documents if d.ok}
+            doc = missing.get(doc_id)
+            if doc is not None:
+                made = {f.relpath: f.data for f in self.render_document(ctx, doc, ctx.engine.parse(doc.data))}
+                facts.append(made[facts_file(doc_id)])
+                order.append((doc_id, made[section_file(doc_id)]))
         facts.append(b"</parts>")
-        return Sections(html, b"".join(facts))
+        return Sections(b"".join(facts), order, rendered)
 
     def bibliography(self, ctx: RenderContext) -> Any:
         """The bibliography authority file (a TEI file with a listBibl), parsed for Saxon."""
@@ -417,18 +435,27 @@ def _normalised(el: etree._Element) -> str:
 
 @dataclass
 class Sections:
-    """The book's documents: serialised sections and their facts (``<parts>`` of :func:`section_facts`)."""
+    """The book's documents: their facts (``<parts>`` of :func:`section_facts`) and, in
+    reading order, each section (bytes) or ``None`` for one kept in *folder*."""
 
-    html: list[str]
     facts: bytes
+    order: list[tuple[str, bytes | None]]
+    folder: Path
 
-    def join(self, frame: str) -> str:
-        """The book: *frame* with the sections in place of :data:`DOCUMENTS_MARKER`."""
+    def chunks(self, frame: str) -> Iterator[bytes]:
+        """The book in pieces: *frame* with the sections in place of :data:`DOCUMENTS_MARKER`."""
         before, marker, after = frame.partition(f"<!--{DOCUMENTS_MARKER}-->")
         if not marker:
             raise PrintError("the book's frame has no place for the documents",
                              help="xslt/print/edition.xsl must write $documents-marker")
-        return "".join([before, *self.html, after])
+        yield before.encode("utf-8")
+        for doc_id, section in self.order:
+            yield section if section is not None else (self.folder / section_file(doc_id)).read_bytes()
+        yield after.encode("utf-8")
+
+    def join(self, frame: str) -> str:
+        """The whole book as one string (the PDF layout needs it)."""
+        return b"".join(self.chunks(frame)).decode("utf-8")
 
 
 #: Prefix of the ids :func:`prepare_parts` gives to blocks of the documents.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,20 +124,30 @@ class TextFormat:
             else:
                 parts[page] = path.read_bytes().decode("utf-8")
         if pages is None or "edition" in pages:
-            chunks = [parts["front"]]
-            for doc_id in _reading_order(ctx, documents, rendered):
-                staged = rendered / f"{doc_id}.txt"
-                if staged.is_file():
-                    chunks.append(staged.read_bytes().decode("utf-8"))
-                else:
-                    doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
-                    if doc is not None:
-                        chunks.append(self.render_text(ctx, doc, ctx.engine.parse(doc.data)))
-            if parts["index"].strip():
-                chunks.append(parts["index"])
-            # each part ends with exactly one newline; two more make the gap between parts
-            text = "\n\n".join(p.rstrip("\n") + "\n" for p in chunks if p.strip())
-            out.append(OutputFile("edition.txt", _bytes(text), "edition"))
+            order = _reading_order(ctx, documents, rendered)
+
+            def texts() -> Iterator[str]:
+                yield parts["front"]
+                for doc_id in order:
+                    staged = rendered / f"{doc_id}.txt"
+                    if staged.is_file():
+                        yield staged.read_bytes().decode("utf-8")
+                    else:
+                        doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
+                        if doc is not None:
+                            yield self.render_text(ctx, doc, ctx.engine.parse(doc.data))
+                yield parts["index"]
+
+            def chunks() -> Iterator[bytes]:
+                # each part ends with exactly one newline; two more make the gap between parts
+                gap = ""
+                for part in texts():
+                    if part.strip():
+                        yield _bytes(gap + part.rstrip("\n") + "\n")
+                        gap = "\n\n"
+
+            # written part by part (an edition of thousands of documents is never held whole)
+            out.append(OutputFile("edition.txt", chunks, "edition"))
         return out
 
 
