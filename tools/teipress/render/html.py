@@ -323,15 +323,16 @@ class HtmlFormat:
         loaded again unless a sidecar is missing.
         """
         eng = ctx.engine
-        reg = ctx.register_tree
-        doc_recs = list(reg.iter(f"{R}document"))
         out: list[OutputFile] = []
 
         def want(page: str) -> bool:
             return pages is None or page in pages
 
+        def doc_recs() -> list[etree._Element]:  # only when needed: the register pages do without the tree
+            return list(ctx.register_tree.iter(f"{R}document"))
+
         if want("index"):
-            headers = eng.parse(_headers_document(doc_recs, rendered, documents))
+            headers = eng.parse(_headers_document(doc_recs(), rendered, documents))
             out.append(OutputFile("index.html", eng.transform(
                 "html-index", headers, self._params(ctx)).encode("utf-8"), "index"))
         kinds = {kind for page, kind in REGISTER_PAGES.items() if want(page.removesuffix(".html"))}
@@ -348,8 +349,8 @@ class HtmlFormat:
             out.append(OutputFile("search.html", eng.transform(
                 "html-search", ctx.register, self._params(ctx)).encode("utf-8"), "search"))
         if want("search-index"):
-            out.append(OutputFile("search-index.js", index_js(_search_fragments(reg, doc_recs, rendered)),
-                                  "search-index"))
+            fragments = _search_fragments(ctx.register_tree, doc_recs(), rendered)
+            out.append(OutputFile("search-index.js", index_js(fragments), "search-index"))
         if want("assets"):
             base = assets_dir()
             out.extend(OutputFile("assets/" + asset.relative_to(base).as_posix(), asset.read_bytes(), "assets")
