@@ -52,18 +52,33 @@ class Piece:
 
     entity_id: str
     kind: str
-    part: int
-    start: bytes  # the entity's start tag
-    facts: list[bytes]  # its children other than mentions (first part only)
-    mentions: list[bytes] = field(default_factory=list)
+    part: int = 1
+    count: int = 0  # mentions
     docs: dict[str, None] = field(default_factory=dict)  # documents of the mentions, in order
+    xml: bytes = b""  # once closed
 
-    def xml(self) -> bytes:
-        start = self.start if self.part == 1 else self.start[:-1] + f' part="{self.part}">'.encode()
-        return b"".join([start, *self.facts, *self.mentions, _end_tag(self.start)])
+    def close(self, ent: etree._Element, upto: etree._Element | None = None) -> None:
+        """Serialise the piece: *ent*'s children before *upto* (all of them without), moved out of the tree.
+
+        An entity read whole is serialised in one call; the mentions are left in the
+        tree until then because serialising each one alone took most of the reading time.
+        """
+        if self.part == 1 and upto is None:
+            self.xml = _xml(ent)
+            return
+        shell = _shell(ent)
+        if self.part > 1:
+            shell.set("part", str(self.part))
+        kids = []
+        for child in ent:
+            if child is upto:
+                break
+            kids.append(child)
+        shell.extend(kids)
+        self.xml = _xml(shell)
 
     def next_part(self) -> Piece:
-        return Piece(self.entity_id, self.kind, self.part + 1, self.start, [])
+        return Piece(self.entity_id, self.kind, self.part + 1)
 
 
 @dataclass
@@ -80,12 +95,17 @@ def _end_tag(start: bytes) -> bytes:
     return b"</" + name + b">"
 
 
-def _start_tag(el: etree._Element) -> bytes:
-    """``<name attrs>`` of *el* (with its namespace declarations), without content."""
+def _shell(el: etree._Element) -> etree._Element:
+    """A new element with *el*'s name, attributes and namespace declarations, and no content."""
     shell = etree.Element(el.tag, nsmap=el.nsmap)  # type: ignore[arg-type]  # None: the default namespace
     for name, value in el.attrib.items():
         shell.set(name, value)
-    return etree.tostring(shell, encoding="utf-8")[:-2] + b">"
+    return shell
+
+
+def _start_tag(el: etree._Element) -> bytes:
+    """``<name attrs>`` of *el* (with its namespace declarations), without content."""
+    return etree.tostring(_shell(el), encoding="utf-8")[:-2] + b">"
 
 
 def _section(name: str, content: list[bytes]) -> list[bytes]:
@@ -154,30 +174,36 @@ class RegisterBatches:
                 if not self._head:
                     self._head = _start_tag(el.getroottree().getroot())
                 if tag == _MENTION:
+                    ent = el.getparent()
+                    assert ent is not None
                     if facts is None:  # the first mention: the entity's other children are read
-                        ent = el.getparent()
-                        assert ent is not None
                         facts = [_xml(c) for c in ent if c.tag != _MENTION]
-                        piece = self._piece(ent, facts)
-                    if piece is not None:
-                        doc = el.get("doc", "")
-                        if piece.mentions and doc not in piece.docs and self._full(piece):
-                            flushed.update(piece.docs)
-                            yield from self._flush(piece.kind, piece)
-                            piece = piece.next_part()
-                        if doc in flushed:
-                            self.irregular.add(piece.entity_id)
-                        piece.mentions.append(_xml(el))
-                        piece.docs[doc] = None
+                        piece = self._piece(ent)
+                    if piece is None:
+                        _forget(el)
+                        continue
+                    doc = el.get("doc", "")
+                    if piece.count and doc not in piece.docs and self._full(piece):
+                        flushed.update(piece.docs)
+                        piece.close(ent, upto=el)
+                        yield from self._flush(piece.kind, piece)
+                        piece = piece.next_part()
+                    if doc in flushed:
+                        self.irregular.add(piece.entity_id)
+                    piece.count += 1
+                    piece.docs[doc] = None
+                    continue  # kept in the tree until its piece is closed
                 elif tag == _ENTITY:
                     if facts is None:
                         facts = [_xml(c) for c in el if c.tag != _MENTION]
-                        piece = self._piece(el, facts)
-                    elif any(c.tag != _MENTION for c in el):
+                        piece = self._piece(el)
+                    elif (sum(c.tag != _MENTION for c in el)
+                          != (len(facts) if piece is not None and piece.part == 1 else 0)):
                         raise ValueError(f"register entity {el.get('id')!r}: children after its mentions")
                     start = _start_tag(el)
                     entities.append(b"".join([start, *facts, _end_tag(start)]))
                     if piece is not None:
+                        piece.close(el)
                         yield from self._add(piece)
                     piece, facts = None, None
                     flushed.clear()
@@ -195,19 +221,19 @@ class RegisterBatches:
         self.outline = self._register([*_section("entities", entities), *_section("pointers", pointers),
                                        *_section("notes", notes)])
 
-    def _piece(self, ent: etree._Element, facts: list[bytes]) -> Piece | None:
+    def _piece(self, ent: etree._Element) -> Piece | None:
         kind, entity_id = ent.get("kind", ""), ent.get("id", "")
         if kind not in self.kinds or (self.only is not None and entity_id not in self.only):
             return None
-        return Piece(entity_id, kind, 1, _start_tag(ent), facts)
+        return Piece(entity_id, kind)
 
     def _full(self, piece: Piece) -> bool:
         """Whether *piece* is cut here: its batch holds its share of mentions (never with *only*)."""
-        return self.only is None and self._counts[piece.kind] + len(piece.mentions) >= self.max_mentions
+        return self.only is None and self._counts[piece.kind] + piece.count >= self.max_mentions
 
     def _add(self, piece: Piece) -> Iterator[Batch]:
         self._pending[piece.kind].append(piece)
-        self._counts[piece.kind] += len(piece.mentions)
+        self._counts[piece.kind] += piece.count
         if (len(self._pending[piece.kind]) >= self.max_entities
                 or self._counts[piece.kind] >= self.max_mentions):
             yield from self._flush(piece.kind)
@@ -225,7 +251,7 @@ class RegisterBatches:
             docs.update(p.docs)
         records = [self._documents[d] for d in docs if d in self._documents]
         yield Batch(kind, pieces, self._register([*_section("documents", records),
-                                                  *_section("entities", [p.xml() for p in pieces])]))
+                                                  *_section("entities", [p.xml for p in pieces])]))
 
     def _register(self, content: list[bytes]) -> bytes:
         """A register document: the root, the edition record, then *content*."""
