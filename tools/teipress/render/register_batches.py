@@ -4,8 +4,9 @@ The register is dominated by ``r:entity/r:mention`` (one element per name occurr
 in the corpus: 186,000 of 31 MB for 1,000 synthetic documents, about 250 MB as a
 Saxon tree and 360 MB as an lxml tree). Pages such as persons.html show every one of
 them, but never need more than a few entities at a time. :class:`RegisterBatches`
-streams the register XML with ``iterparse`` (each element cleared once read, so the
-tree never holds more than one entity's facts and one mention) and cuts it into:
+streams the register XML with ``iterparse`` (each element cleared once read; the
+mentions of the entity being read stay until its piece is serialised, so the tree
+never holds more than about one batch of them) and cuts it into:
 
 * **batches**: small registers (the root with its attributes, ``r:edition``, the
   ``r:document`` records the batch's mentions name, a few entities of one kind with
