@@ -5,6 +5,9 @@
   Context: a tei:teiCorpus holding the listBibl elements of the authority files (built by
   teipress.render.html). Works known only to the register (no authority entry) are listed
   from the register. Each work links to the passages that cite it.
+
+  Rendered in pieces like the register pages (see register.xsl): an entity's part here is
+  its "mentioned in" list, which the frame places after the work's citation.
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -59,6 +62,10 @@
     <xsl:for-each select="tei:note"><xsl:text> </xsl:text><span class="bibl-note"><xsl:apply-templates mode="h:body"/></span></xsl:for-each>
   </xsl:template>
 
+  <xsl:template match="r:entity" mode="h:part">
+    <xsl:call-template name="h:mentions"/>
+  </xsl:template>
+
   <xsl:template match="tei:bibl | tei:biblFull" mode="h:citation">
     <xsl:apply-templates mode="h:body"/>
   </xsl:template>
@@ -79,13 +86,13 @@
             <li class="work">
               <xsl:if test="h:id(.)"><xsl:attribute name="id" select="h:id(.)"/></xsl:if>
               <p class="citation"><xsl:apply-templates select="." mode="h:citation"/></p>
-              <xsl:for-each select="$e"><xsl:call-template name="h:mentions"/></xsl:for-each>
+              <xsl:apply-templates select="$e" mode="h:slot"/>
             </li>
           </xsl:for-each>
           <xsl:for-each select="$register//r:entity[@kind = 'bibl'][not(@id = $listed)]">
             <li class="work" id="{@id}">
               <p class="citation"><xsl:value-of select="string-join((r:name, r:variant) ! normalize-space(), ', ')"/>.</p>
-              <xsl:call-template name="h:mentions"/>
+              <xsl:apply-templates select="." mode="h:slot"/>
             </li>
           </xsl:for-each>
         </ul>

@@ -5,6 +5,13 @@
   Context: the register document. Param $kind: person | place | org.
   Each entry: names and variants, life dates, roles, external identifiers (safe links only)
   and "mentioned in" links to every passage that mentions it.
+
+  Rendered in pieces (teipress.render.html, with $part-marker): the page's frame (shell, count,
+  letters, letter groups) from a register without mentions, where each entry is only a marker
+  comment, and the entries (template h:parts) batch by batch from small registers holding a few
+  entities with their mentions; Python puts each entry in its place. Without $part-marker the
+  page is rendered in one transform from the whole register, entries in place (the reference
+  the tests compare the pieces with).
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -18,6 +25,9 @@
   <xsl:import href="layout.xsl"/>
 
   <xsl:param name="kind" as="xs:string" select="'person'"/>
+  <!-- Not empty: the frame or the parts of a page rendered in pieces (see above). A fresh
+       random string per page, so no text of the edition can be taken for a marker. -->
+  <xsl:param name="part-marker" as="xs:string" select="''"/>
 
   <xsl:variable name="h:kind-title" select="map{'person': 'Persons', 'place': 'Places', 'org': 'Organisations', 'bibl': 'Works', 'term': 'Terms'}"/>
 
@@ -45,7 +55,7 @@
           <xsl:variable name="key" select="if (matches(current-grouping-key(), '^[A-Z]$')) then current-grouping-key() else 'other'"/>
           <section class="letter-group" aria-labelledby="letter-{$key}">
             <h2 id="letter-{$key}"><xsl:value-of select="if ($key = 'other') then 'Other' else $key"/></h2>
-            <xsl:apply-templates select="current-group()" mode="h:entry"/>
+            <xsl:apply-templates select="current-group()" mode="h:slot"/>
           </section>
         </xsl:for-each-group>
       </xsl:with-param>
@@ -103,6 +113,49 @@
     </article>
   </xsl:template>
 
+  <!-- ================================================================== -->
+  <!-- Pages rendered in pieces                                            -->
+  <!-- ================================================================== -->
+
+  <!-- What a page shows of one entity (its part): here the whole entry; bibliography.xsl
+       overrides it with the mentions alone. -->
+  <xsl:mode name="h:part" on-no-match="fail"/>
+  <xsl:template match="r:entity" mode="h:part">
+    <xsl:apply-templates select="." mode="h:entry"/>
+  </xsl:template>
+
+  <!-- Where the page shows an entity's part: with $part-marker a marker for it, else the part. -->
+  <xsl:mode name="h:slot" on-no-match="fail"/>
+  <xsl:template match="r:entity" mode="h:slot">
+    <xsl:choose>
+      <xsl:when test="$part-marker"><xsl:comment select="h:part-marker('entry', @id)"/></xsl:when>
+      <xsl:otherwise><xsl:apply-templates select="." mode="h:part"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- The marker comment text: $part-marker, the role (entry: the part goes here; more: the
+       entity's further mentions go here), the entity id %-escaped, hyphens too (so the
+       comment never holds two hyphens in a row; urllib.parse.unquote reads the id back). -->
+  <xsl:function name="h:part-marker" as="xs:string">
+    <xsl:param name="role" as="xs:string"/>
+    <xsl:param name="id" as="xs:string"/>
+    <xsl:sequence select="string-join(($part-marker, $role, replace(encode-for-uri($id), '-', '%2D')), ' ')"/>
+  </xsl:function>
+
+  <!-- One batch: every entity of $kind in $register, each after its marker. An entity whose
+       mentions did not fit one batch comes again in the next with @part (2, 3, …) and only
+       further mentions: then only its further "mentioned in" items are written, which Python
+       puts at the 'more' marker of its first part. -->
+  <xsl:template name="h:parts">
+    <xsl:for-each select="$register//r:entity[@kind = $kind]">
+      <xsl:comment select="h:part-marker('entry', @id)"/>
+      <xsl:choose>
+        <xsl:when test="@part"><xsl:call-template name="h:mention-items"/></xsl:when>
+        <xsl:otherwise><xsl:apply-templates select="." mode="h:part"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:for-each>
+  </xsl:template>
+
   <!-- "Mentioned in": per document, one link per passage (with the count of mentions). -->
   <xsl:template name="h:mentions">
     <xsl:choose>
@@ -110,25 +163,32 @@
         <div class="mentions">
           <h4 id="{@id}-mentions">Mentioned in</h4>
           <ul aria-labelledby="{@id}-mentions">
-            <xsl:for-each-group select="r:mention" group-by="@doc">
-              <xsl:variable name="doc" select="current-grouping-key()"/>
-              <xsl:variable name="rec" select="h:document($doc)"/>
-              <li>
-                <a href="{h:doc-page($doc)}"><xsl:value-of select="(normalize-space($rec/r:title)[.], $doc)[1]"/></a>
-                <xsl:if test="$rec/r:date"><xsl:value-of select="' (' || h:doc-date($rec) || ')'"/></xsl:if>
-                <xsl:text>: </xsl:text>
-                <xsl:for-each-group select="current-group()" group-by="@anchor">
-                  <xsl:if test="position() gt 1">, </xsl:if>
-                  <a class="mention" href="{h:passage-href($doc, current-grouping-key())}"><xsl:value-of select="h:anchor-label($doc, current-grouping-key())"/></a>
-                  <xsl:if test="count(current-group()) gt 1"><xsl:value-of select="' (×' || count(current-group()) || ')'"/></xsl:if>
-                </xsl:for-each-group>
-              </li>
-            </xsl:for-each-group>
+            <xsl:call-template name="h:mention-items"/>
+            <xsl:if test="$part-marker"><xsl:comment select="h:part-marker('more', @id)"/></xsl:if>
           </ul>
         </div>
       </xsl:when>
       <xsl:otherwise><p class="mentions-none">Not mentioned in the documents.</p></xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <!-- The items of "Mentioned in" for the entity's r:mention children. Batches split an entity's
+       mentions only where the document changes, so each document's item is made whole. -->
+  <xsl:template name="h:mention-items">
+    <xsl:for-each-group select="r:mention" group-by="@doc">
+      <xsl:variable name="doc" select="current-grouping-key()"/>
+      <xsl:variable name="rec" select="h:document($doc)"/>
+      <li>
+        <a href="{h:doc-page($doc)}"><xsl:value-of select="(normalize-space($rec/r:title)[.], $doc)[1]"/></a>
+        <xsl:if test="$rec/r:date"><xsl:value-of select="' (' || h:doc-date($rec) || ')'"/></xsl:if>
+        <xsl:text>: </xsl:text>
+        <xsl:for-each-group select="current-group()" group-by="@anchor">
+          <xsl:if test="position() gt 1">, </xsl:if>
+          <a class="mention" href="{h:passage-href($doc, current-grouping-key())}"><xsl:value-of select="h:anchor-label($doc, current-grouping-key())"/></a>
+          <xsl:if test="count(current-group()) gt 1"><xsl:value-of select="' (×' || count(current-group()) || ')'"/></xsl:if>
+        </xsl:for-each-group>
+      </li>
+    </xsl:for-each-group>
   </xsl:template>
 
 </xsl:stylesheet>

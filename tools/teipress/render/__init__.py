@@ -131,10 +131,14 @@ class RenderContext:
         """Render *doc_id* from this slice of the register (a pool worker receives it with the task)."""
         self._slice = (doc_id, self.engine.parse(data))
 
-    def params(self, doc_id: str = "", **extra: ParamValue) -> dict[str, ParamValue]:
-        """The global parameters of xslt/common.xsl plus format-specific extras."""
-        return {"register": self.register_for(doc_id), "doc-id": doc_id, "build-date": self.build_date,
-                **extra}
+    def params(self, doc_id: str = "", *, register: Any = None, **extra: ParamValue) -> dict[str, ParamValue]:
+        """The global parameters of xslt/common.xsl plus format-specific extras.
+
+        *register* replaces the register the transform would get (a piece of it, for
+        pages made in pieces), and then the whole one is not parsed.
+        """
+        reg = register if register is not None else self.register_for(doc_id)
+        return {"register": reg, "doc-id": doc_id, "build-date": self.build_date, **extra}
 
 
 class EditionFormat(Protocol):

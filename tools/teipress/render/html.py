@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import lxml.html
 from lxml import etree
@@ -34,10 +36,12 @@ from teipress.load import LoadedDocument, load_path
 from teipress.paths import xslt_path
 from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
 from teipress.render.keys import KeyBuilder, RegisterSource
+from teipress.render.register_batches import BATCH_ENTITIES, BATCH_MENTIONS, Batch, RegisterBatches
 from teipress.resolve.extract import document_title
 
 R = f"{{{REGISTER_NS}}}"
 T = f"{{{TEI_NS}}}"
+H_NS = "https://teipress.dev/ns/html"
 
 #: page type -> stylesheet file in xslt/html/
 PAGE_STYLESHEETS: dict[str, str] = {
@@ -330,38 +334,36 @@ class HtmlFormat:
         loaded again unless a sidecar is missing.
         """
         eng = ctx.engine
-        reg = ctx.register_tree
-        doc_recs = list(reg.iter(f"{R}document"))
         out: list[OutputFile] = []
 
         def want(page: str) -> bool:
             return pages is None or page in pages
 
+        def doc_recs() -> list[etree._Element]:  # only when needed: the register pages do without the tree
+            return list(ctx.register_tree.iter(f"{R}document"))
+
         if want("index"):
-            headers = eng.parse(_headers_document(doc_recs, rendered, documents))
+            headers = eng.parse(_headers_document(doc_recs(), rendered, documents))
             out.append(OutputFile("index.html", eng.transform(
                 "html-index", headers, self._params(ctx)).encode("utf-8"), "index"))
+        kinds = {kind for page, kind in REGISTER_PAGES.items() if want(page.removesuffix(".html"))}
+        made = self.register_pages(ctx, kinds | ({"bibl"} if want("bibliography") else set()))
         for page, kind in REGISTER_PAGES.items():
-            name = page.removesuffix(".html")
-            if want(name):
-                # every passage that mentions an entry: the complete register, not its outline
-                full = ctx.complete_register
-                out.append(OutputFile(page, eng.transform(
-                    "html-register", full, self._params(ctx, kind=kind, register=full)).encode("utf-8"), name))
+            if kind in made:
+                out.append(OutputFile(page, made[kind].encode("utf-8"), page.removesuffix(".html")))
         if want("chronology"):
             out.append(OutputFile("chronology.html", eng.transform(
                 "html-chronology", ctx.register, self._params(ctx)).encode("utf-8"), "chronology"))
-        if want("bibliography"):
-            bibl = eng.parse(_bibliography_document(ctx))
-            out.append(OutputFile("bibliography.html", eng.transform(
-                "html-bibliography", bibl, self._params(ctx, register=ctx.complete_register)).encode("utf-8"),
-                "bibliography"))
+        if "bibl" in made:
+            out.append(OutputFile("bibliography.html", made["bibl"].encode("utf-8"), "bibliography"))
         if want("search"):
             out.append(OutputFile("search.html", eng.transform(
                 "html-search", ctx.register, self._params(ctx)).encode("utf-8"), "search"))
         if want("search-index"):
+            reg = ctx.register_tree
+            recs = doc_recs()
             out.append(OutputFile("search-index.js",
-                                  lambda: index_js_chunks(_search_fragments(reg, doc_recs, rendered)),
+                                  lambda: index_js_chunks(_search_fragments(reg, recs, rendered)),
                                   "search-index"))
         if want("assets"):
             base = assets_dir()
@@ -369,6 +371,79 @@ class HtmlFormat:
                        for asset in _assets())
         return out
 
+    def register_pages(self, ctx: RenderContext, kinds: Collection[str], source: bytes | Path | None = None, *,
+                       max_entities: int = BATCH_ENTITIES,
+                       max_mentions: int = BATCH_MENTIONS) -> dict[str, str]:
+        """The register pages of *kinds* (``bibl``: bibliography.html), by kind, rendered in pieces.
+
+        The register's mentions are most of its size, and these pages show all of them.
+        So they are read here from the register XML (*source*, default
+        ``ctx.register_xml``) in batches of at most *max_entities* entities and about
+        *max_mentions* mentions (:class:`~teipress.render.register_batches.RegisterBatches`),
+        each transformed alone (template ``h:parts``); each page's frame is rendered
+        from the register's outline (no mentions), with a marker comment where each
+        entity's part goes, and the parts are put in place. ``ctx.register`` is not
+        read: it may hold no mentions. The pages are the same bytes as one transform
+        of the whole register without ``part-marker`` (tested).
+        """
+        if not kinds:
+            return {}
+        eng = ctx.engine
+        marker = secrets.token_hex(8)
+        parts: dict[str, str] = {}  # entity id -> its part, then its further mentions by id
+        more: dict[str, list[str]] = {}
+        src = ctx.register_source if source is None else source
+        reader = RegisterBatches(src, kinds, max_entities=max_entities, max_mentions=max_mentions)
+        for batch in reader.batches():
+            self._render_batch(ctx, batch, marker, parts, more)
+        if reader.irregular:  # split where a document's mentions were not contiguous: once more, whole
+            for entity_id in reader.irregular:
+                parts.pop(entity_id, None)
+                more.pop(entity_id, None)
+            for batch in RegisterBatches(src, kinds, only=reader.irregular).batches():
+                self._render_batch(ctx, batch, marker, parts, more)
+        outline = eng.parse(reader.outline)
+        marks = re.compile(f"<!--{marker} (entry|more) ([A-Za-z0-9%_.~]*)-->")
+        placed: set[str] = set()
+
+        def fill(m: re.Match[str]) -> str:
+            entity_id = unquote(m[2])
+            if m[1] == "more":
+                placed.add(entity_id)
+                return "".join(more.get(entity_id, ()))
+            if entity_id not in parts:
+                raise ValueError(f"register page: no part rendered for entity {entity_id!r}")
+            return marks.sub(fill, parts[entity_id])
+
+        pages: dict[str, str] = {}
+        for kind in sorted(kinds):
+            params = self._params(ctx, register=outline, kind=kind, **{"part-marker": marker})
+            if kind == "bibl":
+                frame = eng.transform("html-bibliography", eng.parse(_bibliography_document(ctx)), params)
+            else:
+                frame = eng.transform("html-register", outline, params)
+            pages[kind] = marks.sub(fill, frame)
+        if lost := set(more) - placed:
+            raise ValueError(f"register pages: no place for the further mentions of {sorted(lost)}")
+        return pages
+
+    def _render_batch(self, ctx: RenderContext, batch: Batch, marker: str,
+                      parts: dict[str, str], more: dict[str, list[str]]) -> None:
+        """Transform one batch and file each piece's HTML under its entity."""
+        sheet = "html-bibliography" if batch.kind == "bibl" else "html-register"
+        html = ctx.engine.call(sheet, f"{{{H_NS}}}parts", self._params(
+            ctx, register=ctx.engine.parse(batch.xml), kind=batch.kind, **{"part-marker": marker}))
+        starts = html.split(f"<!--{marker} entry ")
+        if starts[0] or len(starts) != len(batch.pieces) + 1:
+            raise ValueError(f"{sheet}: h:parts wrote {len(starts) - 1} parts for {len(batch.pieces)} entities")
+        for piece, text in zip(batch.pieces, starts[1:], strict=True):
+            encoded, _, body = text.partition("-->")
+            if unquote(encoded) != piece.entity_id:
+                raise ValueError(f"{sheet}: h:parts wrote {unquote(encoded)!r} for {piece.entity_id!r}")
+            if piece.part == 1:
+                parts[piece.entity_id] = body
+            else:
+                more.setdefault(piece.entity_id, []).append(body)
 
 def _assets() -> list[Path]:
     return sorted(p for p in assets_dir().rglob("*") if p.is_file())

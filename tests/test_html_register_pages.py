@@ -1,0 +1,203 @@
+"""The register pages (persons, places, organisations, bibliography) rendered in batches.
+
+teipress.render.html renders them from bounded pieces of the register
+(teipress.render.register_batches): each page must be the bytes one transform
+of the whole register gives, whatever the batch size, and must not need the
+mentions in ``ctx.register``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+from lxml import etree
+
+import teipress
+from teipress import REGISTER_NS
+from teipress.config import Config, load_config
+from teipress.load import LoadedDocument, load_path
+from teipress.render import RenderContext, engine_for
+from teipress.render.html import FORMAT, REGISTER_PAGES, _bibliography_document
+from teipress.render.register_batches import RegisterBatches
+from teipress.resolve import Corpus, build_register
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests" / "fixtures" / "registers"
+R = f"{{{REGISTER_NS}}}"
+KINDS = ("person", "place", "org", "bibl")
+DATE = "2026-11-28"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Any:
+    return engine_for([FORMAT])
+
+
+def _context(engine: Any, config: Config, docs: list[LoadedDocument], auths: list[LoadedDocument]) -> RenderContext:
+    xml = build_register(Corpus(docs, auths, config), config).to_xml_bytes()
+    return RenderContext(config, engine, xml, None, DATE)
+
+
+@pytest.fixture(scope="module")
+def flagship(engine: Any) -> RenderContext:
+    config = load_config(ROOT)
+    return _context(engine, config, [load_path(p, config.root) for p in config.source_files()],
+                    [load_path(p, config.root) for p in config.authority_files()])
+
+
+@pytest.fixture(scope="module")
+def letters(engine: Any) -> RenderContext:
+    """Three letters: a letter group of five persons, persons mentioned in every letter."""
+    config = Config(root=FIX, authorities=["authority/entities.xml"])
+    return _context(engine, config, [load_path(FIX / f"letter-{n}.xml", FIX) for n in (1, 2, 3)],
+                    [load_path(FIX / "authority" / "entities.xml", FIX)])
+
+
+def whole(ctx: RenderContext, kind: str) -> str:
+    """The page as one transform of the whole register gives it (no part-marker)."""
+    params = ctx.params("", **{"teipress-version": teipress.__version__})
+    if kind == "bibl":
+        return str(ctx.engine.transform("html-bibliography", ctx.engine.parse(_bibliography_document(ctx)),
+                                        params))
+    return str(ctx.engine.transform("html-register", ctx.register, {**params, "kind": kind}))
+
+
+def test_letters_fixture_spans_batches(letters: RenderContext) -> None:
+    """The fixture does what the tests below rely on (else they could not fail)."""
+    batches = list(RegisterBatches(letters.register_xml, KINDS, max_entities=2, max_mentions=4).batches())
+    persons = [b for b in batches if b.kind == "person"]
+    assert len(persons) >= 4
+    pieces = [p for b in persons for p in b.pieces]
+    # Ben Bell: 4 mentions in each of three letters, so cut at each letter
+    assert [(p.part, list(p.docs)) for p in pieces if p.entity_id == "pers-bell"] == [
+        (1, ["letter-1"]), (2, ["letter-2"]), (3, ["letter-3"])]
+    page = lxml.html.fromstring(whole(letters, "person"))
+    # sections in the order of their first entity; "1st Earl" and "Ørjan Ørsted" are two groups
+    assert [(s.xpath("string(h2)"), s.xpath("article/@id")) for s in page.xpath("//section")] == [
+        ("Other", ["pers-x--1"]), ("A", ["pers-abel"]),
+        ("B", ["pers-brown", "pers-bell", "pers-baker", "pers-burke", "pers-berg"]),
+        ("C", ["pers-cole"]), ("Other", ["pers-oe"])]
+    bell = page.xpath("//article[@id = 'pers-bell']//div[@class = 'mentions']/ul/li")
+    assert [" ".join(li.text_content().split()) for li in bell] == [
+        f"Letter {n} ({n + 10} January 1850): ¶ 1 (×2), note 1, ¶ 3" for n in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("sizes", [(2, 4), (1, 1), (3, 10**6), (10**6, 2)])
+def test_letters_pages_in_batches_equal_one_transform(letters: RenderContext, sizes: tuple[int, int]) -> None:
+    max_entities, max_mentions = sizes
+    pages = FORMAT.register_pages(letters, KINDS, max_entities=max_entities, max_mentions=max_mentions)
+    assert set(pages) == set(KINDS)
+    for kind in KINDS:
+        assert pages[kind] == whole(letters, kind), (kind, sizes)
+
+
+def test_flagship_pages_in_batches_equal_one_transform(flagship: RenderContext) -> None:
+    small = FORMAT.register_pages(flagship, KINDS, max_entities=2, max_mentions=3)
+    one = FORMAT.register_pages(flagship, KINDS, max_entities=10**6, max_mentions=10**6)
+    batches = list(RegisterBatches(flagship.register_xml, KINDS, max_entities=2, max_mentions=3).batches())
+    assert len(batches) > 20 and any(p.part > 1 for b in batches for p in b.pieces)
+    for kind in KINDS:
+        reference = whole(flagship, kind)
+        assert "Mentioned in" in reference
+        assert small[kind] == reference, kind
+        assert one[kind] == reference, kind
+
+
+def _without_mentions(xml: bytes) -> etree._Element:
+    tree = etree.fromstring(xml)
+    for m in list(tree.iter(f"{R}mention")):
+        parent = m.getparent()
+        assert parent is not None
+        parent.remove(m)
+    return tree
+
+
+class MentionFreeContext(RenderContext):
+    """``ctx.register`` and ``ctx.register_tree`` without mentions; the full register only as bytes.
+
+    Records which of the two were read.
+    """
+
+    def __init__(self, ctx: RenderContext) -> None:
+        super().__init__(ctx.config, ctx.engine, ctx.register_xml, None, ctx.build_date)
+        self.free = _without_mentions(ctx.register_xml)
+        self.free_node = ctx.engine.parse(etree.tostring(self.free))
+        self.read: set[str] = set()
+
+    @property
+    def register(self) -> Any:
+        self.read.add("register")
+        return self.free_node
+
+    @property
+    def register_tree(self) -> etree._Element:
+        self.read.add("register_tree")
+        return self.free
+
+
+@pytest.mark.parametrize("which", ["flagship", "letters"])
+def test_register_pages_read_mentions_from_the_register_xml(which: str, request: pytest.FixtureRequest,
+                                                            tmp_path: Path) -> None:
+    ctx: RenderContext = request.getfixturevalue(which)
+    free = MentionFreeContext(ctx)
+    assert next(free.free.iter(f"{R}mention"), None) is None
+    files = {f.relpath: f.data.decode("utf-8") for f in FORMAT.render_edition(
+        free, [], tmp_path, pages={"persons", "places", "organisations", "bibliography"})}
+    assert set(files) == {*REGISTER_PAGES, "bibliography.html"}
+    for page, kind in [*REGISTER_PAGES.items(), ("bibliography.html", "bibl")]:
+        assert files[page] == whole(ctx, kind), page
+    assert "Mentioned in" in files["persons.html"] and 'class="mention"' in files["bibliography.html"]
+    assert free.read == set()  # neither parsed nor read: the pages are made from the register XML
+
+
+def test_reader_takes_a_file_and_stays_bounded(letters: RenderContext, tmp_path: Path) -> None:
+    path = tmp_path / "register.xml"
+    path.write_bytes(letters.register_xml)
+    from_bytes = list(RegisterBatches(letters.register_xml, KINDS, max_entities=2, max_mentions=4).batches())
+    from_file = list(RegisterBatches(path, KINDS, max_entities=2, max_mentions=4).batches())
+    assert [b.xml for b in from_file] == [b.xml for b in from_bytes]
+    for b in from_bytes:
+        sub = etree.fromstring(b.xml)
+        assert len(sub.findall(f"{R}entities/{R}entity")) <= 2
+        # a batch holds at most its bound plus the rest of one entity's mentions of one document
+        assert len(sub.findall(f".//{R}mention")) <= 4 + 3
+        # only the records of the documents its mentions name
+        docs = {m.get("doc") for m in sub.iter(f"{R}mention")}
+        assert {d.get("id") for d in sub.iter(f"{R}document")} == docs
+
+
+# -- a hand-made register: mentions of one document that are not contiguous ---------------
+
+def _entity(eid: str, name: str, docs: str) -> str:
+    mentions = "".join(f'<r:mention doc="{d}" anchor="{d}-p{i}" line="{i}" form="" element="persName"/>'
+                       for i, d in enumerate(docs.split(), 1))
+    return (f'<r:entity id="{eid}" kind="person" file="p.xml" line="1" sort="{name.lower()}">'
+            f"<r:name>{name}</r:name>{mentions}</r:entity>")
+
+
+IRREGULAR = f"""<r:register xmlns:r="{REGISTER_NS}" version="1" built="x" teipress="0">
+<r:edition title="Hand-made" version="1"/>
+<r:documents>{"".join(f'<r:document id="d{n}" position="{n}"><r:title>Doc {n}</r:title></r:document>'
+                       for n in range(1, 4))}</r:documents>
+<r:entities>
+{_entity("p-a", "Alpha", "d1 d1 d2 d2 d1 d3")}
+{_entity("p-b", "Beta", "d2 d3 d3")}
+{_entity("p-c", "Gamma", "")}
+</r:entities><r:pointers/><r:notes/></r:register>""".encode()
+
+
+def test_mentions_of_a_document_that_come_back_are_kept_together(letters: RenderContext) -> None:
+    """Two files with one document id interleave its mentions: a split there would list the
+    document twice; the reader notices and the entity is read again whole."""
+    reader = RegisterBatches(IRREGULAR, ["person"], max_entities=5, max_mentions=2)
+    list(reader.batches())
+    assert reader.irregular == {"p-a"}
+    ctx = RenderContext(letters.config, letters.engine, IRREGULAR, None, DATE)
+    reference = whole(ctx, "person")
+    assert reference.count("Doc 1</a>") == 1  # one item for d1, with three passages
+    for sizes in ((1, 1), (5, 2), (100, 100)):
+        assert FORMAT.register_pages(ctx, ["person"], max_entities=sizes[0],
+                                     max_mentions=sizes[1])["person"] == reference, sizes

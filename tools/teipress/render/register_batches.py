@@ -1,0 +1,259 @@
+"""The register read in bounded pieces, for pages that list entities with their mentions.
+
+The register is dominated by ``r:entity/r:mention`` (one element per name occurrence
+in the corpus: 186,000 of 31 MB for 1,000 synthetic documents, about 250 MB as a
+Saxon tree and 360 MB as an lxml tree). Pages such as persons.html show every one of
+them, but never need more than a few entities at a time. :class:`RegisterBatches`
+streams the register XML with ``iterparse`` (each element cleared once read; the
+mentions of the entity being read stay until its piece is serialised, so the tree
+never holds more than about one batch of them) and cuts it into:
+
+* **batches**: small registers (the root with its attributes, ``r:edition``, the
+  ``r:document`` records the batch's mentions name, a few entities of one kind with
+  their mentions), bounded by a number of entities and of mentions;
+* the **outline**: the register without mentions and without per-document records:
+  the root, ``r:edition``, every entity without its mentions, and the pointers and
+  notes of no document (``doc=""``, what the authority files' own text resolves).
+  It is what a page's frame reads (counts, letters, sort keys, citations).
+
+An entity with more mentions than a batch holds is split where the document changes
+(its later pieces carry ``part="2"``, ``"3"``, … and only mentions), so a page made
+from the pieces groups each document's mentions as one transform would. Memory is
+then bounded by the batch size, by the mentions of one entity in one document, and
+by the document records and the outline (which grow with documents and entities, not
+with mentions).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from teipress import REGISTER_NS
+
+R = f"{{{REGISTER_NS}}}"
+_MENTION, _ENTITY, _DOCUMENT, _EDITION, _POINTER, _NOTE = (
+    f"{R}{t}" for t in ("mention", "entity", "document", "edition", "pointer", "note"))
+#: elements handled on their end event; all others are cleared with their parent
+_TAGS = [f"{R}{t}" for t in ("edition", "document", "entity", "mention", "event", "pointer", "note")]
+
+#: default bounds of a batch (about 1 MB of register XML, a few MB as a Saxon tree)
+BATCH_ENTITIES = 200
+BATCH_MENTIONS = 5000
+
+
+@dataclass
+class Piece:
+    """One entity of a batch, or the next part of one (``part`` > 1: its next mentions only)."""
+
+    entity_id: str
+    kind: str
+    part: int = 1
+    count: int = 0  # mentions
+    docs: dict[str, None] = field(default_factory=dict)  # documents of the mentions, in order
+    xml: bytes = b""  # once closed
+
+    def close(self, ent: etree._Element, upto: etree._Element | None = None) -> None:
+        """Serialise the piece: *ent*'s children before *upto* (all of them without), moved out of the tree.
+
+        An entity read whole is serialised in one call; the mentions are left in the
+        tree until then because serialising each one alone took most of the reading time.
+        """
+        if self.part == 1 and upto is None:
+            self.xml = _xml(ent)
+            return
+        shell = _shell(ent)
+        if self.part > 1:
+            shell.set("part", str(self.part))
+        kids = []
+        for child in ent:
+            if child is upto:
+                break
+            kids.append(child)
+        shell.extend(kids)
+        self.xml = _xml(shell)
+
+    def next_part(self) -> Piece:
+        return Piece(self.entity_id, self.kind, self.part + 1)
+
+
+@dataclass
+class Batch:
+    """A small register for one transform: pieces of entities of one kind."""
+
+    kind: str
+    pieces: list[Piece]
+    xml: bytes
+
+
+def _end_tag(start: bytes) -> bytes:
+    name = start[1:].split(None, 1)[0].rstrip(b">")
+    return b"</" + name + b">"
+
+
+def _shell(el: etree._Element) -> etree._Element:
+    """A new element with *el*'s name, attributes and namespace declarations, and no content."""
+    shell = etree.Element(el.tag, nsmap=el.nsmap)  # type: ignore[arg-type]  # None: the default namespace
+    for name, value in el.attrib.items():
+        shell.set(name, value)
+    return shell
+
+
+def _start_tag(el: etree._Element) -> bytes:
+    """``<name attrs>`` of *el* (with its namespace declarations), without content."""
+    return etree.tostring(_shell(el), encoding="utf-8")[:-2] + b">"
+
+
+def _section(name: str, content: list[bytes]) -> list[bytes]:
+    """``r:<name>`` around *content* (declaring the namespace itself: the root's prefix may differ)."""
+    return [f'<r:{name} xmlns:r="{REGISTER_NS}">'.encode(), *content, f"</r:{name}>".encode()]
+
+
+def _xml(el: etree._Element) -> bytes:
+    return etree.tostring(el, encoding="utf-8", with_tail=False)
+
+
+def _forget(el: etree._Element) -> None:
+    """Clear *el* and drop the siblings read before it (the usual iterparse idiom)."""
+    el.clear()
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+class RegisterBatches:
+    """One streamed pass over the register (*source*: its bytes, or the file holding it).
+
+    Iterate :meth:`batches` for the entities of *kinds* with their mentions; after
+    that, :attr:`outline` holds the outline (see the module doc).
+
+    A split entity is right only if its mentions of each document are contiguous
+    (they are, unless two files share a document id). When they are not, its id
+    goes to :attr:`irregular` and its pieces must be dropped: read it again with
+    ``only={its id}``, which keeps those entities whole (and skips all others).
+    """
+
+    def __init__(self, source: bytes | Path, kinds: Collection[str], *,
+                 max_entities: int = BATCH_ENTITIES, max_mentions: int = BATCH_MENTIONS,
+                 only: Collection[str] | None = None) -> None:
+        if max_entities < 1 or max_mentions < 1:
+            raise ValueError("a batch holds at least one entity and one mention")
+        self.source = source
+        self.kinds = frozenset(kinds)
+        self.max_entities = max_entities
+        self.max_mentions = max_mentions
+        self.only = None if only is None else frozenset(only)
+        self.outline = b""
+        self.irregular: set[str] = set()
+        self._head = b""
+        self._edition = b""
+        self._documents: dict[str, bytes] = {}
+        self._pending: dict[str, list[Piece]] = {k: [] for k in self.kinds}
+        self._counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
+
+    def _open(self) -> IO[bytes]:
+        return io.BytesIO(self.source) if isinstance(self.source, bytes) else self.source.open("rb")
+
+    def batches(self) -> Iterator[Batch]:
+        """The batches, kind by kind as they fill (each kind's entities in register order)."""
+        entities: list[bytes] = []
+        pointers: list[bytes] = []  # pointers and notes of no document
+        notes: list[bytes] = []
+        piece: Piece | None = None
+        facts: list[bytes] | None = None
+        flushed: set[str] = set()  # documents of the current entity already in a batch
+        with self._open() as f:
+            for _, el in etree.iterparse(f, events=("end",), tag=_TAGS, resolve_entities=False,
+                                         no_network=True, load_dtd=False):
+                tag = el.tag
+                if not self._head:
+                    self._head = _start_tag(el.getroottree().getroot())
+                if tag == _MENTION:
+                    ent = el.getparent()
+                    assert ent is not None
+                    if facts is None:  # the first mention: the entity's other children are read
+                        facts = [_xml(c) for c in ent if c.tag != _MENTION]
+                        piece = self._piece(ent)
+                    if piece is None:
+                        _forget(el)
+                        continue
+                    doc = el.get("doc", "")
+                    if piece.count and doc not in piece.docs and self._full(piece):
+                        flushed.update(piece.docs)
+                        piece.close(ent, upto=el)
+                        yield from self._flush(piece.kind, piece)
+                        piece = piece.next_part()
+                    if doc in flushed:
+                        self.irregular.add(piece.entity_id)
+                    piece.count += 1
+                    piece.docs[doc] = None
+                    continue  # kept in the tree until its piece is closed
+                elif tag == _ENTITY:
+                    if facts is None:
+                        facts = [_xml(c) for c in el if c.tag != _MENTION]
+                        piece = self._piece(el)
+                    elif (sum(c.tag != _MENTION for c in el)
+                          != (len(facts) if piece is not None and piece.part == 1 else 0)):
+                        raise ValueError(f"register entity {el.get('id')!r}: children after its mentions")
+                    start = _start_tag(el)
+                    entities.append(b"".join([start, *facts, _end_tag(start)]))
+                    if piece is not None:
+                        piece.close(el)
+                        yield from self._add(piece)
+                    piece, facts = None, None
+                    flushed.clear()
+                elif tag == _DOCUMENT:
+                    self._documents[el.get("id", "")] = _xml(el)
+                elif tag == _EDITION:
+                    self._edition = _xml(el)
+                elif tag == _POINTER and not el.get("doc"):
+                    pointers.append(_xml(el))
+                elif tag == _NOTE and not el.get("doc"):
+                    notes.append(_xml(el))
+                _forget(el)
+        for kind in sorted(self.kinds):
+            yield from self._flush(kind)
+        self.outline = self._register([*_section("entities", entities), *_section("pointers", pointers),
+                                       *_section("notes", notes)])
+
+    def _piece(self, ent: etree._Element) -> Piece | None:
+        kind, entity_id = ent.get("kind", ""), ent.get("id", "")
+        if kind not in self.kinds or (self.only is not None and entity_id not in self.only):
+            return None
+        return Piece(entity_id, kind)
+
+    def _full(self, piece: Piece) -> bool:
+        """Whether *piece* is cut here: its batch holds its share of mentions (never with *only*)."""
+        return self.only is None and self._counts[piece.kind] + piece.count >= self.max_mentions
+
+    def _add(self, piece: Piece) -> Iterator[Batch]:
+        self._pending[piece.kind].append(piece)
+        self._counts[piece.kind] += piece.count
+        if (len(self._pending[piece.kind]) >= self.max_entities
+                or self._counts[piece.kind] >= self.max_mentions):
+            yield from self._flush(piece.kind)
+
+    def _flush(self, kind: str, last: Piece | None = None) -> Iterator[Batch]:
+        """The pending batch of *kind* (with *last*, the first part of an entity cut here)."""
+        pieces = self._pending[kind]
+        if last is not None:
+            pieces.append(last)
+        if not pieces:
+            return
+        self._pending[kind], self._counts[kind] = [], 0
+        docs: dict[str, None] = {}
+        for p in pieces:
+            docs.update(p.docs)
+        records = [self._documents[d] for d in docs if d in self._documents]
+        yield Batch(kind, pieces, self._register([*_section("documents", records),
+                                                  *_section("entities", [p.xml for p in pieces])]))
+
+    def _register(self, content: list[bytes]) -> bytes:
+        """A register document: the root, the edition record, then *content*."""
+        return b"".join([self._head, self._edition, *content, _end_tag(self._head)])
