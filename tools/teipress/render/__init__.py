@@ -18,6 +18,7 @@ for; the build keeps the others' published files (see ``teipress.build``).
 from __future__ import annotations
 
 import importlib
+import io
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -29,6 +30,9 @@ from teipress.config import Config
 from teipress.load import LoadedDocument
 from teipress.render.keys import DocumentKeys, RegisterSource
 from teipress.xslt import ParamValue, XsltEngine
+
+#: register elements the Python side of edition pages never reads (see ``register_tree``)
+_NOT_FOR_PYTHON = tuple(f"{{https://teipress.dev/ns/register}}{t}" for t in ("mention", "event", "pointer", "note"))
 
 __all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format"]
 
@@ -112,9 +116,21 @@ class RenderContext:
 
     @property
     def register_tree(self) -> etree._Element:
-        """The whole register as an lxml tree."""
+        """The register's documents and entities as an lxml tree, for the Python side of
+        edition pages (reading order, titles, names for the search index).
+
+        Mentions, events, pointers and notes are dropped while parsing: as an lxml
+        tree they would cost about ten times their size in memory, and no Python
+        code reads them here (the stylesheets get the register through :meth:`register`).
+        """
         if self._tree is None:
-            self._tree = etree.fromstring(self.register_xml)
+            events = etree.iterparse(io.BytesIO(self.register_xml), events=("end",), tag=_NOT_FOR_PYTHON,
+                                     huge_tree=True)
+            for _, el in events:
+                parent = el.getparent()
+                if parent is not None:
+                    parent.remove(el)
+            self._tree = events.root
         return self._tree
 
     def register_for(self, doc_id: str) -> Any:

@@ -17,6 +17,7 @@ Two things are done in Python on purpose:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -226,22 +227,40 @@ def _headers_document(doc_recs: Sequence[etree._Element], rendered: Path,
 
     Concatenated from the sidecars :meth:`HtmlFormat.render_document` wrote; a
     document without one (rendering without a build) is loaded here instead.
+    An encodingDesc identical to one before it is left out: the index shows each
+    distinct block once, in the order of first appearance, and the letters of a
+    corpus usually share one (the Escher letters: 20 MB of copies of it).
     """
     chunks = [f'<teiCorpus xmlns="{TEI_NS}">'.encode()]
     missing: dict[str, LoadedDocument] | None = None
+    seen: set[bytes] = set()
+
+    def first_seen(m: re.Match[bytes]) -> bytes:
+        digest = hashlib.sha256(m.group(0)).digest()
+        if digest in seen:
+            return b""
+        seen.add(digest)
+        return m.group(0)
+
     for rec in doc_recs:
         doc_id = rec.get("id", "")
         path = rendered / header_sidecar(doc_id)
         if path.is_file():
-            chunks.append(path.read_bytes())
-            continue
-        if missing is None:
-            missing = {d.doc_id: d for d in documents if d.ok}
-        doc = missing.get(doc_id)
-        if doc is not None:
-            chunks.append(header_facts(doc))
+            facts = path.read_bytes()
+        else:
+            if missing is None:
+                missing = {d.doc_id: d for d in documents if d.ok}
+            doc = missing.get(doc_id)
+            if doc is None:
+                continue
+            facts = header_facts(doc)
+        chunks.append(_ENCODING_DESC.sub(first_seen, facts))
     chunks.append(b"</teiCorpus>")
     return b"".join(chunks)
+
+
+#: an encodingDesc as header_facts serialises it (never nested)
+_ENCODING_DESC = re.compile(rb"<encodingDesc\b.*?</encodingDesc>|<encodingDesc\b[^>]*/>", re.S)
 
 
 def _bibliography_document(ctx: RenderContext) -> bytes:

@@ -317,7 +317,7 @@ class PrintFormat:
         """
         params = ctx.params(
             "",
-            parts=ctx.engine.parse(facts),
+            parts=ctx.engine.parse(_BLOCK_FACTS.sub(b"", facts)),  # blocks: read by the PDF layout only
             **{"page-size": settings.page_size, "stylesheet-href": self.css_name, "index-mode": index_mode,
                "documents-marker": DOCUMENTS_MARKER},
         )
@@ -458,6 +458,8 @@ class Sections:
         return b"".join(self.chunks(frame)).decode("utf-8")
 
 
+#: The ``<b id>`` facts of text blocks, as :func:`section_facts` writes them.
+_BLOCK_FACTS = re.compile(rb'<b id="[^"]*"/>')
 #: Prefix of the ids :func:`prepare_parts` gives to blocks of the documents.
 BLOCK_ID_PREFIX = "tpp-b"
 #: Suffix of the empty anchor inline.xsl puts where a footnote is called.
