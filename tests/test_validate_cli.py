@@ -246,3 +246,18 @@ def test_id_scope_document_allows_the_same_id_in_different_files(project: Path) 
     scoped = json.loads(run(["validate", "--format", "json"], project).output)["diagnostics"]
     x002 = sorted((d["path"], d["line"], d["message"].split("'")[1]) for d in scoped if d["code"] == "X002")
     assert [(p, i) for p, _, i in x002] == [("tei/b.xml", "p-1"), ("tei/c.xml", "doc-a")]
+
+
+def test_a_broken_rule_file_is_reported_when_the_check_runs_in_a_pool(project: Path) -> None:
+    """The rules are compiled inside a pool worker (teipress.check.runner): the error
+    must reach the user with its location, exactly as when compiled in-process."""
+    for i in range(12):  # enough files for a pool of 2 (4 per worker)
+        (project / "tei" / f"d{i}.xml").write_text(minimal(ident=f"doc-{i}"))
+    (project / "house.sch").write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt3">\n'
+        '<pattern><rule context="p">\n<assert test="((">never</assert></rule></pattern></schema>\n')
+    pooled = run(["validate", "--rules", "house.sch", "-j", "2"], project)
+    alone = run(["validate", "--rules", "house.sch", "-j", "1"], project)
+    assert pooled.exit_code == alone.exit_code == 2
+    assert "house.sch:3:1" in pooled.output and "XPST0003" in pooled.output
+    assert pooled.output == alone.output

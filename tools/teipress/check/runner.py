@@ -1,8 +1,10 @@
 """Run the load and check phases over many documents, in parallel, never stopping at one bad file.
 
-Each Schematron file is compiled once per run (``compile_rules``) and every
-worker process builds its schema checker and compiles the generated XSLT once
-(``_init_worker``), then validates whole documents; a document that
+Each Schematron file is compiled once per run (``compile_rules``, in one of
+the pool's workers when there is a pool, so that the parent never starts a
+saxonche processor it would keep for the rest of a build) and every worker
+builds its schema checker and compiles the generated XSLT once (on its first
+document), then validates whole documents; a document that
 fails in any way becomes diagnostics, never an aborted run. While a worker
 has a document parsed it also takes the resolve phase's extract of it
 (:mod:`teipress.resolve.extract`); corpus-wide checks (unique ids, pointers)
@@ -149,14 +151,22 @@ class _Checker:
 _worker: _Checker | None = None
 
 
-def _init_worker(options: CheckOptions, root: Path, compiled: list[CompiledSchematron],
-                 key_attrs: list[tuple[str, str]] | None) -> None:
+_setup: tuple[CheckOptions, Path, list[tuple[str, str]] | None] | None = None
+
+
+def _init_worker(options: CheckOptions, root: Path, key_attrs: list[tuple[str, str]] | None) -> None:
+    global _setup
+    _setup = (options, root, key_attrs)
+
+
+def _check_in_worker(path: Path, compiled: list[CompiledSchematron]) -> Checked:
+    """Check *path*; the worker's checker is built on its first file, from the rules
+    compiled by the first worker (so the build's parent never starts Saxon)."""
     global _worker
-    _worker = _Checker(options, root, compiled, key_attrs)
-
-
-def _check_in_worker(path: Path) -> Checked:
-    assert _worker is not None
+    if _worker is None:
+        assert _setup is not None
+        options, root, key_attrs = _setup
+        _worker = _Checker(options, root, compiled, key_attrs)
     return _worker.check_path(path)
 
 
@@ -202,10 +212,12 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     # about a second; below a handful of files one process is faster.
     if jobs > 1 and len(todo) >= 4 * jobs:
         chunk = max(1, len(todo) // (jobs * 8))
-        compiled = compile_rules(options)
-        with ProcessPoolExecutor(jobs, initializer=_init_worker,
-                                 initargs=(options, root, compiled, key_attrs)) as pool:
-            for path, res in zip(todo, pool.map(_check_in_worker, todo, chunksize=chunk), strict=True):
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, root, key_attrs)) as pool:
+            # compiled in a worker: a saxonche processor in the parent would stay (and be
+            # counted) through the rest of a build
+            compiled = pool.submit(compile_rules, options).result()
+            check = partial(_check_in_worker, compiled=compiled)
+            for path, res in zip(todo, pool.map(check, todo, chunksize=chunk), strict=True):
                 results[path] = res
     elif todo:
         checker = _Checker(options, root, compile_rules(options), key_attrs)

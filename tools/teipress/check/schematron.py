@@ -81,6 +81,11 @@ class SchematronError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[SchematronError], tuple[list[SchematronProblem]]]:
+        """Rebuilt from its problems when it crosses from a worker process (the rules are
+        compiled in one)."""
+        return (SchematronError, (self.problems,))
+
     @property
     def first(self) -> SchematronProblem:
         return self.problems[0]
