@@ -300,7 +300,7 @@ class Manifest:
 
     @property
     def edition_files(self) -> list[str]:
-        return [f for page in self.edition.values() for f in page["files"]]
+        return [f for _, page in sorted(self.edition.items()) for f in page["files"]]
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
@@ -423,29 +423,33 @@ def _edition_in_worker(name: str, paths: list[Path], root: Path, folder: Path,
     return _worker.render_edition(name, paths, root, folder, pages)
 
 
-EditionOutcome = tuple[str, list[tuple[str, str]] | Exception]
+EditionOutcome = tuple[str, list[str], list[tuple[str, str]] | Exception]
 
 
 def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, pages: dict[str, list[str]],
                      paths: list[Path], root: Path, staging: Path) -> Iterator[EditionOutcome]:
-    """Each format's files of the edition *pages* asked for (or the exception that stopped them)."""
-    if not pages:
-        return
+    """Each format's files of the edition *pages* asked for, per group of pages the
+    format can make on its own (:meth:`EditionFormat.edition_groups`), or the
+    exception that stopped a group. In a pool the groups run side by side: fairer
+    to two cores, and no worker holds what every page of a format needs at once."""
+    tasks = [(name, group) for name, wanted in pages.items()
+             for group in get_format(name).edition_groups(wanted) if group]
     if pool is not None:
-        futures = [(name, pool.submit(_edition_in_worker, name, paths, root, staging / name, wanted))
-                   for name, wanted in pages.items()]
-        for name, future in futures:
+        futures = [(name, group, pool.submit(_edition_in_worker, name, paths, root, staging / name, group))
+                   for name, group in tasks]
+        for name, group, future in futures:
             try:
-                yield name, future.result()
+                yield name, group, future.result()
             except Exception as exc:
-                yield name, exc
+                yield name, group, exc
         return
-    assert local is not None
-    for name, wanted in pages.items():
+    assert local is not None or not tasks
+    for name, group in tasks:
         try:
-            yield name, local.render_edition(name, paths, root, staging / name, wanted)
+            assert local is not None
+            yield name, group, local.render_edition(name, paths, root, staging / name, group)
         except Exception as exc:
-            yield name, exc
+            yield name, group, exc
 
 
 class LazyDocuments(Sequence[LoadedDocument]):
@@ -552,7 +556,12 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         result.seconds = time.perf_counter() - started
         return result
     assert register_xml is not None
-    slices = RegisterSlices(register_xml, {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
+    # The register is kept as a file in the cache, which workers and the slices read;
+    # the parent then lets go of the bytes (tens of MB for a large corpus).
+    register_hash = register_digest(register_xml)
+    register: bytes | Path = store.keep_register(register_xml) or register_xml
+    del register_xml
+    slices = RegisterSlices(register, {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
     view = RegisterView(shares=slices, digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
     doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
     ordered = [d.path for d in docs]
@@ -571,12 +580,12 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     staging.mkdir()
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices,
-                    register_xml, build_date, options, progress, result, ids, view, store)
+                    register, register_hash, build_date, options, progress, result, ids, view)
         phases["render"] = time.perf_counter() - t
         saved = {f"part:{k}": v for k, v in slices.parts.items()}
         saved.update({f"view:{k}": v for k, v in view.saved().items()})
         if not (reused is not None and reused.shas == shas and reused.digests == saved):
-            store.save(Memo(key, shas, [], register_xml, saved), by_display, findings)  # else: as stored
+            store.save(Memo(key, shas, [], register, saved), by_display, findings)  # else: as stored
         if result.render_errors and not options.force:
             return result
         t = time.perf_counter()
@@ -620,19 +629,19 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
 
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
-                register_xml: bytes, build_date: str, options: BuildOptions, progress: Progress,
-                result: BuildResult, ids: dict[Path, str], register_view: RegisterView,
-                store: MemoStore) -> None:
+                register: bytes | Path, register_hash: str, build_date: str, options: BuildOptions,
+                progress: Progress, result: BuildResult, ids: dict[Path, str], register_view: RegisterView
+                ) -> None:
     envs = {name: environment_key(config, name) for name in formats}
 
     def register_files() -> RegisterFiles:
         # the outline is cut from the index the slices use; the complete register is
         # read by workers from the cache, not pickled to each of them
-        return RegisterFiles(slices.index.outline_xml(), store.keep_register(register_xml) or register_xml)
+        return RegisterFiles(slices.index.outline_xml(), register)
 
     fmts = {name: get_format(name) for name in formats}
     old = {name: Manifest.read(out / name) for name in formats}
-    new = {name: Manifest(env=envs[name], register=register_digest(register_xml)) for name in formats}
+    new = {name: Manifest(env=envs[name], register=register_hash) for name in formats}
     keys = {p: {name: slices.key(doc_id, sha, envs[name]) for name in formats}
             for p, (doc_id, sha) in doc_info.items()}
     current_ids = {doc_id for doc_id, _ in doc_info.values()}
@@ -700,7 +709,6 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         # Edition-wide pages: each redone only when its key (what it shows) changed; the
         # others keep their published files. The formats' pages are independent, so
         # they run side by side in the pool.
-        progress.phase("edition", len(formats))
         page_keys: dict[str, dict[str, str]] = {}
         pages: dict[str, list[str]] = {}
         for name in formats:
@@ -717,13 +725,15 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                     result.files_kept += len(prev["files"])
                 else:
                     pages.setdefault(name, []).append(page)
+        progress.phase("edition", sum(len([g for g in fmts[name].edition_groups(wanted) if g])
+                                      for name, wanted in pages.items()))
         if pages and pool is None and local is None:
             local = _Renderer(config, formats, register_files(), build_date, ids)
-        for name, outcome in _render_editions(pool, local, pages, ordered, config.root, staging):
+        for name, group, outcome in _render_editions(pool, local, pages, ordered, config.root, staging):
             if isinstance(outcome, Exception):
                 result.render_errors.append(_render_error("(edition)", name, outcome))
                 continue
-            per_page: dict[str, list[str]] = {page: [] for page in pages[name]}
+            per_page: dict[str, list[str]] = {page: [] for page in group}
             for relpath, page in outcome:
                 per_page.setdefault(page, []).append(relpath)
                 result.files_written += 1

@@ -192,6 +192,12 @@ class EditionFormat(Protocol):
         """
         ...
 
+    def edition_groups(self, pages: Sequence[str]) -> list[list[str]]:
+        """*pages* in groups that can be made independently (by different processes at
+        the same time), the most expensive group first; pages that read each other's
+        files (a book and its frame) stay in one group."""
+        ...
+
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
                        rendered: Path, pages: Collection[str] | None = None) -> list[OutputFile]:
         """Edition-wide files (indexes, registers, whole-edition files) of *pages*.

@@ -343,6 +343,12 @@ class HtmlFormat:
                 ed, reg.entities_digest(frozenset({kind}), mentions=True)).hexdigest()
         return out
 
+    def edition_groups(self, pages: Sequence[str]) -> list[list[str]]:
+        """The register pages and the bibliography (one pass over the complete register,
+        in batches), then the other pages (the register's outline, the sidecars)."""
+        registers = {page.removesuffix(".html") for page in REGISTER_PAGES} | {"bibliography"}
+        return [[p for p in pages if p in registers], [p for p in pages if p not in registers]]
+
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
                        rendered: Path, pages: Collection[str] | None = None) -> list[OutputFile]:
         """Index, registers, chronology, bibliography, search page, search index, assets.

@@ -197,6 +197,10 @@ class PrintFormat:
         book = KeyBuilder(frame).add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest()
         return {"css": KeyBuilder(self.css_name).hexdigest(), "frame": frame, "book": book}
 
+    def edition_groups(self, pages: Sequence[str]) -> list[list[str]]:
+        """One group: the book is joined into its frame, which the same call makes or reads."""
+        return [list(pages)]
+
     def render_edition(
         self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path,
         pages: Collection[str] | None = None,

@@ -100,6 +100,10 @@ class TextFormat:
         edition = KeyBuilder(front, index).add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest()
         return {"front": front, "index": index, "edition": edition}
 
+    def edition_groups(self, pages: Sequence[str]) -> list[list[str]]:
+        """One group: edition.txt joins the front matter and index parts the same call makes or reads."""
+        return [list(pages)]
+
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
                        rendered: Path, pages: Collection[str] | None = None) -> list[OutputFile]:
         """``edition.txt``, concatenated in Python from its parts.

@@ -64,7 +64,8 @@ class Memo:
     key: str
     shas: dict[str, str]  # path -> content hash when the results were made
     findings: list[dict[str, Any]]
-    register_xml: bytes
+    #: the register, or the file in the store that holds it
+    register_xml: bytes | Path
     digests: dict[str, str] = field(default_factory=dict)
 
     def findings_for(self, files: dict[str, Extracted], old: dict[str, FileExtract]) -> list[Diagnostic] | None:
@@ -97,7 +98,7 @@ class Memo:
 
     def patched_register(self, files: dict[str, Extracted]) -> bytes:
         """The register with every document's current content hash."""
-        xml = self.register_xml
+        xml = self.register_xml if isinstance(self.register_xml, bytes) else self.register_xml.read_bytes()
         for path, x in files.items():
             before = self.shas.get(path)
             if before and before != x.sha256:
@@ -150,7 +151,8 @@ class MemoStore:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            reg = self.keep_register(memo.register_xml)
+            reg = (self.keep_register(memo.register_xml) if isinstance(memo.register_xml, bytes)
+                   else memo.register_xml)
             if reg is None:
                 return
             digest = reg.stem.removeprefix("register-")
