@@ -169,6 +169,7 @@ class RegisterSlices(LazyRegister):
         #: doc id -> register part; given when the previous build's resolve results are reused
         self.parts: dict[str, str] = dict(parts or {})
         self._shared: str | None = None
+        self._data: bytes | None = None
 
     def register_part(self, doc_id: str) -> str:
         """The hash of the register records the document's pages show (see the class doc)."""
@@ -196,8 +197,16 @@ class RegisterSlices(LazyRegister):
         """The register as one document's pages see it (:meth:`RegisterIndex.slice_xml`):
         the records the key covers, so a page rendered from its slice is the page
         rendered from the whole register (tests/test_build.py compares them), and small:
-        a transform's cost grows with the size of the register it is given."""
-        return self.index.slice_xml(doc_id)
+        a transform's cost grows with the size of the register it is given.
+
+        From the index when it is built (a pool of documents); otherwise (an edit: a
+        document or two) from the records found for this document alone.
+        """
+        if self._index is not None or self._shares is not None:
+            return self.index.slice_xml(doc_id)
+        if self._data is None:
+            self._data = self._xml if isinstance(self._xml, bytes) else self._xml.read_bytes()
+        return RegisterIndex.read_for(self._data, [doc_id]).slice_xml(doc_id)
 
 
 def _record(ix: RegisterIndex, doc_id: str) -> bytes:
@@ -330,7 +339,8 @@ class RegisterFiles:
     :meth:`RegisterIndex.outline_xml`) and the complete register (a file in the cache,
     or the bytes if the cache cannot be written) for the pages that list every mention."""
 
-    outline: bytes
+    #: the outline, or (in the build's own process) a function that makes it when a page needs it
+    outline: bytes | Callable[[], bytes]
     full: Path | bytes
 
 
@@ -634,10 +644,11 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ) -> None:
     envs = {name: environment_key(config, name) for name in formats}
 
-    def register_files() -> RegisterFiles:
-        # the outline is cut from the index the slices use; the complete register is
-        # read by workers from the cache, not pickled to each of them
-        return RegisterFiles(slices.index.outline_xml(), register)
+    def register_files(pooled: bool = False) -> RegisterFiles:
+        # the outline is cut from the index the slices use (in this process only when an
+        # edition page needs it); the complete register is read by workers from the
+        # cache, not pickled to each of them
+        return RegisterFiles(slices.index.outline_xml() if pooled else lambda: slices.index.outline_xml(), register)
 
     fmts = {name: get_format(name) for name in formats}
     old = {name: Manifest.read(out / name) for name in formats}
@@ -680,7 +691,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         # through reference counting, copying) the parent's heap of parsed documents.
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
                                    initializer=_init_render_worker,
-                                   initargs=(config, formats, register_files(), build_date, ids))
+                                   initargs=(config, formats, register_files(pooled=True), build_date, ids))
         # Each document gets its slice of the register: a transform's cost grows with the
         # register it is given (2-3 s per transform with a 158 MB register, 10-20 ms with
         # a slice), and the workers then never hold the whole register.

@@ -82,21 +82,35 @@ class RenderContext:
     the complete register for the pages that list every mention.
     """
 
-    def __init__(self, config: Config, engine: XsltEngine, register_xml: bytes,
+    def __init__(self, config: Config, engine: XsltEngine, register_xml: bytes | Callable[[], bytes],
                  register_tree: etree._Element | None, build_date: str,
                  slice_of: Callable[[str], bytes] | None = None, *,
                  full_register: bytes | Path | None = None) -> None:
         self.config = config
         self.engine = engine
-        self.register_xml = register_xml
+        #: the register (bytes), or a function that makes it when first needed
+        self._register_xml = register_xml
         self.build_date = build_date
         self.slice_of = slice_of
         self._tree = register_tree
         self._register: Any = None
         self._slice: tuple[str, Any] | None = None
         #: the complete register (every mention), as bytes or a file
-        self.register_source: bytes | Path = full_register if full_register is not None else register_xml
+        self._full = full_register
         self._complete: Any = None
+
+    @property
+    def register_xml(self) -> bytes:
+        """The register edition-wide transforms get (made on first use if given as a function:
+        a build that renders a few documents and no edition page never needs it)."""
+        if not isinstance(self._register_xml, bytes):
+            self._register_xml = self._register_xml()
+        return self._register_xml
+
+    @property
+    def register_source(self) -> bytes | Path:
+        """The complete register (every mention), as bytes or a file."""
+        return self._full if self._full is not None else self.register_xml
 
     @property
     def register(self) -> Any:
@@ -110,7 +124,7 @@ class RenderContext:
         """The complete register (every mention), parsed for Saxon."""
         if self._complete is None:
             source = self.register_source
-            self._complete = (self.register if source is self.register_xml
+            self._complete = (self.register if self._full is None
                               else self.engine.parse(source if isinstance(source, bytes) else source.read_bytes()))
         return self._complete
 

@@ -143,6 +143,8 @@ class RegisterIndex:
     authority_pointers: list[tuple[bytes, str]] = field(default_factory=list)
     chronology: bytes = b""
     events: int = 0
+    #: the number of documents in the register, when :attr:`docs` holds only some (:meth:`read_for`)
+    doc_count: int | None = None
     #: the chronology's events, serialised (for :meth:`outline_xml`)
     event_xml: list[bytes] = field(default_factory=list)
     #: entity id -> the documents that mention it, in register order
@@ -198,6 +200,47 @@ class RegisterIndex:
             index.notes_of.setdefault(_unescape(raw_doc.decode()), []).append(xml)
         return index
 
+    @classmethod
+    def read_for(cls, source: bytes | Path, doc_ids: Iterable[str]) -> RegisterIndex:
+        """The records the slices of *doc_ids* need, found in the register without
+        indexing all of it: a rebuild after an edit renders a document or two, and
+        searching the bytes for their records costs a fraction of :meth:`read`
+        (Escher: 1.9 s to index everything)."""
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        index = cls(doc_count=data.count(b"<r:document "))
+        root = _ROOT.search(data)
+        if root is not None:
+            index.root_attrs = {k.decode(): _unescape(v.decode()) for k, v in _ATTRS.findall(root.group(1))
+                                if not k.startswith(b"xmlns")}
+        edition = _EDITION.search(data)
+        if edition is not None:
+            index.edition_xml = edition.group(0)
+        wanted: set[str] = set()
+        for doc_id in doc_ids:
+            record = _record_of(_DOCUMENT, b"document", data, doc_id)
+            if record is None:
+                continue
+            _, info = index._document(record)
+            for neighbour in (info.prev, info.next):
+                other = _record_of(_DOCUMENT, b"document", data, neighbour) if neighbour else None
+                if other is not None:
+                    index._document(other)
+            wanted.update(info.participants)
+            key = _xml_attr(doc_id)
+            pointer = rb'(<r:pointer doc="' + re.escape(key) + rb'" value="[^"]*" target="([^"]*)"[^>]*/>)'
+            for xml, target in re.findall(pointer, data):
+                index.pointers_of.setdefault(doc_id, []).append(xml)
+                if target:
+                    index.entities_of.setdefault(doc_id, set()).add(_unescape(target.decode()))
+            index.notes_of[doc_id] = re.findall(rb'<r:note doc="' + re.escape(key) + rb'"[^>]*/>', data)
+            wanted |= index.entities_of.get(doc_id, set())
+        for ent_id in sorted(wanted):
+            full = _record_of(_ENTITY, b"entity", data, ent_id)
+            if full is not None:
+                index.entities[ent_id] = EntityInfo(_value(_KIND, full[: full.find(b">")]),
+                                                    _MENTION_LINE.sub(b"", full), b"", b"", b"")
+        return index
+
     def _document(self, xml: bytes) -> tuple[str, DocumentInfo]:
         start = xml[: xml.find(b">")]
         doc_id = _value(_ID, start)
@@ -249,8 +292,9 @@ class RegisterIndex:
         pointers = self.pointers_of.get(doc_id, [])
         wanted = {t for t in self.entities_of.get(doc_id, ()) if t in self.entities}
         wanted |= {p for p in (info.participants if info else ()) if p in self.entities}
+        count = self.doc_count if self.doc_count is not None else len(self.docs)
         parts: list[bytes] = [self._open(), self.edition_xml,
-                              f'<r:documents count="{len(self.docs)}">'.encode(),
+                              f'<r:documents count="{count}">'.encode(),
                               *(d.xml for d in records), b"</r:documents><r:entities>",
                               *(self.entities[e].xml for e in sorted(wanted)),
                               b"</r:entities><r:chronology/><r:pointers>", *pointers,
@@ -292,6 +336,20 @@ class RegisterIndex:
         for ent_id, info in self.entities.items():
             if kinds is None or info.kind in kinds:
                 yield ent_id
+
+
+def _xml_attr(value: str) -> bytes:
+    """*value* as libxml2 writes it in an attribute."""
+    return _attr(value).replace(">", "&gt;").encode()
+
+
+def _record_of(pattern: re.Pattern[bytes], tag: bytes, data: bytes, ident: str) -> bytes | None:
+    """The record ``<r:{tag} id="ident" …>`` in *data* (its id is its first attribute)."""
+    at = data.find(b"<r:" + tag + b' id="' + _xml_attr(ident) + b'"')
+    if at < 0:
+        return None
+    m = pattern.match(data, at)
+    return m.group(0) if m else None
 
 
 def _attr(value: str) -> str:

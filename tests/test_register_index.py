@@ -1,0 +1,82 @@
+"""The build's register index (teipress.render.register_index): records cut from the bytes
+the register writer lays out, never a tree. The slices and digests it gives must be
+those of the register itself, whichever way it is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from teipress import REGISTER_NS
+from teipress.config import Config, load_config
+from teipress.load import load_path
+from teipress.render.register_index import RegisterIndex
+from teipress.resolve import Corpus, Register, build_register
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests" / "fixtures" / "registers"
+R = f"{{{REGISTER_NS}}}"
+
+
+def _flagship() -> Register:
+    config = load_config(ROOT)
+    return build_register(Corpus([load_path(p, config.root) for p in config.source_files()],
+                                 [load_path(p, config.root) for p in config.authority_files()], config), config)
+
+
+def _letters() -> Register:
+    config = Config(root=FIX, authorities=["authority/entities.xml"])
+    return build_register(Corpus([load_path(FIX / f"letter-{n}.xml", FIX) for n in (1, 2, 3)],
+                                 [load_path(FIX / "authority" / "entities.xml", FIX)], config), config)
+
+
+@pytest.fixture(scope="module", params=["flagship", "letters"])
+def register(request: pytest.FixtureRequest) -> Register:
+    return _flagship() if request.param == "flagship" else _letters()
+
+
+def test_the_index_holds_every_record_of_the_register(register: Register) -> None:
+    xml = register.to_xml_bytes()
+    tree = etree.fromstring(xml)
+    index = RegisterIndex.read(xml)
+    assert index.order() == [d.get("id") for d in tree.iter(f"{R}document")]
+    assert list(index.entities) == [e.get("id") for e in tree.iter(f"{R}entity")]
+    assert sum(map(len, index.pointers_of.values())) == len(tree.findall(f"{R}pointers/{R}pointer"))
+    assert sum(map(len, index.notes_of.values())) == len(tree.findall(f"{R}notes/{R}note"))
+    assert index.events == len(tree.findall(f"{R}chronology/{R}event"))
+    mentioned = {(m.get("doc"), e.get("id")) for e in tree.iter(f"{R}entity") for m in e.iter(f"{R}mention")}
+    assert mentioned, "the fixture must mention someone"
+    for doc, ent in mentioned:
+        assert ent in index.entities_of[doc]
+        assert doc in index.mentioned_in[ent]
+    # records are kept without their mentions
+    assert not any(b"<r:mention" in e.xml for e in index.entities.values())
+
+
+def test_one_documents_slice_found_alone_equals_its_slice_from_the_whole_index(register: Register) -> None:
+    xml = register.to_xml_bytes()
+    whole = RegisterIndex.read(xml)
+    assert whole.order()
+    for doc_id in whole.order():
+        alone = RegisterIndex.read_for(xml, [doc_id]).slice_xml(doc_id)
+        assert alone == whole.slice_xml(doc_id)
+        sliced = etree.fromstring(alone)
+        assert sliced.find(f"{R}documents").get("count") == str(len(whole.docs))
+        assert [d.get("id") for d in sliced.iter(f"{R}document")].count(doc_id) == 1
+        assert sliced.find(f"{R}entities/{R}entity/{R}mention") is None
+
+
+def test_the_outline_keeps_one_mention_per_document_and_drops_the_bulk(register: Register) -> None:
+    xml = register.to_xml_bytes()
+    outline = etree.fromstring(RegisterIndex.read(xml).outline_xml())
+    full = etree.fromstring(xml)
+    assert [d.get("id") for d in outline.iter(f"{R}document")] == [d.get("id") for d in full.iter(f"{R}document")]
+    for ent in full.iter(f"{R}entity"):
+        docs = list(dict.fromkeys(m.get("doc") for m in ent.iter(f"{R}mention")))
+        kept = outline.find(f"{R}entities/{R}entity[@id='{ent.get('id')}']")
+        assert kept is not None
+        assert [(m.get("doc"), m.get("anchor")) for m in kept.iter(f"{R}mention")] == [(d, None) for d in docs]
+    assert outline.find(f"{R}notes/{R}note") is None
+    assert all(not p.get("doc") for p in outline.iter(f"{R}pointer"))
