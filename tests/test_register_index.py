@@ -80,3 +80,31 @@ def test_the_outline_keeps_one_mention_per_document_and_drops_the_bulk(register:
         assert [(m.get("doc"), m.get("anchor")) for m in kept.iter(f"{R}mention")] == [(d, None) for d in docs]
     assert outline.find(f"{R}notes/{R}note") is None
     assert all(not p.get("doc") for p in outline.iter(f"{R}pointer"))
+
+
+def test_the_python_side_of_edition_pages_reads_documents_and_entities_without_the_bulk(register: Register) -> None:
+    """``RenderContext.register_tree`` from the complete register (a build's own process,
+    outline not made yet) and from the outline: the same documents and entities, no
+    mention, event, pointer or note."""
+    from typing import Any, cast
+
+    from teipress.render import RenderContext
+
+    xml = register.to_xml_bytes()
+    full = etree.fromstring(xml)
+    made: list[str] = []
+
+    def outline() -> bytes:
+        made.append("outline")
+        return RegisterIndex.read(xml).outline_xml()
+
+    engine = cast(Any, None)  # register_tree never transforms
+    config = Config(root=ROOT)
+    lazy = RenderContext(config, engine, outline, None, "2026-01-01", full_register=xml).register_tree
+    assert made == []  # cut from the complete register; the outline was not needed
+    eager = RenderContext(config, engine, RegisterIndex.read(xml).outline_xml(), None, "2026-01-01").register_tree
+    for tree in (lazy, eager):
+        assert [d.get("id") for d in tree.iter(f"{R}document")] == [d.get("id") for d in full.iter(f"{R}document")]
+        assert [e.get("id") for e in tree.iter(f"{R}entity")] == [e.get("id") for e in full.iter(f"{R}entity")]
+        for bulk in ("mention", "event", "pointer", "note"):
+            assert next(tree.iter(f"{R}{bulk}"), None) is None, bulk

@@ -18,7 +18,7 @@ for; the build keeps the others' published files (see ``teipress.build``).
 from __future__ import annotations
 
 import importlib
-import io
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -31,8 +31,8 @@ from teipress.load import LoadedDocument
 from teipress.render.keys import DocumentKeys, RegisterSource
 from teipress.xslt import ParamValue, XsltEngine
 
-#: register elements the Python side of edition pages never reads (see ``register_tree``)
-_NOT_FOR_PYTHON = tuple(f"{{https://teipress.dev/ns/register}}{t}" for t in ("mention", "event", "pointer", "note"))
+#: a mention as the register writer lays it out (see ``RenderContext.register_tree``)
+_MENTION = re.compile(rb"\s*<r:mention [^>]*/>")
 
 __all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format"]
 
@@ -130,21 +130,24 @@ class RenderContext:
 
     @property
     def register_tree(self) -> etree._Element:
-        """The register's documents and entities as an lxml tree, for the Python side of
-        edition pages (reading order, titles, names for the search index).
+        """The register's edition, documents and entities as an lxml tree, for the Python
+        side of edition pages (reading order, titles, names for the search index).
 
-        Mentions, events, pointers and notes are dropped while parsing: as an lxml
-        tree they would cost about ten times their size in memory, and no Python
-        code reads them here (the stylesheets get the register through :meth:`register`).
+        Mentions and everything after the entities (chronology, pointers, notes) are
+        cut from the bytes before parsing: as an lxml tree they would cost about ten
+        times their size in memory, and no Python code reads them here (the
+        stylesheets get the register through :meth:`register`). When the register
+        edition pages get is still to be made (a build's own process), the complete
+        register is read instead: cutting it costs less than making the outline.
         """
         if self._tree is None:
-            events = etree.iterparse(io.BytesIO(self.register_xml), events=("end",), tag=_NOT_FOR_PYTHON,
-                                     huge_tree=True)
-            for _, el in events:
-                parent = el.getparent()
-                if parent is not None:
-                    parent.remove(el)
-            self._tree = events.root
+            source = self._register_xml if isinstance(self._register_xml, bytes) else self.register_source
+            data = source if isinstance(source, bytes) else source.read_bytes()
+            cut = data.find(b"<r:chronology")
+            if cut < 0:  # not laid out by the register writer: parse all of it
+                self._tree = etree.fromstring(data)
+            else:
+                self._tree = etree.fromstring(_MENTION.sub(b"", data[:cut]) + b"</r:register>")
         return self._tree
 
     def register_for(self, doc_id: str) -> Any:

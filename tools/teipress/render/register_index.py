@@ -5,10 +5,10 @@ Why not a tree: the parent needs, per document, the few records its pages show
 edition page, digests of what the page shows. As an lxml tree the register of a
 large corpus costs about 13 bytes of memory per byte of XML, almost all of it
 mentions and pointers, and the parent would hold it for the whole render phase.
-:class:`RegisterIndex` walks the XML once (``iterparse``, each record dropped
-after use) and keeps only serialised records without their mentions, per-record
-digests and small per-document tables: about the size of the XML without its
-mentions, as bytes.
+:class:`RegisterIndex` cuts the records from the bytes the register writer laid
+out (one pass of regular expressions, no tree) and keeps only serialised records
+without their mentions, per-record digests and small per-document tables: about
+the size of the XML without its mentions, as bytes.
 """
 
 from __future__ import annotations
