@@ -275,6 +275,27 @@ def test_an_edit_the_resolve_phase_cannot_see_reuses_its_results(project: Path, 
     assert published(project / "out") == published(tmp_path / "c")
 
 
+@pytest.mark.parametrize("damage", [b"not marshal at all", b"marshal-of-wrong-shape", b""])
+def test_a_damaged_resolve_memo_is_a_miss_not_a_wrong_build(project: Path, damage: bytes) -> None:
+    """The memo is read with marshal and checked for shape: garbage, a value of the wrong
+    shape or an empty file make the build resolve again, with the same findings."""
+    import marshal
+
+    first = summary("--format", "text", "--force", cwd=project)
+    again = summary("--format", "text", "--force", cwd=project)
+    assert again["resolve_reused"] is True
+    memo = project / ".teipress-cache" / "resolve" / "memo.marshal"
+    assert memo.is_file()
+    if damage == b"marshal-of-wrong-shape":
+        data = marshal.loads(memo.read_bytes())
+        data["findings"] = [["a list", "not a tuple"]]
+        damage = marshal.dumps(data)
+    memo.write_bytes(damage)
+    after = summary("--format", "text", "--force", cwd=project)
+    assert after["resolve_reused"] is False and after["exit"] == first["exit"]
+    assert _findings(after) == _findings(first)
+
+
 def test_an_edit_of_what_the_register_shows_resolves_again(project: Path) -> None:
     summary("--format", "text", cwd=project)
     memo2 = project / "tei" / MEMO2
@@ -283,3 +304,20 @@ def test_an_edit_of_what_the_register_shows_resolves_again(project: Path) -> Non
     data = summary("--format", "text", cwd=project)
     assert data["resolve_reused"] is False
     assert data["by_code"] == {"X102": 1}  # the new form is not a recorded name: found, not reused
+
+
+def test_a_published_file_deleted_by_hand_is_made_again(project: Path) -> None:
+    """Kept files are hard-linked from the published folder; one that is missing there
+    makes its document (or edition page) render again, and nothing half-linked is left."""
+    summary("--format", "text", "--format", "html", cwd=project)
+    out = project / "out"
+    page = next(p for p in sorted((out / "html").glob("memo-*.html")))
+    before = page.read_bytes()
+    page.unlink()
+    (out / "text" / "edition.txt").unlink()
+    again = summary("--format", "text", "--format", "html", cwd=project)
+    assert again["rendered_documents"] == 1
+    assert page.read_bytes() == before
+    assert (out / "text" / "edition.txt").is_file()
+    third = summary("--format", "text", "--format", "html", cwd=project)
+    assert third["rendered_documents"] == 0 and third["files_written"] == 0

@@ -659,21 +659,24 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
 
     # Carry over the published files of unchanged documents (hard links, never rewritten).
     todo: list[Path] = []
+    published = {name: os.fspath(out / name) for name in formats}
+    staged = {name: os.fspath(staging / name) for name in formats}
     for p in ordered:
         doc_id, _ = doc_info[p]
-        fresh = True
-        for name in formats:
-            prev = old[name].documents.get(doc_id)
-            if (not prev or prev.get("key") != keys[p][name] or "facts" not in prev
-                    or not _all_exist(out / name, prev["files"])):
-                fresh = False
+        prevs = {name: old[name].documents.get(doc_id) for name in formats}
+        linked: list[str] = []
+        fresh = all(prev and prev.get("key") == keys[p][name] and "facts" in prev for name, prev in prevs.items())
+        # a file missing from the published folder: the document is rendered again
+        fresh = fresh and all(_link_all(published[name], staged[name], prev["files"], linked)
+                              for name, prev in prevs.items() if prev)
         if fresh:
-            for name in formats:
-                prev = old[name].documents[doc_id]
-                _link_all(out / name, staging / name, prev["files"])
+            for name, prev in prevs.items():
+                assert prev is not None
                 new[name].documents[doc_id] = prev
                 result.files_kept += len(prev["files"])
         else:
+            for stale in linked:
+                os.unlink(stale)
             todo.append(p)
     for name in formats:
         for doc_id, prev in old[name].documents.items():
@@ -730,11 +733,13 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 for page, key in fmts[name].edition_keys(config, register_view, documents).items()}
             for page, key in page_keys[name].items():
                 prev = old[name].edition.get(page)
-                if prev and prev.get("key") == key and _all_exist(out / name, prev["files"]):
-                    _link_all(out / name, staging / name, prev["files"])
+                linked = []
+                if prev and prev.get("key") == key and _link_all(published[name], staged[name], prev["files"], linked):
                     new[name].edition[page] = prev
                     result.files_kept += len(prev["files"])
                 else:
+                    for stale in linked:
+                        os.unlink(stale)
                     pages.setdefault(name, []).append(page)
         progress.phase("edition", sum(len([g for g in fmts[name].edition_groups(wanted) if g])
                                       for name, wanted in pages.items()))
@@ -769,18 +774,15 @@ def _facts(relpaths: Sequence[str], files: Sequence[OutputFile]) -> str:
     return h.hexdigest()
 
 
-def _all_exist(folder: Path, rels: Sequence[str]) -> bool:
-    base = os.fspath(folder)
-    return all(os.path.isfile(os.path.join(base, r)) for r in rels)
+def _link_all(src_base: str, dst_base: str, rels: Sequence[str], linked: list[str]) -> bool:
+    """Hard-link published files into staging (copy where links are impossible), adding
+    each new path to *linked*; False, at the first file missing from the published
+    folder (the caller removes what was linked and renders again).
 
-
-def _link_all(src_folder: Path, dst_folder: Path, rels: Sequence[str]) -> None:
-    """Hard-link published files into staging (copy where links are impossible).
-
-    Plain ``os`` calls on strings, and a folder is created only when a link says
-    it is missing: a no-op rebuild of a large edition links tens of thousands of files.
+    Plain ``os`` calls on strings, no separate existence check (the link says it), and
+    a folder is created only when a link says it is missing: a no-op rebuild of a
+    large edition links tens of thousands of files.
     """
-    src_base, dst_base = os.fspath(src_folder), os.fspath(dst_folder)
     for rel in rels:
         src, dst = os.path.join(src_base, rel), os.path.join(dst_base, rel)
         for _attempt in range(3):
@@ -788,12 +790,16 @@ def _link_all(src_folder: Path, dst_folder: Path, rels: Sequence[str]) -> None:
                 os.link(src, dst)
                 break
             except FileNotFoundError:
-                if not os.path.exists(src):
-                    raise
+                if not os.path.isfile(src):
+                    return False
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
             except FileExistsError:
                 os.unlink(dst)
             except OSError:  # no hard links here (another filesystem, FAT …)
+                if not os.path.isfile(src):
+                    return False
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 shutil.copy2(src, dst)
                 break
+        linked.append(dst)
+    return True
