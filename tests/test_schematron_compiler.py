@@ -247,3 +247,16 @@ def test_document_that_did_not_load_gives_no_findings(tmp_path: Path) -> None:
     broken.write_text("<TEI xmlns='http://www.tei-c.org/ns/1.0'><p></TEI>", encoding="utf-8")
     runner = SchematronRunner([compile_schematron(FIXTURES / "assert.sch")])
     assert runner.check(load_path(broken)) == []
+
+
+def test_each_failure_reports_its_own_location_when_the_capture_file_is_reused() -> None:
+    """Saxon's messages are captured from fd 2 into one file per process, emptied before
+    each call: a second failure must not carry the first one's text or location."""
+    runner = SchematronRunner([compile_schematron(BAD / "runtime-error.sch")])
+    for _ in range(2):
+        with pytest.raises(SchematronError) as info:
+            runner.check(load_path(FIXTURES / "doc.xml"))
+        assert "FORG0001" in info.value.first.message
+    compile_error = error_of("xpath-error.sch")
+    assert "XPST0003" in compile_error.first.message and "FORG0001" not in str(compile_error)
+    assert (compile_error.first.line, compile_error.first.col) == (5, 7)
