@@ -321,3 +321,34 @@ def test_a_published_file_deleted_by_hand_is_made_again(project: Path) -> None:
     assert (out / "text" / "edition.txt").is_file()
     third = summary("--format", "text", "--format", "html", cwd=project)
     assert third["rendered_documents"] == 0 and third["files_written"] == 0
+
+
+def _gone(path: Path, within: float = 20.0) -> bool:
+    """Whether *path* disappears within *within* seconds (a detached rm removes it)."""
+    import time
+
+    deadline = time.monotonic() + within
+    while path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_the_replaced_edition_is_removed_without_waiting_and_leftovers_by_the_next_build(project: Path) -> None:
+    """After a rebuild the staging folder holds the previous edition: it is moved into the
+    cache's trash at once (nothing left in the output folder) and removed by a detached
+    rm; what a killed build left in the trash is removed by the next build."""
+    summary("--format", "text", cwd=project)
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right.", 1))
+    summary("--format", "text", cwd=project)
+    assert not [p for p in (project / "out").iterdir() if p.name.startswith(".teipress")]
+    trash = project / ".teipress-cache" / "trash"
+    assert trash.is_dir() and all(_gone(p) for p in list(trash.iterdir()))
+
+    left = trash / ".teipress-staging-1-123"  # as a build killed while removing it leaves it
+    (left / "text").mkdir(parents=True)
+    (left / "text" / "old.txt").write_text("previous edition")
+    data = summary("--format", "text", cwd=project)
+    assert data["rendered_documents"] == 0 and _gone(left)
