@@ -108,3 +108,35 @@ def test_the_python_side_of_edition_pages_reads_documents_and_entities_without_t
         assert [e.get("id") for e in tree.iter(f"{R}entity")] == [e.get("id") for e in full.iter(f"{R}entity")]
         for bulk in ("mention", "event", "pointer", "note"):
             assert next(tree.iter(f"{R}{bulk}"), None) is None, bulk
+
+
+def test_records_are_cut_right_whatever_their_text_holds() -> None:
+    """The index cuts records from the writer's bytes: text and attribute values that
+    look like markup (escaped by the serialiser) must not end or start a record."""
+    tree = etree.fromstring(_flagship().to_xml_bytes())
+    doc = tree.find(f"{R}documents/{R}document")
+    ent = tree.find(f"{R}entities/{R}entity")
+    assert doc is not None and ent is not None
+    tricky = 'Memo "A" <b> & </r:document></r:entity> <r:mention doc="x" anchor="y"/> \u00e9'
+    title = doc.find(f"{R}title")
+    assert title is not None
+    title.text = tricky
+    doc.set("sort", 'a"b<c>d&e\nf')
+    name = ent.find(f"{R}name")
+    assert name is not None
+    name.text = tricky
+    ent.set("sort", '</r:entity> "x"')
+    xml = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    index = RegisterIndex.read(xml)
+    doc_id, ent_id = doc.get("id", ""), ent.get("id", "")
+    assert index.order() == [d.get("id") for d in tree.iter(f"{R}document")]
+    assert list(index.entities) == [e.get("id") for e in tree.iter(f"{R}entity")]
+    for sliced in (index.slice_xml(doc_id), RegisterIndex.read_for(xml, [doc_id]).slice_xml(doc_id)):
+        record = etree.fromstring(sliced).find(f"{R}documents/{R}document[@id='{doc_id}']")
+        assert record is not None and record.findtext(f"{R}title") == tricky
+        assert record.get("sort") == 'a"b<c>d&e\nf'
+    outline = etree.fromstring(index.outline_xml())
+    kept = outline.find(f"{R}entities/{R}entity[@id='{ent_id}']")
+    assert kept is not None and kept.findtext(f"{R}name") == tricky and kept.get("sort") == '</r:entity> "x"'
+    mentions = [m.get("doc") for m in ent.iter(f"{R}mention")]
+    assert [m.get("doc") for m in kept.iter(f"{R}mention")] == list(dict.fromkeys(mentions))
