@@ -97,7 +97,6 @@ class RenderContext:
         self._slice: tuple[str, Any] | None = None
         #: the complete register (every mention), as bytes or a file
         self._full = full_register
-        self._complete: Any = None
 
     @property
     def register_xml(self) -> bytes:
@@ -118,15 +117,6 @@ class RenderContext:
         if self._register is None:
             self._register = self.engine.parse(self.register_xml)
         return self._register
-
-    @property
-    def complete_register(self) -> Any:
-        """The complete register (every mention), parsed for Saxon."""
-        if self._complete is None:
-            source = self.register_source
-            self._complete = (self.register if self._full is None
-                              else self.engine.parse(source if isinstance(source, bytes) else source.read_bytes()))
-        return self._complete
 
     @property
     def register_tree(self) -> etree._Element:

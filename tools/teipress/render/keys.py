@@ -23,12 +23,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from teipress import REGISTER_NS
-from teipress.render.register_index import RegisterIndex, digest_all, element_digest
+from teipress.render.register_index import RegisterIndex, digest_all
 
-__all__ = ["DocumentKeys", "KeyBuilder", "LazyRegister", "RegisterView", "element_digest", "view"]
+__all__ = ["DocumentKeys", "KeyBuilder", "LazyRegister", "RegisterView", "view"]
 
-R = f"{{{REGISTER_NS}}}"
 
 
 @dataclass(frozen=True)

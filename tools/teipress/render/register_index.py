@@ -1,4 +1,4 @@
-"""What the build's parent process needs from the register, read in one streaming pass.
+"""What the build's parent process needs from the register, read in one pass over its bytes.
 
 Why not a tree: the parent needs, per document, the few records its pages show
 (to cut its slice of the register and to hash its dependency key) and, per
@@ -20,44 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
-
 from teipress import REGISTER_NS
-
-R = f"{{{REGISTER_NS}}}"
-_NS_DECL = f' xmlns:r="{REGISTER_NS}"'.encode()
-
-
-def element_digest(el: etree._Element | None, *, drop_attrs: frozenset[str] = frozenset(),
-                   drop_children: frozenset[str] = frozenset()) -> bytes:
-    """SHA-256 of *el*: its name, attributes (sorted, minus *drop_attrs*), text and children.
-
-    Children whose tag is in *drop_children* are skipped; the others are hashed as
-    serialised by libxml2 (with their subtrees and tails), so a large record costs
-    one Python step per direct child, not per descendant. The drops apply to *el*
-    and its direct children only, which is all the register needs (a document's
-    ``sha256``, an entity's ``line`` and ``mention`` children, an event's ``line``).
-    """
-    h = hashlib.sha256()
-    if el is None:
-        return h.digest()
-    h.update(b"<" + str(el.tag).encode())
-    for name, value in sorted(el.attrib.items()):
-        if name not in drop_attrs:
-            h.update(b"\x01" + str(name).encode() + b"\x02" + str(value).encode())
-    h.update(b"\x03" + (el.text or "").encode())
-    for child in el:
-        if child.tag in drop_children:
-            h.update(b"\x04" + (child.tail or "").encode())
-        else:
-            h.update(b"\x05" + etree.tostring(child, encoding="utf-8"))
-    return h.digest()
-
-
-def serialised(el: etree._Element) -> bytes:
-    """*el* without its tail, namespace declared by the enclosing register only."""
-    return etree.tostring(el, encoding="UTF-8", with_tail=False).replace(_NS_DECL, b"", 1)
-
 
 _ROOT = re.compile(rb"<r:register\b([^>]*)>")
 _ATTRS = re.compile(rb'([\w:.-]+)="([^"]*)"')
