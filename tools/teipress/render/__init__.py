@@ -18,7 +18,6 @@ for; the build keeps the others' published files (see ``teipress.build``).
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -29,10 +28,8 @@ from lxml import etree
 from teipress.config import Config
 from teipress.load import LoadedDocument
 from teipress.render.keys import DocumentKeys, RegisterSource
+from teipress.render.register_index import register_core
 from teipress.xslt import ParamValue, XsltEngine
-
-#: a mention as the register writer lays it out (see ``RenderContext.register_tree``)
-_MENTION = re.compile(rb"\s*<r:mention [^>]*/>")
 
 __all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format"]
 
@@ -132,12 +129,7 @@ class RenderContext:
         """
         if self._tree is None:
             source = self._register_xml if isinstance(self._register_xml, bytes) else self.register_source
-            data = source if isinstance(source, bytes) else source.read_bytes()
-            cut = data.find(b"<r:chronology")
-            if cut < 0:  # not laid out by the register writer: parse all of it
-                self._tree = etree.fromstring(data)
-            else:
-                self._tree = etree.fromstring(_MENTION.sub(b"", data[:cut]) + b"</r:register>")
+            self._tree = etree.fromstring(register_core(source if isinstance(source, bytes) else source.read_bytes()))
         return self._tree
 
     def register_for(self, doc_id: str) -> Any:

@@ -374,6 +374,16 @@ def _record_of(tag: bytes, data: bytes, ident: str, start: int = 0) -> bytes | N
     return None if at < 0 else _record_at(data, tag, at)[0]
 
 
+def register_core(data: bytes) -> bytes:
+    """The register's edition, documents and entities, without mentions: what the
+    Python side of edition pages reads (an lxml tree of the rest would cost about ten
+    times its size). A register not laid out by the writer is returned whole."""
+    cut = data.find(b"<r:chronology")
+    if cut < 0:
+        return data
+    return _MENTION_LINE.sub(b"", data[:cut]) + b"</r:register>"
+
+
 def digest_all(parts: Iterable[bytes]) -> bytes:
     """One hash over many digests, in order."""
     h = hashlib.sha256()
