@@ -271,7 +271,7 @@ def discard(folder: Path, trash: Path) -> None:
     same filesystem) and removed by a detached ``rm``; where either is impossible it
     is removed here. A trash left by a killed build is emptied by the next one.
     """
-    if os.name != "posix" or shutil.which("rm") is None:
+    if not _can_detach():
         shutil.rmtree(folder, ignore_errors=True)
         return
     try:
@@ -286,10 +286,14 @@ def discard(folder: Path, trash: Path) -> None:
 
 def empty_trash(trash: Path) -> None:
     """Remove what killed builds left in the trash (see :func:`discard`), without waiting."""
-    if trash.is_dir() and os.name == "posix" and shutil.which("rm") is not None:
+    if trash.is_dir() and _can_detach():
         leftovers = list(trash.iterdir())
         if leftovers:
             _remove_detached(leftovers)
+
+
+def _can_detach() -> bool:
+    return os.name == "posix" and shutil.which("rm") is not None
 
 
 def _remove_detached(paths: Sequence[Path]) -> None:
@@ -472,14 +476,17 @@ def _edition_in_worker(name: str, paths: list[Path], root: Path, folder: Path,
 EditionOutcome = tuple[str, list[str], list[tuple[str, str]] | Exception]
 
 
-def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, pages: dict[str, list[str]],
+def edition_tasks(pages: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """(format, pages) per group of the *pages* asked for that the format can make on its
+    own (:meth:`EditionFormat.edition_groups`). In a pool the groups run side by side:
+    fairer to two cores, and no worker holds what every page of a format needs at once."""
+    return [(name, group) for name, wanted in pages.items() for group in get_format(name).edition_groups(wanted)
+            if group]
+
+
+def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, tasks: list[tuple[str, list[str]]],
                      paths: list[Path], root: Path, staging: Path) -> Iterator[EditionOutcome]:
-    """Each format's files of the edition *pages* asked for, per group of pages the
-    format can make on its own (:meth:`EditionFormat.edition_groups`), or the
-    exception that stopped a group. In a pool the groups run side by side: fairer
-    to two cores, and no worker holds what every page of a format needs at once."""
-    tasks = [(name, group) for name, wanted in pages.items()
-             for group in get_format(name).edition_groups(wanted) if group]
+    """The files of each task of :func:`edition_tasks`, or the exception that stopped it."""
     if pool is not None:
         futures = [(name, group, pool.submit(_edition_in_worker, name, paths, root, staging / name, group))
                    for name, group in tasks]
@@ -779,11 +786,11 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                     for stale in linked:
                         os.unlink(stale)
                     pages.setdefault(name, []).append(page)
-        progress.phase("edition", sum(len([g for g in fmts[name].edition_groups(wanted) if g])
-                                      for name, wanted in pages.items()))
+        tasks = edition_tasks(pages)
+        progress.phase("edition", len(tasks))
         if pages and pool is None and local is None:
             local = _Renderer(config, formats, register_files(), build_date, ids)
-        for name, group, outcome in _render_editions(pool, local, pages, ordered, config.root, staging):
+        for name, group, outcome in _render_editions(pool, local, tasks, ordered, config.root, staging):
             if isinstance(outcome, Exception):
                 result.render_errors.append(_render_error("(edition)", name, outcome))
                 continue
