@@ -24,7 +24,7 @@ mention moved (at most :data:`MAX_PASSES` layouts).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,31 +244,36 @@ class PrintFormat:
         ordered = sorted(docs, key=lambda d: int(d.get("position") or 0))
         return [d.get("id", "") for d in ordered]
 
-    def _sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
-                  rendered: Path) -> Iterator[tuple[str, dict[str, bytes]]]:
-        """Per document in reading order, its files from :meth:`render_document` by relative path.
+    def _sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path,
+                  names: Callable[[str], tuple[str, ...]], later: Callable[[str], bool] = lambda name: False,
+                  ) -> Iterator[tuple[str, dict[str, bytes | None]]]:
+        """Per document in reading order, its files *names* from :meth:`render_document`.
 
-        They come from *rendered* (written by the build); a document missing there
-        is rendered here, so the book can also be made without a build.
+        They come from *rendered* (written by the build), except those *later* says are
+        read when used (``None`` here); a document missing there is rendered here, so
+        the book can also be made without a build.
         """
         missing: dict[str, LoadedDocument] | None = None
         for doc_id in self.reading_order(ctx):
-            names = (f"parts/{doc_id}.xml", section_file(doc_id), facts_file(doc_id))
-            if all((rendered / n).is_file() for n in names):
-                yield doc_id, {n: (rendered / n).read_bytes() for n in names}
+            wanted = names(doc_id)
+            if all((rendered / n).is_file() for n in wanted):
+                yield doc_id, {n: None if later(n) else (rendered / n).read_bytes() for n in wanted}
                 continue
             if missing is None:
                 missing = {d.doc_id: d for d in documents if d.ok}
             doc = missing.get(doc_id)
             if doc is not None:
-                yield doc_id, {f.relpath: f.data
-                               for f in self.render_document(ctx, doc, ctx.engine.parse(doc.data))}
+                made = {f.relpath: f.data for f in self.render_document(ctx, doc, ctx.engine.parse(doc.data))}
+                yield doc_id, {n: made[n] for n in wanted}
 
     def collect_parts(self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path) -> bytes:
         """``<parts>`` with every document section (prepared for the book) in reading order."""
+        def part(doc_id: str) -> tuple[str, ...]:
+            return (f"parts/{doc_id}.xml",)
+
         chunks = [b"<parts>"]
-        for doc_id, files in self._sections(ctx, documents, rendered):
-            chunks.append(files[f"parts/{doc_id}.xml"])
+        for doc_id, files in self._sections(ctx, documents, rendered, part):
+            chunks.append(files[part(doc_id)[0]] or b"")
         chunks.append(b"</parts>")
         return b"".join(chunks)
 
@@ -281,20 +286,10 @@ class PrintFormat:
         """
         facts = [b"<parts>"]
         order: list[tuple[str, bytes | None]] = []
-        missing: dict[str, LoadedDocument] | None = None
-        for doc_id in self.reading_order(ctx):
-            fact, section = rendered / facts_file(doc_id), rendered / section_file(doc_id)
-            if fact.is_file() and section.is_file():
-                facts.append(fact.read_bytes())
-                order.append((doc_id, None))
-                continue
-            if missing is None:
-                missing = {d.doc_id: d for d in documents if d.ok}
-            doc = missing.get(doc_id)
-            if doc is not None:
-                made = {f.relpath: f.data for f in self.render_document(ctx, doc, ctx.engine.parse(doc.data))}
-                facts.append(made[facts_file(doc_id)])
-                order.append((doc_id, made[section_file(doc_id)]))
+        for doc_id, files in self._sections(ctx, documents, rendered, lambda d: (facts_file(d), section_file(d)),
+                                            later=lambda name: name.startswith(SECTIONS)):
+            facts.append(files[facts_file(doc_id)] or b"")
+            order.append((doc_id, files[section_file(doc_id)]))
         facts.append(b"</parts>")
         return Sections(b"".join(facts), order, rendered)
 
@@ -387,9 +382,13 @@ DOCUMENTS_MARKER = "tpp:documents"
 FRAME_FILE = ".edition/book-frame.html"
 
 
+#: the folder of the documents' sections (:func:`section_file`)
+SECTIONS = "sections/"
+
+
 def section_file(doc_id: str) -> str:
     """Where a document's section, serialised as the book's HTML, is kept."""
-    return f"sections/{doc_id}.html"
+    return f"{SECTIONS}{doc_id}.html"
 
 
 def facts_file(doc_id: str) -> str:
