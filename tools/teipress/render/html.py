@@ -17,7 +17,6 @@ Two things are done in Python on purpose:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
@@ -236,10 +235,9 @@ def _headers_document(doc_recs: Sequence[etree._Element], rendered: Path,
     seen: set[bytes] = set()
 
     def first_seen(m: re.Match[bytes]) -> bytes:
-        digest = hashlib.sha256(m.group(0)).digest()
-        if digest in seen:
+        if m.group(0) in seen:
             return b""
-        seen.add(digest)
+        seen.add(m.group(0))
         return m.group(0)
 
     for rec in doc_recs:
@@ -402,8 +400,8 @@ class HtmlFormat:
         """The register pages of *kinds* (``bibl``: bibliography.html), by kind, rendered in pieces.
 
         The register's mentions are most of its size, and these pages show all of them.
-        So they are read here from the register XML (*source*, default
-        ``ctx.register_xml``) in batches of at most *max_entities* entities and about
+        So they are read here from the complete register (*source*, default
+        ``ctx.register_source``) in batches of at most *max_entities* entities and about
         *max_mentions* mentions (:class:`~teipress.render.register_batches.RegisterBatches`),
         each transformed alone (template ``h:parts``); each page's frame is rendered
         from the register's outline (no mentions), with a marker comment where each
