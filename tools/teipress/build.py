@@ -559,12 +559,13 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     formats = expand_formats(options.formats)
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    cache_dir = config.root / ".teipress-cache"
     recover(out)
-    empty_trash(config.root / ".teipress-cache" / "trash")
+    empty_trash(cache_dir / "trash")
     if options.clean:  # everything again: published files, check results, resolve results
         for name in formats:
             shutil.rmtree(out / name, ignore_errors=True)
-        shutil.rmtree(config.root / ".teipress-cache", ignore_errors=True)
+        shutil.rmtree(cache_dir, ignore_errors=True)
     phases: dict[str, float] = {}
 
     # -- load + check: per document, cached by content hash ----------------
@@ -574,7 +575,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     progress.phase("check", len(doc_paths) + len(auth_paths))
     options.check.jobs = options.jobs
     options.check.corpus = False  # done below on the same corpus the register is built from
-    cache = CheckCache(config.root / ".teipress-cache" / "check", options.check, config.root, config.keys)
+    cache = CheckCache(cache_dir / "check", options.check, config.root, config.keys)
     extracts: dict[Path, Extracted] = {}
     check = check_files([*doc_paths, *auth_paths], config, options.check, cache, extracts)
     progress.advance(len(doc_paths) + len(auth_paths))
@@ -591,7 +592,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         d.doc_id = ids[d.path]
     auths = [extracts[p] for p in auth_paths if p in extracts]
     files = {str(x.path): x for x in [*docs, *auths]}
-    store = MemoStore(config.root / ".teipress-cache" / "resolve")
+    store = MemoStore(cache_dir / "resolve")
     key = memo_key(config, docs, auths)
     reused = store.load(key)
     resolved = _reuse(reused, files, cache)
@@ -649,7 +650,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         phases["publish"] = time.perf_counter() - t
     finally:
         # the previous editions (swapped in) or an unpublished one: not waited for
-        discard(staging, config.root / ".teipress-cache" / "trash")
+        discard(staging, cache_dir / "trash")
         result.seconds = time.perf_counter() - started
     return result
 
