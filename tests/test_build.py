@@ -352,3 +352,27 @@ def test_the_replaced_edition_is_removed_without_waiting_and_leftovers_by_the_ne
     (left / "text" / "old.txt").write_text("previous edition")
     data = summary("--format", "text", cwd=project)
     assert data["rendered_documents"] == 0 and _gone(left)
+
+
+def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) -> None:
+    """Staging holds hard links to published files: a write must replace the link, never
+    write through it (or through a symlink); a path must not leave the folder."""
+    from teipress.build import BuildError, _safe_join, _write
+
+    published = tmp_path / "published.html"
+    published.write_text("published")
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    os.link(published, staging / "page.html")
+    (staging / "link.html").symlink_to(published)
+    _write(_safe_join(staging, "page.html"), b"new")
+    _write(_safe_join(staging, "link.html"), b"other")
+    _write(_safe_join(staging, "deep/er/file.txt"), b"x")
+    assert published.read_text() == "published"
+    assert (staging / "page.html").read_bytes() == b"new" and (staging / "page.html").stat().st_nlink == 1
+    assert not (staging / "link.html").is_symlink() and (staging / "link.html").read_bytes() == b"other"
+    assert (staging / "deep" / "er" / "file.txt").read_bytes() == b"x"
+    for bad in ("../escape.html", "/etc/passwd", "a/../../escape.html", "."):
+        with pytest.raises(BuildError):
+            _safe_join(staging, bad)
+    assert _safe_join(staging, "a/./b/../c.html") == os.path.join(staging, "a", "c.html")
