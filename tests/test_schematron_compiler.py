@@ -260,3 +260,26 @@ def test_each_failure_reports_its_own_location_when_the_capture_file_is_reused()
     compile_error = error_of("xpath-error.sch")
     assert "XPST0003" in compile_error.first.message and "FORG0001" not in str(compile_error)
     assert (compile_error.first.line, compile_error.first.col) == (5, 7)
+
+
+# ----------------------------------------------------------------------- positions at scale
+
+def test_findings_on_many_siblings_are_located_on_their_own_lines(tmp_path: Path) -> None:
+    """A personography reports one finding per entry of a long list: each must carry its
+    own entry's line (the path -> element walk remembers the list's children between
+    findings, so a wrong memo would send them all to one entry)."""
+    sex = ' sex="1"'
+    persons = "".join(f'\n      <person xml:id="p{i}"{sex if i % 3 == 0 else ""}/>' for i in range(300))
+    doc = tmp_path / "people.xml"
+    doc.write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>\n    <listPerson>'
+                   f'{persons}\n    </listPerson>\n    <listPerson><person xml:id="q"/></listPerson>'
+                   '</body></text></TEI>')
+    rules = tmp_path / "sex.sch"
+    rules.write_text('<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt3">'
+                     '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/><sch:pattern>'
+                     '<sch:rule context="tei:person"><sch:assert id="P1" test="@sex">no sex</sch:assert>'
+                     '</sch:rule></sch:pattern></sch:schema>')
+    diags = SchematronRunner([compile_schematron(rules)]).check(load_path(doc))
+    # line 2 opens the first list, person i is on line i + 3; the second list is on line 304
+    expected = [(i + 3, 7) for i in range(300) if i % 3] + [(304, 17)]
+    assert [(d.line, d.col) for d in diags] == expected

@@ -36,7 +36,7 @@ from lxml import etree
 
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.load import LoadedDocument, secure_parser
-from teipress.locate import ElementLocator, element_at_path
+from teipress.locate import ChildIndex, ElementLocator, element_at_path
 from teipress.paths import xslt_path
 from teipress.xslt import XsltEngine, XsltError
 
@@ -441,9 +441,10 @@ class _PathResolver:
         assert doc.tree is not None
         self._tree = doc.tree
         self._locator = ElementLocator(doc.data, doc.tree)
+        self._children: ChildIndex = {}
 
     def element(self, path: str) -> etree._Element:
-        return element_at_path(self._tree, path)
+        return element_at_path(self._tree, path, self._children)
 
     def position(self, path: str) -> tuple[int, int]:
         return self._locator.position(self.element(path))

@@ -31,7 +31,7 @@ from lxml import etree
 
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.load import LoadedDocument
-from teipress.locate import ElementLocator, element_at_path
+from teipress.locate import ChildIndex, ElementLocator, element_at_path
 from teipress.xslt import XsltEngine, XsltError
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -244,9 +244,10 @@ class FastXsdChecker:
             report = etree.fromstring(self._engine.transform(self._sheet_name, node).encode())
             if len(report):
                 locator = locator or ElementLocator(doc.data, doc.tree)
+                children: ChildIndex = {}
                 for f in report:
                     a = self.assertions[int(f.get("i", "0"))]
-                    line, col = locator.position(element_at_path(doc.tree, f.get("p", "")))
+                    line, col = locator.position(element_at_path(doc.tree, f.get("p", ""), children))
                     out.append(self._diag(doc, line, col, f"<{a.element}>: {a.message}"))
         return out[:MAX_ERRORS_PER_DOCUMENT]
 
