@@ -197,6 +197,12 @@ def test_footnote_markers_and_notes_section(one: Any) -> None:
     )
 
 
+def test_footnote_markers_glue_across_line_breaks_and_can_open_a_paragraph(one: Any) -> None:
+    out = one('<p><note place="foot">first</note> Opening words and\n       '
+              '<note place="foot">two</note>\n   <note place="foot">three</note>  more.</p>')
+    assert out.startswith("[1] Opening words and[2][3] more.\n\nNotes\n")
+
+
 def test_note_labels_come_from_the_register(tmp_path: Path, engine: XsltEngine) -> None:
     """The register numbers notes skipping labels taken by @n; the text must agree."""
     built = build(tmp_path, engine, {"a": tei('<p>x<note>first</note> y<note n="2">fixed</note> '

@@ -363,11 +363,15 @@
     <xsl:sequence select="text:clean(string-join($v))"/>
   </xsl:function>
 
-  <!-- Collapse whitespace (also NEL, LINE/PARAGRAPH SEPARATOR) and glue footnote markers. -->
+  <!-- Collapse whitespace (also NEL, LINE/PARAGRAPH SEPARATOR) and glue footnote markers.
+       Whitespace is collapsed first, so the space before a marker is one literal space: a
+       literal replace ('q'), translate and a second normalize-space (for a marker that opens
+       the string) give what the regex '\s*&#xFDD0;' gave, at a fraction of its cost on
+       Saxon (the regex was a third of the text edition's transform time). -->
   <xsl:function name="text:clean" as="xs:string">
     <xsl:param name="s" as="xs:string"/>
-    <xsl:variable name="t" select="translate($s, '&#x85;&#x2028;&#x2029;', '   ')"/>
-    <xsl:sequence select="normalize-space(if (contains($t, $text:glue)) then replace($t, '\s*&#xFDD0;', '') else $t)"/>
+    <xsl:variable name="t" select="normalize-space(translate($s, '&#x85;&#x2028;&#x2029;', '   '))"/>
+    <xsl:sequence select="if (contains($t, $text:glue)) then normalize-space(translate(replace($t, ' &#xFDD0;', '', 'q'), $text:glue, '')) else $t"/>
   </xsl:function>
 
   <!-- $c between $open and $close, keeping the whitespace at its edges outside the marks. -->
