@@ -304,6 +304,13 @@ def test_long_url_and_number_stay_whole_on_their_own_line(one: Any) -> None:
     assert _lines(out) == ["See", url, "for 1,000,000,000,000", "and 300\u00a0000 dollars.", ""]
 
 
+def test_lines_filled_to_the_exact_width_and_hanging_indents(one: Any) -> None:
+    out = one("<p>aaaa bbbb cccc ddddd eeee " + "f" * 26 + " g hh</p>"
+              "<list><item>one two three four five six seven</item></list>", width=20)
+    assert _lines(out)[:7] == ["aaaa bbbb cccc ddddd", "eeee", "f" * 26, "g hh", "",
+                               "- one two three four", "  five six seven"]
+
+
 def test_no_trailing_whitespace_unix_newlines_single_final_newline(tmp_path: Path, engine: XsltEngine) -> None:
     built = build(tmp_path, engine, {"a": tei("<p>a\r\nb   c&#13;d</p><p>  </p><p>e</p>")})
     for text in built.files.values():
