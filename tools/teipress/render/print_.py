@@ -162,12 +162,11 @@ class PrintFormat:
         read of it (title, date, index anchors, block ids), the document's edition
         facts (see :func:`section_facts`).
         """
-        prepared = prepare_parts(b"<parts>" + self.part(ctx, doc.doc_id, node).encode() + b"</parts>",
-                                 block_prefix=block_prefix(doc.doc_id))
-        tree = etree.fromstring(prepared)
-        html = ctx.engine.call("print-book", f"{{{TPP}}}section",
-                               ctx.params(doc.doc_id, parts=ctx.engine.parse(prepared)))
+        tree = etree.fromstring(b"<parts>" + self.part(ctx, doc.doc_id, node).encode() + b"</parts>")
+        prepare_tree(tree, block_prefix=block_prefix(doc.doc_id))
         inner = b"".join(etree.tostring(el, encoding="utf-8") for el in tree)
+        html = ctx.engine.call("print-book", f"{{{TPP}}}section",
+                               ctx.params(doc.doc_id, parts=ctx.engine.parse(b"<parts>" + inner + b"</parts>")))
         return [OutputFile(f"parts/{doc.doc_id}.xml", inner),
                 OutputFile(section_file(doc.doc_id), html.encode("utf-8")),
                 OutputFile(facts_file(doc.doc_id), section_facts(tree))]
@@ -479,7 +478,15 @@ _LINE_BREAK_SPACE = re.compile(r"[ \t\r\n]*[\r\n][ \t\r\n]*")
 
 
 def prepare_parts(parts_xml: bytes, block_prefix: str = BLOCK_ID_PREFIX) -> bytes:
-    """The sections as the book needs them: line breaks of the source folded, text blocks named.
+    """:func:`prepare_tree` on serialised ``<parts>``."""
+    tree = etree.fromstring(parts_xml)
+    prepare_tree(tree, block_prefix)
+    return etree.tostring(tree, encoding="utf-8")
+
+
+def prepare_tree(tree: etree._Element, block_prefix: str = BLOCK_ID_PREFIX) -> None:
+    """Make the sections in *tree* (``<parts>``) what the book needs: line breaks of the
+    source folded, text blocks named.
 
     * Source line breaks in text (the indentation of a TEI file, kept by the shared
       templates) become one space. That is what CSS does with them anyway
@@ -493,7 +500,6 @@ def prepare_parts(parts_xml: bytes, block_prefix: str = BLOCK_ID_PREFIX) -> byte
       each document's section on its own, with a *block_prefix* naming the document
       (``tpp-b-<doc>-1``), so the ids do not depend on the other documents.
     """
-    tree = etree.fromstring(parts_xml)
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
@@ -506,7 +512,6 @@ def prepare_parts(parts_xml: bytes, block_prefix: str = BLOCK_ID_PREFIX) -> byte
         if el.get("id") is None:
             n += 1
             el.set("id", f"{block_prefix}{n}")
-    return etree.tostring(tree, encoding="utf-8")
 
 
 def _preserves_space(el: etree._Element | None) -> bool:
