@@ -376,3 +376,24 @@ def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) ->
         with pytest.raises(BuildError):
             _safe_join(staging, bad)
     assert _safe_join(staging, "a/./b/../c.html") == os.path.join(staging, "a", "c.html")
+
+
+def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path) -> None:
+    """With -j 2 a rebuild of a few documents renders in the pool started before the
+    resolve phase (editions side by side); with -j 1 everything runs in the build's own
+    process. Both publish the same files."""
+    outs = {jobs: project / f"out-{jobs}" for jobs in ("1", "2")}
+    for jobs, out in outs.items():
+        summary("--format", "text", "--format", "html", "-j", jobs, "--out", str(out), cwd=project)
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right.", 1))
+    for jobs, out in outs.items():
+        data = summary("--format", "text", "--format", "html", "-j", jobs, "--out", str(out), cwd=project)
+        assert data["published"] is True and data["rendered_documents"] == 1, data
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {k: v for k, v in snapshot(folder).items() if not k.endswith(".teipress-manifest.json")}
+
+    one, two = files(outs["1"]), files(outs["2"])
+    assert one == two
+    assert b"Victors are always right." in b" ".join(one["text/memo-1949-07-27.txt"].split())

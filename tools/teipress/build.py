@@ -412,9 +412,18 @@ class RegisterFiles:
     :meth:`RegisterIndex.outline_xml`) and the complete register (a file in the cache,
     or the bytes if the cache cannot be written) for the pages that list every mention."""
 
-    #: the outline, or (in the build's own process) a function that makes it when a page needs it
-    outline: bytes | Callable[[], bytes]
+    #: the outline, or a function that makes it when a page needs it
+    outline: bytes | Callable[[], bytes] | None
     full: Path | bytes
+
+    def outline_source(self) -> bytes | Callable[[], bytes]:
+        """The outline, or how to make it: without one (a build that did not index the
+        register: an edit of a few documents) it is cut from the complete register by
+        whichever process first renders a page that reads it."""
+        if self.outline is not None:
+            return self.outline
+        full = self.full
+        return lambda: RegisterIndex.read(full).outline_xml()
 
 
 #: what a worker sends back for one document: its id, per format the files it wrote (relative
@@ -429,15 +438,29 @@ class _Renderer:
     a document never travel to the build's process, which only records their names.
     """
 
-    def __init__(self, config: Config, formats: Sequence[str], register: RegisterFiles,
-                 build_date: str, ids: dict[Path, str], staging: Path,
+    def __init__(self, config: Config, formats: Sequence[str], build_date: str, staging: Path,
+                 register: RegisterFiles | None = None, ids: dict[Path, str] | None = None,
                  slice_of: Callable[[str], bytes] | None = None) -> None:
-        self.ids = ids
+        self.ids = ids or {}
         self.staging = staging
         self.formats: list[EditionFormat] = [get_format(f) for f in formats]
         engine = engine_for(self.formats)
-        self.ctx = RenderContext(config, engine, register.outline, None, build_date, slice_of,
-                                 full_register=register.full)
+        self.ctx = RenderContext(config, engine, b"", None, build_date, slice_of)
+        self._register: RegisterFiles | None = None
+        if register is not None:
+            self.use(register, self.ids)
+
+    def use(self, register: RegisterFiles, ids: dict[Path, str]) -> None:
+        """The register edition pages read, and the ids of documents that share one.
+
+        A pool worker starts before the resolve phase has made them (it compiles its
+        stylesheets meanwhile) and gets them with each edition task; per-document tasks
+        carry their register slice and id instead.
+        """
+        self.ids = ids
+        if register != self._register:
+            self._register = register
+            self.ctx.use_register(register.outline_source(), register.full)
 
     def render_edition(self, name: str, paths: list[Path], root: Path, pages: list[str]) -> list[tuple[str, str]]:
         """Write the edition *pages* of format *name* into its staging folder; (file, page) of each.
@@ -453,11 +476,13 @@ class _Renderer:
             written.append((f.relpath, f.page))
         return written
 
-    def render(self, path: Path, register_slice: bytes | None = None) -> Rendered:
-        """Render one document in every format and write its files (see :data:`Rendered`)."""
+    def render(self, path: Path, register_slice: bytes | None = None, doc_id: str | None = None) -> Rendered:
+        """Render one document in every format and write its files (see :data:`Rendered`);
+        *doc_id*: the id the build gave it, if another document has its own."""
         doc = load_path(path, self.ctx.config.root)
-        if self.ids.get(path, doc.doc_id) != doc.doc_id:
-            doc.id_override = self.ids[path]
+        wanted = doc_id or self.ids.get(path, doc.doc_id)
+        if wanted != doc.doc_id:
+            doc.id_override = wanted
         if register_slice is not None:
             self.ctx.use_slice(doc.doc_id, register_slice)
         done: dict[str, tuple[list[str], str]] = {}
@@ -491,18 +516,29 @@ def _render_error(display: str, fmt: str, exc: Exception) -> Diagnostic:
 _worker: _Renderer | None = None
 
 
-def _init_render_worker(config: Config, formats: list[str], register: RegisterFiles, date: str,
-                        ids: dict[Path, str], staging: Path) -> None:
+def _init_render_worker(config: Config, formats: list[str], date: str, staging: Path) -> None:
     global _worker
-    _worker = _Renderer(config, formats, register, date, ids, staging)
+    _worker = _Renderer(config, formats, date, staging)
 
 
-def _render_in_worker(path: Path, register_slice: bytes) -> Rendered:
+def _render_in_worker(path: Path, register_slice: bytes, doc_id: str) -> Rendered:
     assert _worker is not None
-    return _worker.render(path, register_slice)
+    return _worker.render(path, register_slice, doc_id)
 
 
-def _streamed(pool: ProcessPoolExecutor, tasks: Iterator[tuple[Path, bytes]], window: int) -> Iterator[Rendered]:
+def start_render_pool(config: Config, formats: list[str], date: str, staging: Path, jobs: int
+                      ) -> ProcessPoolExecutor:
+    """A pool of render workers, each compiling the formats' stylesheets as it starts.
+
+    forkserver: workers start from a clean interpreter instead of inheriting (and,
+    through reference counting, copying) the parent's heap. Started before the resolve
+    phase when there is work ahead, so the workers compile while the parent resolves.
+    """
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_init_render_worker, initargs=(config, formats, date, staging))
+
+
+def _streamed(pool: ProcessPoolExecutor, tasks: Iterator[tuple[Path, bytes, str]], window: int) -> Iterator[Rendered]:
     """Results of *tasks* in order, keeping at most *window* submitted: the parent makes
     each task's register slice while the workers render the ones before it."""
     pending: deque[Future[Rendered]] = deque()
@@ -514,8 +550,10 @@ def _streamed(pool: ProcessPoolExecutor, tasks: Iterator[tuple[Path, bytes]], wi
         yield pending.popleft().result()
 
 
-def _edition_in_worker(name: str, paths: list[Path], root: Path, pages: list[str]) -> list[tuple[str, str]]:
+def _edition_in_worker(name: str, paths: list[Path], root: Path, pages: list[str], register: RegisterFiles,
+                       ids: dict[Path, str]) -> list[tuple[str, str]]:
     assert _worker is not None
+    _worker.use(register, ids)
     return _worker.render_edition(name, paths, root, pages)
 
 
@@ -531,17 +569,21 @@ def edition_tasks(pages: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
 
 
 def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, tasks: list[tuple[str, list[str]]],
-                     paths: list[Path], root: Path) -> Iterator[EditionOutcome]:
-    """The files of each task of :func:`edition_tasks`, or the exception that stopped it."""
+                     paths: list[Path], root: Path, register: RegisterFiles, ids: dict[Path, str],
+                     meanwhile: Callable[[], None] = lambda: None) -> Iterator[EditionOutcome]:
+    """The files of each task of :func:`edition_tasks`, or the exception that stopped it;
+    *meanwhile* runs in this process while a pool renders."""
     if pool is not None:
-        futures = [(name, group, pool.submit(_edition_in_worker, name, paths, root, group))
+        futures = [(name, group, pool.submit(_edition_in_worker, name, paths, root, group, register, ids))
                    for name, group in tasks]
+        meanwhile()
         for name, group, future in futures:
             try:
                 yield name, group, future.result()
             except Exception as exc:
                 yield name, group, exc
         return
+    meanwhile()
     assert local is not None or not tasks
     for name, group in tasks:
         try:
@@ -630,6 +672,51 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     progress.advance(len(doc_paths) + len(auth_paths))
     phases["check"] = time.perf_counter() - t
 
+    # -- render pool: started now when documents are to be rendered, so its workers
+    # compile their stylesheets while this process resolves -------------------
+    jobs = options.jobs or default_jobs()
+    build_date = datetime.now(UTC).date().isoformat()
+    staging = out / f"{STAGING_PREFIX}{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    pool = _Pool(lambda: start_render_pool(config, formats, build_date, staging, jobs))
+    if jobs > 1 and check.extra.get("checked", 0) and (options.force or not check.errors):
+        pool.get(warm=jobs)
+    try:
+        return _resolve_and_render(config, options, progress, formats, out, staging, cache_dir, pool,
+                                   build_date, doc_paths, auth_paths, extracts, cache, check, phases, started)
+    finally:
+        pool.shutdown()
+        # the previous editions (swapped in) or an unpublished one: not waited for
+        discard(staging, cache_dir / "trash")
+
+
+class _Pool:
+    """The build's render pool, started on first need (or early, see :func:`build`)."""
+
+    def __init__(self, start: Callable[[], ProcessPoolExecutor]) -> None:
+        self._start = start
+        self.pool: ProcessPoolExecutor | None = None
+
+    def get(self, warm: int = 0) -> ProcessPoolExecutor:
+        """The pool; with *warm*, that many workers are started now (a pool starts its
+        workers as tasks arrive, and a worker compiles its stylesheets as it starts)."""
+        if self.pool is None:
+            self.pool = self._start()
+            for _ in range(warm):
+                self.pool.submit(int)
+        return self.pool
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _resolve_and_render(config: Config, options: BuildOptions, progress: Progress, formats: list[str], out: Path,
+                        staging: Path, cache_dir: Path, pool: _Pool, build_date: str, doc_paths: list[Path],
+                        auth_paths: list[Path], extracts: dict[Path, Extracted], cache: CheckCache,
+                        check: RunResult, phases: dict[str, float], started: float) -> BuildResult:
+    """The phases after the check: resolve, render, publish (see :func:`build`)."""
     # -- resolve: one corpus for the cross-reference checks and the register --
     # Built from the check phase's extracts (fresh or cached): nothing is parsed here;
     # when no extract changed but for positions, the previous results are reused.
@@ -672,24 +759,25 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     shas = {path: x.sha256 for path, x in files.items()}
     by_display = {x.display: path for path, x in files.items()}
     # the render phase needs none of the extracts: free them before the pool starts
-    del docs, auths, extracts, files, resolved
+    extracts.clear()
+    del docs, auths, files, resolved
     progress.advance(1)
     phases["resolve"] = time.perf_counter() - t
 
     # -- render ------------------------------------------------------------
     t = time.perf_counter()
-    build_date = datetime.now(UTC).date().isoformat()
-    staging = out / f"{STAGING_PREFIX}{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        _render_all(config, formats, out, staging, ordered, doc_info, slices,
-                    register, register_hash, build_date, options, progress, result, ids, view)
-        phases["render"] = time.perf_counter() - t
+
+    def save_memo() -> None:
+        # once the edition keys are known; while a pool renders the edition pages
         saved = {f"part:{k}": v for k, v in slices.parts.items()}
         saved.update({f"view:{k}": v for k, v in view.saved().items()})
         if not (reused is not None and reused.shas == shas and reused.digests == saved):
             store.save(Memo(key, shas, [], register, saved), by_display, findings)  # else: as stored
+
+    try:
+        _render_all(config, formats, out, staging, ordered, doc_info, slices, register, register_hash,
+                    build_date, options, progress, result, ids, view, pool, save_memo)
+        phases["render"] = time.perf_counter() - t
         if result.render_errors and not options.force:
             return result
         t = time.perf_counter()
@@ -698,10 +786,10 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         result.published = True
         phases["publish"] = time.perf_counter() - t
     finally:
-        # the previous editions (swapped in) or an unpublished one: not waited for
-        discard(staging, cache_dir / "trash")
         result.seconds = time.perf_counter() - started
     return result
+
+
 
 
 Resolved = tuple[list[Diagnostic], bytes | None, dict[str, str]]
@@ -735,15 +823,20 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
                 register: bytes | Path, register_hash: str, build_date: str, options: BuildOptions,
-                progress: Progress, result: BuildResult, ids: dict[Path, str], register_view: RegisterView
-                ) -> None:
+                progress: Progress, result: BuildResult, ids: dict[Path, str], register_view: RegisterView,
+                pools: _Pool, meanwhile: Callable[[], None]) -> None:
+    """Render what changed into *staging* and keep the rest; *meanwhile* runs once the
+    edition pages are known, while a pool renders them."""
     envs = {name: environment_key(config, name) for name in formats}
 
     def register_files(pooled: bool = False) -> RegisterFiles:
-        # the outline is cut from the index the slices use (in this process only when an
-        # edition page needs it); the complete register is read by workers from the
-        # cache, not pickled to each of them
-        return RegisterFiles(slices.index.outline_xml() if pooled else lambda: slices.index.outline_xml(), register)
+        # The outline is cut from the index the slices use when it is built (a pool of
+        # documents), else by the process that renders a page reading it (a worker
+        # from the complete register; this process from the index, only if needed).
+        # The complete register is read by workers from the cache, not pickled to each.
+        if pooled:
+            return RegisterFiles(slices.index.outline_xml() if slices.indexed else None, register)
+        return RegisterFiles(lambda: slices.index.outline_xml(), register)
 
     fmts = {name: get_format(name) for name in formats}
     old = {name: Manifest.read(out / name) for name in formats}
@@ -782,74 +875,68 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
     progress.phase("render", len(todo))
     jobs = options.jobs or default_jobs()
     results: Iterator[Rendered]
-    pool: ProcessPoolExecutor | None = None
     local: _Renderer | None = None
     if jobs > 1 and len(todo) >= POOL_THRESHOLD:
-        # forkserver: workers start from a clean interpreter instead of inheriting (and,
-        # through reference counting, copying) the parent's heap of parsed documents.
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
-                                   initializer=_init_render_worker,
-                                   initargs=(config, formats, register_files(pooled=True), build_date, ids, staging))
+        pools.get()
+    pool = pools.pool  # started early (see build), or just now for many documents
+    if pool is not None:
         # Each document gets its slice of the register: a transform's cost grows with the
         # register it is given (2-3 s per transform with a 158 MB register, 10-20 ms with
         # a slice), and the workers then never hold the whole register.
-        results = _streamed(pool, ((p, slices.slice_xml(doc_info[p][0])) for p in todo), 8 * jobs)
+        results = _streamed(pool, ((p, slices.slice_xml(doc_info[p][0]), doc_info[p][0]) for p in todo), 8 * jobs)
     else:
         if todo:
             # A few documents: each gets its slice of the register, so the whole register
             # is parsed only if an edition page needs a transform over it.
-            local = _Renderer(config, formats, register_files(), build_date, ids, staging, slices.slice_xml)
-        results = (local.render(p) for p in todo) if local else iter(())
-    try:
-        no_files: tuple[list[str], str] = ([], _facts((), ()))
-        for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
-            result.render_errors.extend(errors)
-            for name in formats:
-                files, facts = rendered.get(name, no_files)
-                new[name].documents[doc_id] = {"key": keys[path][name], "files": files, "facts": facts}
-                result.files_written += len(files)
-            result.rendered_documents += 1
-            progress.advance(1)
-
-        # Edition-wide pages: each redone only when its key (what it shows) changed; the
-        # others keep their published files. The formats' pages are independent, so
-        # they run side by side in the pool.
-        page_keys: dict[str, dict[str, str]] = {}
-        pages: dict[str, list[str]] = {}
+            local = _Renderer(config, formats, build_date, staging, register_files(), ids, slices.slice_xml)
+        results = (local.render(p, doc_id=doc_info[p][0]) for p in todo) if local else iter(())
+    no_files: tuple[list[str], str] = ([], _facts((), ()))
+    for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
+        result.render_errors.extend(errors)
         for name in formats:
-            documents = {doc_id: DocumentKeys(rec["key"], rec.get("facts", ""))
-                         for doc_id, rec in new[name].documents.items()}
-            page_keys[name] = {
-                page: hashlib.sha256(f"{envs[name]}\x00{key}".encode()).hexdigest()
-                for page, key in fmts[name].edition_keys(config, register_view, documents).items()}
-            for page, key in page_keys[name].items():
-                prev = old[name].edition.get(page)
-                linked = []
-                if prev and prev.get("key") == key and _link_all(published[name], staged[name], prev["files"], linked):
-                    new[name].edition[page] = prev
-                    result.files_kept += len(prev["files"])
-                else:
-                    for stale in linked:
-                        os.unlink(stale)
-                    pages.setdefault(name, []).append(page)
-        tasks = edition_tasks(pages)
-        progress.phase("edition", len(tasks))
-        if pages and pool is None and local is None:
-            local = _Renderer(config, formats, register_files(), build_date, ids, staging)
-        for name, group, outcome in _render_editions(pool, local, tasks, ordered, config.root):
-            if isinstance(outcome, Exception):
-                result.render_errors.append(_render_error("(edition)", name, outcome))
-                continue
-            per_page: dict[str, list[str]] = {page: [] for page in group}
-            for relpath, page in outcome:
-                per_page.setdefault(page, []).append(relpath)
-                result.files_written += 1
-            for page, files in per_page.items():
-                new[name].edition[page] = {"key": page_keys[name].get(page, ""), "files": files}
-            progress.advance(1)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            files, facts = rendered.get(name, no_files)
+            new[name].documents[doc_id] = {"key": keys[path][name], "files": files, "facts": facts}
+            result.files_written += len(files)
+        result.rendered_documents += 1
+        progress.advance(1)
+
+    # Edition-wide pages: each redone only when its key (what it shows) changed; the
+    # others keep their published files. The formats' pages are independent, so
+    # they run side by side in the pool.
+    page_keys: dict[str, dict[str, str]] = {}
+    pages: dict[str, list[str]] = {}
+    for name in formats:
+        documents = {doc_id: DocumentKeys(rec["key"], rec.get("facts", ""))
+                     for doc_id, rec in new[name].documents.items()}
+        page_keys[name] = {
+            page: hashlib.sha256(f"{envs[name]}\x00{key}".encode()).hexdigest()
+            for page, key in fmts[name].edition_keys(config, register_view, documents).items()}
+        for page, key in page_keys[name].items():
+            prev = old[name].edition.get(page)
+            linked = []
+            if prev and prev.get("key") == key and _link_all(published[name], staged[name], prev["files"], linked):
+                new[name].edition[page] = prev
+                result.files_kept += len(prev["files"])
+            else:
+                for stale in linked:
+                    os.unlink(stale)
+                pages.setdefault(name, []).append(page)
+    tasks = edition_tasks(pages)
+    progress.phase("edition", len(tasks))
+    if pages and pool is None and local is None:
+        local = _Renderer(config, formats, build_date, staging, register_files(), ids)
+    given = register_files(pooled=pool is not None) if tasks else RegisterFiles(None, register)
+    for name, group, outcome in _render_editions(pool, local, tasks, ordered, config.root, given, ids, meanwhile):
+        if isinstance(outcome, Exception):
+            result.render_errors.append(_render_error("(edition)", name, outcome))
+            continue
+        per_page: dict[str, list[str]] = {page: [] for page in group}
+        for relpath, page in outcome:
+            per_page.setdefault(page, []).append(relpath)
+            result.files_written += 1
+        for page, files in per_page.items():
+            new[name].edition[page] = {"key": page_keys[name].get(page, ""), "files": files}
+        progress.advance(1)
     for name in formats:
         (staging / name).mkdir(parents=True, exist_ok=True)
         new[name].write(staging / name)

@@ -95,6 +95,15 @@ class RenderContext:
         #: the complete register (every mention), as bytes or a file
         self._full = full_register
 
+    def use_register(self, register_xml: bytes | Callable[[], bytes], full_register: bytes | Path | None) -> None:
+        """Read another register from now on (see the class doc); what was parsed of the
+        previous one is dropped."""
+        self._register_xml = register_xml
+        self._full = full_register
+        self._tree = None
+        self._register = None
+        self._slice = None
+
     @property
     def register_xml(self) -> bytes:
         """The register edition-wide transforms get (made on first use if given as a function:

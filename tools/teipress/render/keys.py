@@ -77,6 +77,11 @@ class LazyRegister:
         self._index: RegisterIndex | None = None
 
     @property
+    def indexed(self) -> bool:
+        """Whether the index is read already (reading it costs about a second for 5,000 documents)."""
+        return self._index is not None or (self._shares is not None and self._shares.indexed)
+
+    @property
     def index(self) -> RegisterIndex:
         if self._index is None:
             self._index = self._shares.index if self._shares is not None else RegisterIndex.read(self._xml)
