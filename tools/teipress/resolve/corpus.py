@@ -214,7 +214,10 @@ class SourceFile:
         return self._id_positions.get(value, [])
 
 
-@dataclass
+# Mention, Entry, Resolution and PointerUse have __slots__: a corpus of thousands of
+# documents holds hundreds of thousands of them at once, and a __dict__ each doubled that.
+
+@dataclass(slots=True)
 class Mention:
     """A pointer in a document that resolves to an entity."""
 
@@ -225,7 +228,7 @@ class Mention:
     element: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """An authority entry (person, place, org, bibliographic item or glossary term)."""
 
@@ -248,7 +251,7 @@ class Entry:
     mentions: list[Mention] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """What one pointer token resolves to."""
 
@@ -273,7 +276,7 @@ class Resolution:
         return self.status not in ("unresolved", "undeclared")
 
 
-@dataclass
+@dataclass(slots=True)
 class PointerUse:
     """One pointer token on one attribute of one element."""
 
