@@ -16,6 +16,7 @@ pickles cheaply between processes and into the cache.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, cast
@@ -438,7 +439,7 @@ class _Extractor:
         self._entries(out)
         for attr in _pointer_xpath(self.key_attrs)(root):
             el = attr.getparent()
-            out.uses.append((self.node(el, out), attr.attrname, str(attr)))
+            out.uses.append((self.node(el, out), sys.intern(attr.attrname), sys.intern(str(attr))))
         out.title = document_title(root)
         summaries = _X_SUMMARY(root)
         out.summary = element_text(summaries[0]) if summaries else ""
@@ -506,8 +507,11 @@ class _Extractor:
                 break
             anc = anc.getparent()
         line, col = self.locator.position(el)
-        out.nodes.append(Node(tag, line, col, sourceline(el), self.anchor(el), form, has_text,
-                              el.get("type", ""), owner, is_entry))
+        # Names that repeat (element, type, the anchor of a paragraph's pointers, the
+        # entry that owns them) are one string each: pickled once per extract and
+        # held once by the build's parent, which holds every extract while it resolves.
+        out.nodes.append(Node(sys.intern(tag), line, col, sourceline(el), sys.intern(self.anchor(el)), form,
+                              has_text, sys.intern(el.get("type", "")), sys.intern(owner), is_entry))
         i = self.node_index[el] = len(out.nodes) - 1
         return i
 
