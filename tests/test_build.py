@@ -397,3 +397,28 @@ def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path
     one, two = files(outs["1"]), files(outs["2"])
     assert one == two
     assert b"Victors are always right." in b" ".join(one["text/memo-1949-07-27.txt"].split())
+
+
+def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(project: Path) -> None:
+    """A large corpus is resolved in a child process (the parent never unpickles the
+    extracts); the findings and every published file equal an in-process resolve's."""
+    import io
+
+    from teipress.build import BuildOptions, build
+    from teipress.check.runner import CheckOptions
+    from teipress.config import load_config
+    from teipress.progress import for_stream
+
+    memo1 = project / "tei" / MEMO1  # a pointer to no entry: an X001 finding
+    memo1.write_text(memo1.read_text().replace('ref="pers:stalin"', 'ref="pers:stallin"', 1))
+    config = load_config(config_file=project / "teipress.toml")
+    outcomes = {}
+    for apart in (True, False):
+        options = BuildOptions(["text", "html"], project / f"out-{apart}", jobs=2, force=True, clean=True,
+                               check=CheckOptions.from_config(config), resolve_apart=apart)
+        result = build(config, options, for_stream(io.StringIO(), quiet=True))
+        assert result.published and not result.resolve_reused
+        files = {k: v for k, v in snapshot(options.out).items() if not k.endswith(".teipress-manifest.json")}
+        outcomes[apart] = ([d.to_dict() for d in result.check.sorted()], files)
+    assert outcomes[True] == outcomes[False]
+    assert any(d["code"] == "X001" for d in outcomes[True][0])

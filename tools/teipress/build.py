@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -74,6 +75,8 @@ MANIFEST = ".teipress-manifest.json"
 STAGING_PREFIX = ".teipress-staging-"
 #: Rendering in a pool pays a compile per worker; below this many documents one process is faster.
 POOL_THRESHOLD = 12
+#: From this many documents a full resolve runs in a process of its own (see _resolve_and_keep).
+RESOLVE_APART = 200
 R = f"{{{REGISTER_NS}}}"
 
 
@@ -91,6 +94,8 @@ class BuildOptions:
     force: bool = False
     clean: bool = False
     check: CheckOptions = field(default_factory=CheckOptions)
+    #: resolve in a process of its own (None: for RESOLVE_APART documents or more, with jobs > 1)
+    resolve_apart: bool | None = None
 
 
 @dataclass
@@ -739,23 +744,35 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     if resolved is None:
         reused = None
     result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
-    if resolved is None:
-        resolved = _resolve(config, docs, auths, check.errors > 0 and not options.force)
-    else:
+    checks_only = check.errors > 0 and not options.force
+    kept: tuple[Path | bytes, str] | None
+    if resolved is not None:
         result.resolve_reused = True
-    findings, register_xml, digests = resolved
+        findings, register_xml, digests = resolved
+        assert register_xml is not None  # a reused memo always has its register
+        # The register is kept as a file in the cache, which workers and the slices
+        # read; this process then lets go of the bytes (tens of MB for a large corpus).
+        kept = _keep_register(store.folder, register_xml)
+        del register_xml
+    else:
+        digests = {}
+        apart = options.resolve_apart
+        if apart is None:
+            apart = (options.jobs or default_jobs()) > 1 and len(docs) >= RESOLVE_APART
+        if apart:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as child:
+                findings, kept = child.submit(_resolve_and_keep, config, docs, auths, checks_only,
+                                              store.folder).result()
+        else:
+            findings, kept = _resolve_and_keep(config, docs, auths, checks_only, store.folder)
     check.diagnostics.extend(findings)
     finish(check, config, options.check)
     if check.errors and not options.force:
         phases["resolve"] = time.perf_counter() - t
         result.seconds = time.perf_counter() - started
         return result
-    assert register_xml is not None
-    # The register is kept as a file in the cache, which workers and the slices read;
-    # the parent then lets go of the bytes (tens of MB for a large corpus).
-    register_hash = register_digest(register_xml)
-    register: bytes | Path = store.keep_register(register_xml) or register_xml
-    del register_xml
+    assert kept is not None
+    register, register_hash = kept
     slices = RegisterSlices(register, {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
     view = RegisterView(shares=slices, digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
     doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
@@ -765,6 +782,9 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     # the render phase needs none of the extracts: free them before the pool starts
     extracts.clear()
     del docs, auths, files, resolved
+    if reused is not None:  # only its hashes and digests are compared later
+        reused.findings, reused.register_xml = [], b""
+    _give_back_memory()
     progress.advance(1)
     phases["resolve"] = time.perf_counter() - t
 
@@ -808,6 +828,39 @@ def _resolve(config: Config, docs: list[Extracted], auths: list[Extracted], chec
     if checks_only:
         return findings, None, {}
     return findings, build_register(corpus, config).to_xml_bytes(), {}
+
+
+def _give_back_memory() -> None:
+    """Return the heap the check and resolve phases freed to the system.
+
+    glibc keeps freed memory for reuse; the extracts' pickles (thousands of blocks of
+    tens of KB) would otherwise stay counted to this process through the render phase.
+    """
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).malloc_trim(0)
+
+
+def _keep_register(folder: Path, register_xml: bytes) -> tuple[Path | bytes, str]:
+    """The register as a file in the resolve cache (or the bytes, if it cannot be
+    written) and its digest without the build stamp."""
+    return MemoStore(folder).keep_register(register_xml) or register_xml, register_digest(register_xml)
+
+
+def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,
+                      folder: Path) -> tuple[list[Diagnostic], tuple[Path | bytes, str] | None]:
+    """:func:`_resolve`, the register kept by :func:`_keep_register`.
+
+    For a large corpus the build runs this in a process of its own: the corpus model
+    of every extract is the biggest thing a build holds, and a process that has held
+    it keeps much of that memory (a fragmented heap) through the render phase. The
+    child reads the extracts from the cache's pickles it is given, writes the register
+    file and sends back only the findings.
+    """
+    findings, register_xml, _ = _resolve(config, docs, auths, checks_only)
+    return findings, (_keep_register(folder, register_xml) if register_xml is not None else None)
 
 
 def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) -> Resolved | None:

@@ -72,6 +72,12 @@ class CachedFile:
     semantic: str = ""
     root_id: str = ""
 
+    @classmethod
+    def of(cls, found: FileExtract, diagnostics: list[Diagnostic], sha256: str = "") -> CachedFile:
+        """A fresh extract as the cache keeps it (pickled)."""
+        return cls(sha256, diagnostics, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL),
+                   found.semantic, found.root_id)
+
     @property
     def parsed(self) -> bool:
         return self.blob is not None
@@ -167,12 +173,14 @@ class CheckCache:
                 continue
         return found
 
-    def put_many(self, items: Iterable[tuple[str, Sequence[Diagnostic], FileExtract | None]]) -> None:
-        """Store ``(content hash, findings, extract or None)`` per file."""
-        rows = [(sha, json.dumps([d.to_dict() for d in diags]),
-                 pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL) if x is not None else None,
-                 x.semantic if x is not None else "", x.root_id if x is not None else "")
-                for sha, diags, x in items]
+    def put_many(self, items: Iterable[tuple[str, Sequence[Diagnostic], FileExtract | CachedFile | None]]) -> None:
+        """Store ``(content hash, findings, extract (or one already pickled) or None)`` per file."""
+        rows = []
+        for sha, diags, x in items:
+            stored = CachedFile.of(x, []) if isinstance(x, FileExtract) else x
+            rows.append((sha, json.dumps([d.to_dict() for d in diags]),
+                         stored.blob if stored is not None else None,
+                         stored.semantic if stored is not None else "", stored.root_id if stored is not None else ""))
         if rows:
             self._write(lambda db: db.executemany(
                 "INSERT OR REPLACE INTO files (sha, diags, extract, semantic, root_id) VALUES (?, ?, ?, ?, ?)",

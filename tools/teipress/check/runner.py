@@ -161,13 +161,22 @@ def _init_worker(options: CheckOptions, root: Path, key_attrs: list[tuple[str, s
 
 def _check_in_worker(path: Path, compiled: list[CompiledSchematron]) -> Checked:
     """Check *path*; the worker's checker is built on its first file, from the rules
-    compiled by the first worker (so the build's parent never starts Saxon)."""
+    compiled by the first worker (so the build's parent never starts Saxon).
+
+    The extract goes back pickled, as the check cache stores it: the parent stores the
+    bytes as they are and unpickles an extract only when the resolve phase reads it.
+    Thousands of extracts unpickled in the parent and freed after the resolve phase
+    left its heap fragmented (a synthetic 1k build's parent kept ~90 MiB it no longer used).
+    """
     global _worker
     if _worker is None:
         assert _setup is not None
         options, root, key_attrs = _setup
         _worker = _Checker(options, root, compiled, key_attrs)
-    return _worker.check_path(path)
+    display, diags, found = _worker.check_path(path)
+    if isinstance(found, FileExtract):
+        return display, diags, CachedFile.of(found, diags)
+    return display, diags, found
 
 
 def default_jobs() -> int:
@@ -227,9 +236,8 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
         for path in todo:
             results[path] = checker.check_path(path)
     if cache is not None:
-        cache.put_many((hashes[p], results[p][1], x) for p in todo for x in [results[p][2]]
-                       if p in hashes and not isinstance(x, CachedFile)
-                       and not any(d.code == "E999" for d in results[p][1]))
+        cache.put_many((hashes[p], results[p][1], results[p][2]) for p in todo
+                       if p in hashes and not any(d.code == "E999" for d in results[p][1]))
         cache.prune(hashes.values())
     found: dict[Path, Extracted] = {}
     for path in files:
