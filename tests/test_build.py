@@ -232,6 +232,29 @@ def test_a_document_rendered_from_its_register_slice_equals_the_full_register_re
     assert compared >= 2 * 2 * 3
 
 
+def test_many_slices_are_cut_from_the_index_not_by_scanning_the_register() -> None:
+    """A few slices are found by scanning the register's bytes; from the ninth on the
+    index is read once (a stylesheet change re-renders every document from a reused
+    resolve). Either way a slice is the same bytes."""
+    from teipress.build import SLICE_SCANS, RegisterSlices
+    from teipress.config import load_config
+    from teipress.load import load_path
+    from teipress.render.register_index import RegisterIndex
+    from teipress.resolve import Corpus, build_register
+
+    config = load_config(ROOT)
+    docs = [load_path(p, config.root) for p in config.source_files()]
+    xml = build_register(Corpus(docs, [load_path(p, config.root) for p in config.authority_files()], config),
+                         config).to_xml_bytes()
+    whole = RegisterIndex.read(xml)
+    slices = RegisterSlices(xml)
+    for n in range(SLICE_SCANS + 2):
+        doc_id = docs[n % len(docs)].doc_id
+        assert slices.indexed == (n > SLICE_SCANS)
+        assert slices.slice_xml(doc_id) == whole.slice_xml(doc_id)
+    assert slices.indexed
+
+
 def _findings(data: dict[str, object]) -> list[tuple[object, ...]]:
     rows = data["diagnostics"]
     assert isinstance(rows, list)
