@@ -163,7 +163,8 @@ def bench_synthetic(sizes: list[int], jobs: int, rows: list[dict[str, object]], 
             continue
         out = Path(tempfile.mkdtemp(prefix=f"teipress-bench-build-synth-{n}-"))
         try:
-            r, s = build(folder / "teipress.toml", out, jobs)
+            # --clean: the corpus folder is reused between runs, and so would be its caches
+            r, s = build(folder / "teipress.toml", out, jobs, ["--clean"])
             row = describe(f"synthetic {n} ({size / MB:.0f} MB)", r, s, size)
             rows.append(row)
             per_mb.append((n, r.seconds / (size / MB)))
