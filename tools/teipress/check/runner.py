@@ -175,7 +175,7 @@ def _check_in_worker(path: Path, compiled: list[CompiledSchematron]) -> Checked:
         _worker = _Checker(options, root, compiled, key_attrs)
     display, diags, found = _worker.check_path(path)
     if isinstance(found, FileExtract):
-        return display, diags, CachedFile.of(found, diags)
+        return display, diags, CachedFile.of(found, [])  # the findings travel beside it
     return display, diags, found
 
 
@@ -244,7 +244,9 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
         display, _, x = results[path]
         if isinstance(x, CachedFile):
             found[path] = Extracted(path, display, safe_id(x.root_id or path.stem), hashes.get(path, ""),
-                                    semantic=x.semantic, loader=partial(_cached_extract, x, path, root, key_attrs))
+                                    semantic=x.semantic,
+                                    # the blob alone: a resolve in another process gets the loader pickled
+                                    loader=partial(_cached_extract, replace(x, diagnostics=[]), path, root, key_attrs))
         elif x is not None:
             found[path] = Extracted(path, display, safe_id(x.root_id or path.stem), hashes.get(path, ""), x)
     if extracts is not None:
