@@ -298,10 +298,11 @@ def test_an_edit_the_resolve_phase_cannot_see_reuses_its_results(project: Path, 
     assert published(project / "out") == published(tmp_path / "c")
 
 
-@pytest.mark.parametrize("damage", [b"not marshal at all", b"marshal-of-wrong-shape", b""])
+@pytest.mark.parametrize("damage", [b"not marshal at all", b"marshal-of-wrong-shape", b"unknown-severity", b""])
 def test_a_damaged_resolve_memo_is_a_miss_not_a_wrong_build(project: Path, damage: bytes) -> None:
     """The memo is read with marshal and checked for shape: garbage, a value of the wrong
-    shape or an empty file make the build resolve again, with the same findings."""
+    shape, a severity no version writes or an empty file make the build resolve again,
+    with the same findings."""
     import marshal
 
     first = summary("--format", "text", "--force", cwd=project)
@@ -312,6 +313,11 @@ def test_a_damaged_resolve_memo_is_a_miss_not_a_wrong_build(project: Path, damag
     if damage == b"marshal-of-wrong-shape":
         data = marshal.loads(memo.read_bytes())
         data["findings"] = [["a list", "not a tuple"]]
+        damage = marshal.dumps(data)
+    elif damage == b"unknown-severity":
+        data = marshal.loads(memo.read_bytes())
+        path = next(iter(data["shas"]))
+        data["findings"] = [(path, "tei/x.xml", 1, 1, "X001", "catastrophic", "m", None, "xref")]
         damage = marshal.dumps(data)
     memo.write_bytes(damage)
     after = summary("--format", "text", "--force", cwd=project)

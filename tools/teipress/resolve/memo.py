@@ -79,13 +79,15 @@ class Memo:
         """The findings with positions of the current files (*old*: the extracts the
         memo was made from, for files whose content changed); None if one cannot move."""
         moved: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
-        changed = [x.display for p, x in files.items() if x.sha256 != self.shas.get(p)]
+        changed_paths = {p for p, x in files.items() if x.sha256 != self.shas.get(p)}
+        changed = [files[p].display for p in changed_paths]
+        severities = {s.value: s for s in Severity}
         out: list[Diagnostic] = []
         for path, shown_path, line, col, code, severity, message, help_text, source in self.findings:
-            x = files.get(path)
             if code in _POSITIONAL and any(shown in message for shown in changed):
                 return None
-            if x is not None and x.sha256 != self.shas.get(path):
+            if path in changed_paths:
+                x = files[path]
                 if code in _POSITIONAL or path not in old:
                     return None
                 table = moved.get(path)
@@ -97,7 +99,10 @@ class Memo:
                 if (line, col) not in table:
                     return None
                 line, col = table[(line, col)]
-            out.append(Diagnostic(shown_path, line, col, code, Severity(severity), message, help_text, source))
+            level = severities.get(severity)
+            if level is None:  # not a memo this version wrote
+                return None
+            out.append(Diagnostic(shown_path, line, col, code, level, message, help_text, source))
         return out
 
     def patched_register(self, files: dict[str, Extracted]) -> bytes:
