@@ -20,8 +20,9 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -370,15 +371,15 @@ class HtmlFormat:
             out.append(OutputFile("index.html", eng.transform(
                 "html-index", headers, self._params(ctx)).encode("utf-8"), "index"))
         kinds = {kind for page, kind in REGISTER_PAGES.items() if want(page.removesuffix(".html"))}
-        made = self.register_pages(ctx, kinds | ({"bibl"} if want("bibliography") else set()))
+        made = self.register_page_chunks(ctx, kinds | ({"bibl"} if want("bibliography") else set()))
         for page, kind in REGISTER_PAGES.items():
             if kind in made:
-                out.append(OutputFile(page, made[kind].encode("utf-8"), page.removesuffix(".html")))
+                out.append(OutputFile(page, _encoded(made[kind]), page.removesuffix(".html")))
         if want("chronology"):
             out.append(OutputFile("chronology.html", eng.transform(
                 "html-chronology", ctx.register, self._params(ctx)).encode("utf-8"), "chronology"))
         if "bibl" in made:
-            out.append(OutputFile("bibliography.html", made["bibl"].encode("utf-8"), "bibliography"))
+            out.append(OutputFile("bibliography.html", _encoded(made["bibl"]), "bibliography"))
         if want("search"):
             out.append(OutputFile("search.html", eng.transform(
                 "html-search", ctx.register, self._params(ctx)).encode("utf-8"), "search"))
@@ -397,7 +398,16 @@ class HtmlFormat:
     def register_pages(self, ctx: RenderContext, kinds: Collection[str], source: bytes | Path | None = None, *,
                        max_entities: int = BATCH_ENTITIES,
                        max_mentions: int = BATCH_MENTIONS) -> dict[str, str]:
-        """The register pages of *kinds* (``bibl``: bibliography.html), by kind, rendered in pieces.
+        """The register pages of *kinds* (``bibl``: bibliography.html), by kind, each whole
+        (see :meth:`register_page_chunks`)."""
+        made = self.register_page_chunks(ctx, kinds, source, max_entities=max_entities, max_mentions=max_mentions)
+        return {kind: "".join(chunks()) for kind, chunks in made.items()}
+
+    def register_page_chunks(self, ctx: RenderContext, kinds: Collection[str], source: bytes | Path | None = None,
+                             *, max_entities: int = BATCH_ENTITIES, max_mentions: int = BATCH_MENTIONS,
+                             ) -> dict[str, Callable[[], Iterator[str]]]:
+        """The register pages of *kinds* (``bibl``: bibliography.html), by kind, rendered in
+        pieces and given as functions that yield each page in pieces.
 
         The register's mentions are most of its size, and these pages show all of them.
         So they are read here from the complete register (*source*, default
@@ -407,7 +417,10 @@ class HtmlFormat:
         from the register's outline (no mentions), with a marker comment where each
         entity's part goes, and the parts are put in place. ``ctx.register`` is not
         read: it may hold no mentions. The pages are the same bytes as one transform
-        of the whole register without ``part-marker`` (tested).
+        of the whole register without ``part-marker`` (tested). A page is never held
+        whole (nor its encoded copy): the parts are yielded in the frame's order, as
+        they are written. A page listing 5,000 documents under each person held three
+        copies of itself (the parts, the page, its bytes).
         """
         if not kinds:
             return {}
@@ -427,28 +440,43 @@ class HtmlFormat:
                 self._render_batch(ctx, batch, marker, parts, more)
         outline = eng.parse(reader.outline)
         marks = re.compile(f"<!--{marker} (entry|more) ([A-Za-z0-9%_.~]*)-->")
-        placed: set[str] = set()
 
-        def fill(m: re.Match[str]) -> str:
-            entity_id = unquote(m[2])
-            if m[1] == "more":
-                placed.add(entity_id)
-                return "".join(more.get(entity_id, ()))
-            if entity_id not in parts:
-                raise ValueError(f"register page: no part rendered for entity {entity_id!r}")
-            return marks.sub(fill, parts[entity_id])
+        def expand(text: str, placed: set[str] | None = None) -> Iterator[str]:
+            # the text with each marker replaced by its part (recursively) or the
+            # further mentions; with *placed*, only the names of the latter are noted
+            pos = 0
+            for m in marks.finditer(text):
+                if placed is None:
+                    yield text[pos:m.start()]
+                pos = m.end()
+                entity_id = unquote(m[2])
+                if m[1] == "more":
+                    if placed is not None:
+                        placed.add(entity_id)
+                    else:
+                        yield from more.get(entity_id, ())
+                elif entity_id not in parts:
+                    raise ValueError(f"register page: no part rendered for entity {entity_id!r}")
+                else:
+                    yield from expand(parts[entity_id], placed)
+            if placed is None:
+                yield text[pos:]
 
-        pages: dict[str, str] = {}
+        frames: dict[str, str] = {}
         for kind in sorted(kinds):
             params = self._params(ctx, register=outline, kind=kind, **{"part-marker": marker})
             if kind == "bibl":
-                frame = eng.transform("html-bibliography", eng.parse(_bibliography_document(ctx)), params)
+                frames[kind] = eng.transform("html-bibliography", eng.parse(_bibliography_document(ctx)), params)
             else:
-                frame = eng.transform("html-register", outline, params)
-            pages[kind] = marks.sub(fill, frame)
+                frames[kind] = eng.transform("html-register", outline, params)
+        # every marker is checked now, before anything is written
+        placed: set[str] = set()
+        for frame in frames.values():
+            for _ in expand(frame, placed):
+                pass
         if lost := set(more) - placed:
             raise ValueError(f"register pages: no place for the further mentions of {sorted(lost)}")
-        return pages
+        return {kind: partial(expand, frame) for kind, frame in frames.items()}
 
     def _render_batch(self, ctx: RenderContext, batch: Batch, marker: str,
                       parts: dict[str, str], more: dict[str, list[str]]) -> None:
@@ -467,6 +495,12 @@ class HtmlFormat:
                 parts[piece.entity_id] = body
             else:
                 more.setdefault(piece.entity_id, []).append(body)
+
+
+def _encoded(chunks: Callable[[], Iterator[str]]) -> Callable[[], Iterator[bytes]]:
+    """A page given in pieces (text), as the pieces of its UTF-8 file."""
+    return lambda: (chunk.encode("utf-8") for chunk in chunks())
+
 
 def _assets() -> list[Path]:
     return sorted(p for p in assets_dir().rglob("*") if p.is_file())
