@@ -451,3 +451,20 @@ def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(projec
         outcomes[apart] = ([d.to_dict() for d in result.check.sorted()], files)
     assert outcomes[True] == outcomes[False]
     assert any(d["code"] == "X001" for d in outcomes[True][0])
+
+
+def test_a_manifest_naming_files_outside_the_output_links_nothing_from_there(project: Path) -> None:
+    """The previous manifest (a file in the output folder) names the files a rebuild
+    links; a name that is absolute or climbs out counts as missing (the document is
+    rendered again), so no file from elsewhere enters the edition."""
+    summary("--format", "text", cwd=project)
+    (project / "secret.txt").write_text("not for publication")
+    manifest = project / "out" / "text" / ".teipress-manifest.json"
+    data = json.loads(manifest.read_text())
+    doc_id = sorted(data["documents"])[0]
+    data["documents"][doc_id]["files"].append("../../secret.txt")
+    data["documents"][sorted(data["documents"])[1]]["files"].append(str(project / "secret.txt"))
+    manifest.write_text(json.dumps(data))
+    again = summary("--format", "text", cwd=project)
+    assert again["published"] is True and again["rendered_documents"] == 2
+    assert not [p for p in (project / "out").rglob("*") if p.is_file() and p.read_bytes() == b"not for publication"]

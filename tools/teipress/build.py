@@ -1037,10 +1037,16 @@ def _link_all(src_base: str, dst_base: str, rels: Sequence[str], linked: list[st
 
     Plain ``os`` calls on strings, no separate existence check (the link says it), and
     a folder is created only when a link says it is missing: a no-op rebuild of a
-    large edition links tens of thousands of files.
+    large edition links tens of thousands of files. The names come from the previous
+    manifest, a file in the output folder: one that is absolute or climbs out (a
+    manifest edited by hand) counts as missing, so nothing is linked from or to
+    outside the two folders.
     """
+    src_prefix, dst_prefix = src_base + os.sep, dst_base + os.sep
     for rel in rels:
-        src, dst = os.path.join(src_base, rel), os.path.join(dst_base, rel)
+        if not rel or rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/"):
+            return False
+        src, dst = src_prefix + rel, dst_prefix + rel
         for _attempt in range(3):
             try:
                 os.link(src, dst)
