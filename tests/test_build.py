@@ -317,7 +317,7 @@ def test_a_damaged_resolve_memo_is_a_miss_not_a_wrong_build(project: Path, damag
     elif damage == b"unknown-severity":
         data = marshal.loads(memo.read_bytes())
         path = next(iter(data["shas"]))
-        data["findings"] = [(path, "tei/x.xml", 1, 1, "X001", "catastrophic", "m", None, "xref")]
+        data["findings"] = [(path, ("tei/x.xml", 1, 1, "X001", "catastrophic", "m", None, "xref"))]
         damage = marshal.dumps(data)
     memo.write_bytes(damage)
     after = summary("--format", "text", "--force", cwd=project)

@@ -60,7 +60,7 @@ from teipress import REGISTER_NS, __version__, paths
 from teipress.check.cache import CheckCache
 from teipress.check.runner import CheckOptions, check_files, default_jobs, finish
 from teipress.config import Config
-from teipress.diagnostics import Diagnostic, Severity
+from teipress.diagnostics import Diagnostic, DiagnosticRow, Severity
 from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
 from teipress.progress import Progress
@@ -769,9 +769,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         if apart:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as child:
                 rows, kept = child.submit(_resolve_apart, config, docs, auths, checks_only, store.folder).result()
-            severity = {s.value: s for s in Severity}
-            findings = [Diagnostic(p, line, col, code, severity[sev], message, help_text, source)
-                        for p, line, col, code, sev, message, help_text, source in rows]
+            findings = [Diagnostic.from_row(row) for row in rows]
             del rows
         else:
             findings, kept = _resolve_and_keep(config, docs, auths, checks_only, store.folder)
@@ -873,15 +871,12 @@ def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extract
     return findings, (_keep_register(folder, register_xml) if register_xml is not None else None)
 
 
-FindingRow = tuple[str, int, int, str, str, str, str | None, str]
-
-
 def _resolve_apart(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,
-                   folder: Path) -> tuple[list[FindingRow], tuple[Path | bytes, str] | None]:
-    """:func:`_resolve_and_keep` in a child process: the findings go back as plain tuples
+                   folder: Path) -> tuple[list[DiagnosticRow], tuple[Path | bytes, str] | None]:
+    """:func:`_resolve_and_keep` in a child process: the findings go back as rows
     (tens of thousands of dataclass instances pickle several times slower)."""
     findings, kept = _resolve_and_keep(config, docs, auths, checks_only, folder)
-    return [(d.path, d.line, d.col, d.code, d.severity.value, d.message, d.help, d.source) for d in findings], kept
+    return [d.as_row() for d in findings], kept
 
 
 def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) -> Resolved | None:

@@ -41,6 +41,13 @@ class Severity(enum.Enum):
         return default
 
 
+#: Severity by value; ``Severity(value)`` costs an enum lookup per call, and findings are
+#: read back by the tens of thousands.
+_SEVERITIES = {s.value: s for s in Severity}
+#: (path, line, column, code, severity value, message, help, source): see Diagnostic.as_row
+DiagnosticRow = tuple[str, int, int, str, str, str, str | None, str]
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """One finding at one place in one file.
@@ -65,6 +72,20 @@ class Diagnostic:
 
     def location(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
+
+    def as_row(self) -> DiagnosticRow:
+        """The finding as plain values (``marshal``-able, quick to pickle): how the resolve
+        memo stores findings and the resolve process sends them back."""
+        return (self.path, self.line, self.col, self.code, self.severity.value, self.message, self.help,
+                self.source)
+
+    @classmethod
+    def from_row(cls, row: DiagnosticRow, line: int | None = None, col: int | None = None) -> Diagnostic:
+        """The finding of :meth:`as_row`, at another *line* and *col* if given (``KeyError``
+        for a severity no version writes)."""
+        path, at_line, at_col, code, severity, message, help_text, source = row
+        return cls(path, at_line if line is None else line, at_col if col is None else col, code,
+                   _SEVERITIES[severity], message, help_text, source)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -33,17 +33,18 @@ from pathlib import Path
 
 from teipress import paths
 from teipress.config import Config
-from teipress.diagnostics import Diagnostic, Severity
+from teipress.diagnostics import Diagnostic, DiagnosticRow
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
 
-MEMO_VERSION = "2"
+MEMO_VERSION = "3"
 #: The memo: ``marshal`` of plain values (strings, numbers, tuples, lists, dicts), about
 #: ten times faster to write and read than JSON for the 90,000 findings of the Escher
 #: letters; unlike pickle it cannot name a class or a function to call, and what is
 #: read is checked for shape before use.
 MEMO_FILE = "memo.marshal"
-Finding = tuple[str, str, int, int, str, str, str, str | None, str]
+#: (the file's path, *Diagnostic.as_row()) per finding
+Finding = tuple[str, DiagnosticRow]
 #: Findings whose message quotes a position (so they cannot be moved).
 _POSITIONAL = frozenset({"X002"})
 
@@ -69,7 +70,7 @@ class Memo:
 
     key: str
     shas: dict[str, str]  # path -> content hash when the results were made
-    #: (file, shown path, line, column, code, severity, message, help, source) per finding
+    #: (file, finding) per finding, the finding as :meth:`Diagnostic.as_row`
     findings: list[Finding]
     #: the register, or the file in the store that holds it
     register_xml: bytes | Path
@@ -81,9 +82,9 @@ class Memo:
         moved: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
         changed_paths = {p for p, x in files.items() if x.sha256 != self.shas.get(p)}
         changed = [files[p].display for p in changed_paths]
-        severities = {s.value: s for s in Severity}
         out: list[Diagnostic] = []
-        for path, shown_path, line, col, code, severity, message, help_text, source in self.findings:
+        for path, row in self.findings:
+            _, line, col, code, _, message, _, _ = row
             if code in _POSITIONAL and any(shown in message for shown in changed):
                 return None
             if path in changed_paths:
@@ -99,10 +100,10 @@ class Memo:
                 if (line, col) not in table:
                     return None
                 line, col = table[(line, col)]
-            level = severities.get(severity)
-            if level is None:  # not a memo this version wrote
+            try:
+                out.append(Diagnostic.from_row(row, line, col))
+            except KeyError:  # a severity no version writes: not a memo of ours
                 return None
-            out.append(Diagnostic(shown_path, line, col, code, level, message, help_text, source))
         return out
 
     def patched_register(self, files: dict[str, Extracted]) -> bytes:
@@ -128,7 +129,8 @@ class MemoStore:
                 return None
             shas, findings, digests = data["shas"], data["findings"], data["digests"]
             if not (_str_dict(shas) and _str_dict(digests) and isinstance(findings, list)
-                    and all(isinstance(f, tuple) and len(f) == 9 for f in findings)):
+                    and all(isinstance(f, tuple) and len(f) == 2 and isinstance(f[1], tuple) and len(f[1]) == 8
+                            for f in findings)):
                 return None
             xml = (self.folder / f"register-{data['register']}.xml").read_bytes()
             if hashlib.sha256(xml).hexdigest() != data["register"]:
@@ -157,7 +159,7 @@ class MemoStore:
             path = by_display.get(d.path)
             if path is None:
                 continue  # not about a file of the corpus: cannot be moved, so not kept
-            rows.append((path, d.path, d.line, d.col, d.code, d.severity.value, d.message, d.help, d.source))
+            rows.append((path, d.as_row()))
         if len(rows) != len(findings):
             return
         try:
