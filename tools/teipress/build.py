@@ -64,7 +64,15 @@ from teipress.diagnostics import Diagnostic, DiagnosticRow, Severity
 from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
 from teipress.progress import Progress
-from teipress.render import DocumentKeys, EditionFormat, OutputFile, RenderContext, engine_for, get_format
+from teipress.render import (
+    DocumentKeys,
+    EditionFormat,
+    OutputFile,
+    RenderContext,
+    engine_for,
+    get_format,
+    unsafe_relpath,
+)
 from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView
 from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
@@ -1039,7 +1047,7 @@ def _link_all(src_base: str, dst_base: str, rels: Sequence[str], linked: list[st
     """
     src_prefix, dst_prefix = src_base + os.sep, dst_base + os.sep
     for rel in rels:
-        if not rel or rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/"):
+        if unsafe_relpath(rel):
             return False
         src, dst = src_prefix + rel, dst_prefix + rel
         for _attempt in range(3):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Protocol
 
 from lxml import etree
@@ -31,7 +31,8 @@ from teipress.render.keys import DocumentKeys, RegisterSource
 from teipress.render.register_index import register_core
 from teipress.xslt import ParamValue, XsltEngine
 
-__all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format"]
+__all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format",
+           "unsafe_relpath"]
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,21 @@ class OutputFile:
         return (self.content,) if isinstance(self.content, bytes) else self.content()
 
     def __post_init__(self) -> None:
-        p = PurePosixPath(self.relpath)
-        if p.is_absolute() or ".." in p.parts or not p.parts or "\\" in self.relpath:
+        if unsafe_relpath(self.relpath):
             raise ValueError(f"unsafe output path {self.relpath!r}")
+
+
+def unsafe_relpath(relpath: str) -> bool:
+    """Whether *relpath* could name something outside the folder it is relative to (or
+    the folder itself): absolute, with a ``..`` step, a backslash, or no name at all.
+
+    The rule for every output file a format names, and for the names a build reads
+    back from a previous manifest. Plain string tests: a build checks tens of
+    thousands of names.
+    """
+    steps = relpath.split("/")
+    return ("\\" in relpath or relpath.startswith("/") or ".." in steps
+            or all(step in ("", ".") for step in steps))
 
 
 class RenderContext:
