@@ -496,13 +496,12 @@ class _Renderer:
             written.append((f.relpath, f.page))
         return written
 
-    def render(self, path: Path, register_slice: bytes | None = None, doc_id: str | None = None) -> Rendered:
+    def render(self, path: Path, doc_id: str, register_slice: bytes | None = None) -> Rendered:
         """Render one document in every format and write its files (see :data:`Rendered`);
-        *doc_id*: the id the build gave it, if another document has its own."""
+        *doc_id*: the id the build gave it (another, if another document has its own)."""
         doc = load_path(path, self.ctx.config.root)
-        wanted = doc_id or self.ids.get(path, doc.doc_id)
-        if wanted != doc.doc_id:
-            doc.id_override = wanted
+        if doc_id != doc.doc_id:
+            doc.id_override = doc_id
         if register_slice is not None:
             self.ctx.use_slice(doc.doc_id, register_slice)
         done: dict[str, tuple[list[str], str]] = {}
@@ -541,9 +540,9 @@ def _init_render_worker(config: Config, formats: list[str], date: str, staging: 
     _worker = _Renderer(config, formats, date, staging)
 
 
-def _render_in_worker(path: Path, register_slice: bytes, doc_id: str) -> Rendered:
+def _render_in_worker(path: Path, doc_id: str, register_slice: bytes) -> Rendered:
     assert _worker is not None
-    return _worker.render(path, register_slice, doc_id)
+    return _worker.render(path, doc_id, register_slice)
 
 
 def start_render_pool(config: Config, formats: list[str], date: str, staging: Path, jobs: int
@@ -558,7 +557,7 @@ def start_render_pool(config: Config, formats: list[str], date: str, staging: Pa
                                initializer=_init_render_worker, initargs=(config, formats, date, staging))
 
 
-def _streamed(pool: ProcessPoolExecutor, tasks: Iterator[tuple[Path, bytes, str]], window: int) -> Iterator[Rendered]:
+def _streamed(pool: ProcessPoolExecutor, tasks: Iterator[tuple[Path, str, bytes]], window: int) -> Iterator[Rendered]:
     """Results of *tasks* in order, keeping at most *window* submitted: the parent makes
     each task's register slice while the workers render the ones before it."""
     pending: deque[Future[Rendered]] = deque()
@@ -589,11 +588,13 @@ def edition_tasks(pages: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
 
 
 def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, tasks: list[tuple[str, list[str]]],
-                     paths: list[Path], root: Path, register: RegisterFiles, ids: dict[Path, str],
+                     paths: list[Path], root: Path, register: RegisterFiles | None, ids: dict[Path, str],
                      meanwhile: Callable[[], None] = lambda: None) -> Iterator[EditionOutcome]:
     """The files of each task of :func:`edition_tasks`, or the exception that stopped it;
-    *meanwhile* runs in this process while a pool renders."""
-    if pool is not None:
+    *meanwhile* runs in this process while a pool renders. *register* is what the pool's
+    workers read (the local renderer has its own)."""
+    if pool is not None and tasks:
+        assert register is not None
         futures = [(name, group, pool.submit(_edition_in_worker, name, paths, root, group, register, ids))
                    for name, group in tasks]
         meanwhile()
@@ -830,20 +831,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     return result
 
 
-
-
+#: the previous build's resolve results, reused: findings, register, key digests
 Resolved = tuple[list[Diagnostic], bytes | None, dict[str, str]]
-
-
-def _resolve(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool) -> Resolved:
-    """Cross-reference findings and (unless *checks_only*: nothing will be published) the register."""
-    from teipress.resolve import Corpus, build_register, check_corpus
-
-    corpus = Corpus(docs, auths, config)
-    findings = check_corpus(corpus)
-    if checks_only:
-        return findings, None, {}
-    return findings, build_register(corpus, config).to_xml_bytes(), {}
 
 
 def _give_back_memory() -> None:
@@ -867,7 +856,8 @@ def _keep_register(folder: Path, register_xml: bytes) -> tuple[Path | bytes, str
 
 def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,
                       folder: Path) -> tuple[list[Diagnostic], tuple[Path | bytes, str] | None]:
-    """:func:`_resolve`, the register kept by :func:`_keep_register`.
+    """Cross-reference findings and (unless *checks_only*: nothing will be published)
+    the register, kept by :func:`_keep_register`.
 
     For a large corpus the build runs this in a process of its own: the corpus model
     of every extract is the biggest thing a build holds, and a process that has held
@@ -875,8 +865,13 @@ def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extract
     child reads the extracts from the cache's pickles it is given, writes the register
     file and sends back only the findings.
     """
-    findings, register_xml, _ = _resolve(config, docs, auths, checks_only)
-    return findings, (_keep_register(folder, register_xml) if register_xml is not None else None)
+    from teipress.resolve import Corpus, build_register, check_corpus
+
+    corpus = Corpus(docs, auths, config)
+    findings = check_corpus(corpus)
+    if checks_only:
+        return findings, None
+    return findings, _keep_register(folder, build_register(corpus, config).to_xml_bytes())
 
 
 def _resolve_apart(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,
@@ -964,13 +959,13 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         # Each document gets its slice of the register: a transform's cost grows with the
         # register it is given (2-3 s per transform with a 158 MB register, 10-20 ms with
         # a slice), and the workers then never hold the whole register.
-        results = _streamed(pool, ((p, slices.slice_xml(doc_info[p][0]), doc_info[p][0]) for p in todo), 8 * jobs)
+        results = _streamed(pool, ((p, doc_info[p][0], slices.slice_xml(doc_info[p][0])) for p in todo), 8 * jobs)
     else:
         if todo:
             # A few documents: each gets its slice of the register, so the whole register
             # is parsed only if an edition page needs a transform over it.
             local = _Renderer(config, formats, build_date, staging, register_files(), ids, slices.slice_xml)
-        results = (local.render(p, doc_id=doc_info[p][0]) for p in todo) if local else iter(())
+        results = (local.render(p, doc_info[p][0]) for p in todo) if local else iter(())
     no_files: tuple[list[str], str] = ([], _facts((), ()))
     for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
         result.render_errors.extend(errors)
@@ -1006,8 +1001,8 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
     progress.phase("edition", len(tasks))
     if pages and pool is None and local is None:
         local = _Renderer(config, formats, build_date, staging, register_files(), ids)
-    given = register_files(pooled=pool is not None) if tasks else RegisterFiles(None, register)
-    for name, group, outcome in _render_editions(pool, local, tasks, ordered, config.root, given, ids, meanwhile):
+    pooled = register_files(pooled=True) if pool is not None and tasks else None
+    for name, group, outcome in _render_editions(pool, local, tasks, ordered, config.root, pooled, ids, meanwhile):
         if isinstance(outcome, Exception):
             result.render_errors.append(_render_error("(edition)", name, outcome))
             continue
