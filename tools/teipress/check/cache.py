@@ -73,10 +73,9 @@ class CachedFile:
     root_id: str = ""
 
     @classmethod
-    def of(cls, found: FileExtract, diagnostics: list[Diagnostic], sha256: str = "") -> CachedFile:
-        """A fresh extract as the cache keeps it (pickled)."""
-        return cls(sha256, diagnostics, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL),
-                   found.semantic, found.root_id)
+    def of(cls, found: FileExtract) -> CachedFile:
+        """A fresh extract as the cache keeps it (pickled; findings and hash are kept beside it)."""
+        return cls("", [], pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL), found.semantic, found.root_id)
 
     @property
     def parsed(self) -> bool:
@@ -177,7 +176,7 @@ class CheckCache:
         """Store ``(content hash, findings, extract (or one already pickled) or None)`` per file."""
         rows = []
         for sha, diags, x in items:
-            stored = CachedFile.of(x, []) if isinstance(x, FileExtract) else x
+            stored = CachedFile.of(x) if isinstance(x, FileExtract) else x
             rows.append((sha, json.dumps([d.to_dict() for d in diags]),
                          stored.blob if stored is not None else None,
                          stored.semantic if stored is not None else "", stored.root_id if stored is not None else ""))

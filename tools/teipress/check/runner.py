@@ -175,7 +175,7 @@ def _check_in_worker(path: Path, compiled: list[CompiledSchematron]) -> Checked:
         _worker = _Checker(options, root, compiled, key_attrs)
     display, diags, found = _worker.check_path(path)
     if isinstance(found, FileExtract):
-        return display, diags, CachedFile.of(found, [])  # the findings travel beside it
+        return display, diags, CachedFile.of(found)  # the findings travel beside it
     return display, diags, found
 
 

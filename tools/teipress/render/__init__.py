@@ -98,24 +98,21 @@ class RenderContext:
                  full_register: bytes | Path | None = None) -> None:
         self.config = config
         self.engine = engine
-        #: the register (bytes), or a function that makes it when first needed
-        self._register_xml = register_xml
         self.build_date = build_date
         self.slice_of = slice_of
-        self._tree = register_tree
-        self._register: Any = None
-        self._slice: tuple[str, Any] | None = None
-        #: the complete register (every mention), as bytes or a file
-        self._full = full_register
+        self.use_register(register_xml, full_register)
+        self._tree: etree._Element | None = register_tree
 
     def use_register(self, register_xml: bytes | Callable[[], bytes], full_register: bytes | Path | None) -> None:
         """Read another register from now on (see the class doc); what was parsed of the
         previous one is dropped."""
+        #: the register (bytes), or a function that makes it when first needed
         self._register_xml = register_xml
+        #: the complete register (every mention), as bytes or a file
         self._full = full_register
         self._tree = None
-        self._register = None
-        self._slice = None
+        self._register: Any = None
+        self._slice: tuple[str, Any] | None = None
 
     @property
     def register_xml(self) -> bytes:

@@ -28,7 +28,6 @@ from teipress.render.register_index import RegisterIndex, digest_all
 __all__ = ["DocumentKeys", "KeyBuilder", "LazyRegister", "RegisterView", "view"]
 
 
-
 @dataclass(frozen=True)
 class DocumentKeys:
     """What the build knows about one document's rendering in one format.
