@@ -45,6 +45,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def published_files(folder: Path) -> dict[str, bytes]:
+    """The edition's files without the manifests (they hash the register, line numbers and all)."""
+    return {k: v for k, v in snapshot(folder).items() if not k.endswith(".teipress-manifest.json")}
+
+
 def test_full_build_writes_every_format(project: Path) -> None:
     data = summary(cwd=project)
     assert data["exit"] == 0 and data["published"] is True
@@ -170,8 +175,7 @@ def test_killing_a_build_at_any_moment_leaves_the_previous_output_intact(project
     clean = project / "clean"
     data = summary("--format", "text", "--format", "html", "--out", str(clean), cwd=project)
     assert data["published"] is True
-    ours = {k: v for k, v in snapshot(project / "out").items() if not k.endswith("manifest.json")}
-    theirs = {k: v for k, v in snapshot(clean).items() if not k.endswith("manifest.json")}
+    ours, theirs = published_files(project / "out"), published_files(clean)
     assert ours.keys() == theirs.keys()
     assert {k for k in ours if ours[k] != theirs[k]} <= {k for k in ours if k.endswith(".html")}, \
         "only HTML pages may differ (they carry build timestamps)"
@@ -292,10 +296,7 @@ def test_an_edit_the_resolve_phase_cannot_see_reuses_its_results(project: Path, 
                     cwd=project)
     assert clean["resolve_reused"] is False
 
-    def published(folder: Path) -> dict[str, bytes]:  # the manifests hash the register, line numbers and all
-        return {k: v for k, v in snapshot(folder).items() if not k.endswith(".teipress-manifest.json")}
-
-    assert published(project / "out") == published(tmp_path / "c")
+    assert published_files(project / "out") == published_files(tmp_path / "c")
 
 
 @pytest.mark.parametrize("damage", [b"not marshal at all", b"marshal-of-wrong-shape", b"unknown-severity", b""])
@@ -420,10 +421,7 @@ def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path
         data = summary("--format", "text", "--format", "html", "-j", jobs, "--out", str(out), cwd=project)
         assert data["published"] is True and data["rendered_documents"] == 1, data
 
-    def files(folder: Path) -> dict[str, bytes]:
-        return {k: v for k, v in snapshot(folder).items() if not k.endswith(".teipress-manifest.json")}
-
-    one, two = files(outs["1"]), files(outs["2"])
+    one, two = published_files(outs["1"]), published_files(outs["2"])
     assert one == two
     assert b"Victors are always right." in b" ".join(one["text/memo-1949-07-27.txt"].split())
 
@@ -447,8 +445,7 @@ def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(projec
                                check=CheckOptions.from_config(config), resolve_apart=apart)
         result = build(config, options, for_stream(io.StringIO(), quiet=True))
         assert result.published and not result.resolve_reused
-        files = {k: v for k, v in snapshot(options.out).items() if not k.endswith(".teipress-manifest.json")}
-        outcomes[apart] = ([d.to_dict() for d in result.check.sorted()], files)
+        outcomes[apart] = ([d.to_dict() for d in result.check.sorted()], published_files(options.out))
     assert outcomes[True] == outcomes[False]
     assert any(d["code"] == "X001" for d in outcomes[True][0])
 
