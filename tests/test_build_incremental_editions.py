@@ -24,7 +24,7 @@ WATCHED = (
     "html/index.html", "html/persons.html", "html/places.html", "html/organisations.html",
     "html/chronology.html", "html/bibliography.html", "html/search.html", "html/search-index.js",
     "html/assets/edition.css", "print/edition.html", "print/print.css", "print/.edition/book-frame.html",
-    "text/edition.txt", "text/.edition/front.txt", "text/.edition/index.txt",
+    "text/edition.txt", "text/.edition/front.txt", "text/.edition/index.txt", "html/.edition/search-register.js",
 )
 
 
@@ -126,8 +126,11 @@ def test_an_authority_name_change_redoes_the_register_pages_that_show_it(project
                    '<persName type="normalised">Iosif Qwertyovich Stalin<')
 
     rewritten, _ = rebuild(project, edit)
-    assert {"html/persons.html", "text/.edition/index.txt", "print/.edition/book-frame.html"} <= rewritten
+    assert {"html/persons.html", "text/.edition/index.txt", "print/.edition/book-frame.html",
+            "html/.edition/search-register.js", "html/search-index.js"} <= rewritten
     assert not {"html/places.html", "html/organisations.html", "html/chronology.html", "html/search.html",
                 "text/.edition/front.txt"} & rewritten
     assert "Qwertyovich" in (project / "out" / "html" / "persons.html").read_text("utf-8")
+    # the search index joins the register's entries kept beside it
+    assert "Qwertyovich" in (project / "out" / "html" / "search-index.js").read_text("utf-8")
     assert "Qwertyovich" in (project / "out" / "text" / "edition.txt").read_text("utf-8")

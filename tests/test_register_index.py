@@ -110,6 +110,60 @@ def test_the_python_side_of_edition_pages_reads_documents_and_entities_without_t
             assert next(tree.iter(f"{R}{bulk}"), None) is None, bulk
 
 
+def test_edition_files_read_the_documents_from_the_head_of_the_register(
+        register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``RenderContext.documents_tree``: the edition record and every document record, as
+    in the complete register, with no entity; read from the register file's head in
+    chunks (one chunk boundary falls inside the end tag), from bytes, or cut from a
+    register laid out otherwise."""
+    from typing import Any, cast
+
+    from teipress.render import RenderContext, register_index
+
+    xml = register.to_xml_bytes()
+    full = etree.fromstring(xml)
+    path = tmp_path / "register.xml"
+    path.write_bytes(xml)
+    end = xml.find(b"</r:documents>")
+    assert end > 0
+    real_open = Path.open
+
+    class Chunked:  # reads at most up to the middle of "</r:documents>" at first
+        def __init__(self, f: Any) -> None:
+            self.f, self.first = f, True
+
+        def __enter__(self) -> Chunked:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.f.close()
+
+        def read(self, n: int) -> bytes:
+            if self.first:
+                self.first = False
+                return bytes(self.f.read(end + 5))
+            return bytes(self.f.read(n))
+
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: Chunked(real_open(self, *a, **k)))
+    from_file = register_index.register_documents(path)
+    monkeypatch.undo()
+    assert from_file == register_index.register_documents(xml)
+    assert len(from_file) < len(xml)
+    engine = cast(Any, None)  # never transforms
+    config = Config(root=ROOT)
+    trees = [RenderContext(config, engine, lambda: b"", None, "2026-01-01", full_register=path).documents_tree,
+             RenderContext(config, engine, xml, None, "2026-01-01").documents_tree]
+    for tree in trees:
+        assert [etree.tostring(d, with_tail=False) for d in tree.iter(f"{R}document")] == [
+            etree.tostring(d, with_tail=False) for d in full.iter(f"{R}document")]
+        assert tree.find(f"{R}edition") is not None
+        assert next(tree.iter(f"{R}entity"), None) is None
+    # no documents at all (an empty corpus): the register, cut as register_core cuts it
+    empty = etree.fromstring(register_index.register_documents(path.read_bytes().replace(
+        xml[xml.find(b"<r:documents>"):end + len(b"</r:documents>")], b"<r:documents/>")))
+    assert empty.find(f"{R}documents") is not None and next(empty.iter(f"{R}mention"), None) is None
+
+
 def test_records_are_cut_right_whatever_their_text_holds() -> None:
     """The index cuts records from the writer's bytes: text and attribute values that
     look like markup (escaped by the serialiser) must not end or start a record."""

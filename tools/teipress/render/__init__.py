@@ -28,7 +28,7 @@ from lxml import etree
 from teipress.config import Config
 from teipress.load import LoadedDocument
 from teipress.render.keys import DocumentKeys, RegisterSource
-from teipress.render.register_index import register_core
+from teipress.render.register_index import register_core, register_documents
 from teipress.xslt import ParamValue, XsltEngine
 
 __all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format",
@@ -111,6 +111,7 @@ class RenderContext:
         #: the complete register (every mention), as bytes or a file
         self._full = full_register
         self._tree = None
+        self._documents: etree._Element | None = None
         self._register: Any = None
         self._slice: tuple[str, Any] | None = None
 
@@ -150,6 +151,22 @@ class RenderContext:
             source = self._register_xml if isinstance(self._register_xml, bytes) else self.register_source
             self._tree = etree.fromstring(register_core(source if isinstance(source, bytes) else source.read_bytes()))
         return self._tree
+
+    @property
+    def documents_tree(self) -> etree._Element:
+        """The register's edition record and documents as an lxml tree: reading order,
+        titles and dates, what edition files joined from the documents' parts need.
+
+        Read from the head of the register (:func:`register_documents`), so joining
+        ``edition.txt`` after one letter changed neither cuts nor parses the register's
+        entities; the whole :attr:`register_tree` when that is parsed already.
+        """
+        if self._tree is not None:
+            return self._tree
+        if self._documents is None:
+            source = self._register_xml if isinstance(self._register_xml, bytes) else self.register_source
+            self._documents = etree.fromstring(register_documents(source))
+        return self._documents
 
     def register_for(self, doc_id: str) -> Any:
         """The register node a transform of *doc_id* reads (see the class doc)."""

@@ -18,6 +18,7 @@ Two things are done in Python on purpose:
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -145,6 +146,8 @@ def search_sidecar(doc_id: str) -> str:
     return f"search/{doc_id}.js"
 
 
+#: The register's entries of the search index, kept between builds (see HtmlFormat.render_edition).
+SEARCH_REGISTER_PART = ".edition/search-register.js"
 #: entity kinds the search index lists (with the page their entry is on)
 SEARCH_KINDS: dict[str, str] = {v: k for k, v in REGISTER_PAGES.items()} | {"bibl": "bibliography.html"}
 
@@ -323,6 +326,7 @@ class HtmlFormat:
         reg = keys.view(register)
         ed = reg.edition_digest()
         order = keys.documents_in_order(reg, documents)
+        search_register = KeyBuilder(reg.entities_digest(frozenset(SEARCH_KINDS))).hexdigest()
         out = {
             "index": KeyBuilder(ed, reg.document_records(), reg.counts_digest(),
                                 reg.entities_digest(frozenset({"person", "place", "org"})))
@@ -332,8 +336,8 @@ class HtmlFormat:
                                        reg.authority_pointers_digest(),
                                        keys.file_digest(config.authority_files())).hexdigest(),
             "search": KeyBuilder(ed).hexdigest(),
-            "search-index": KeyBuilder(reg.document_labels(), reg.entities_digest(
-                frozenset(SEARCH_KINDS)))
+            "search-register": search_register,
+            "search-index": KeyBuilder(reg.document_labels(), search_register)
             .add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest(),
             "assets": KeyBuilder(*(p.relative_to(assets_dir()).as_posix() for p in _assets())).hexdigest(),
         }
@@ -364,7 +368,7 @@ class HtmlFormat:
             return pages is None or page in pages
 
         def doc_recs() -> list[etree._Element]:  # only when needed: the register pages do without the tree
-            return list(ctx.register_tree.iter(f"{R}document"))
+            return list(ctx.documents_tree.iter(f"{R}document"))
 
         if want("index"):
             headers = eng.parse(_headers_document(doc_recs(), rendered, documents))
@@ -383,11 +387,22 @@ class HtmlFormat:
         if want("search"):
             out.append(OutputFile("search.html", eng.transform(
                 "html-search", ctx.register, self._params(ctx)).encode("utf-8"), "search"))
+        # The register's entries in the search index are a part of their own, kept for the
+        # next build (only a build asks for it by name): joining the index after a
+        # document changed then reads no entity of the register.
+        register_part: str | None = None
+        kept_part = rendered / SEARCH_REGISTER_PART
+        if pages is not None and "search-register" in pages:
+            register_part = entries_fragment(register_entries(ctx.register_tree))
+            out.append(OutputFile(SEARCH_REGISTER_PART, register_part.encode("utf-8"), "search-register"))
         if want("search-index"):
-            reg = ctx.register_tree
+            if register_part is None:
+                register_part = (kept_part.read_bytes().decode("utf-8") if pages is not None and kept_part.is_file()
+                                 else entries_fragment(register_entries(ctx.register_tree)))
             recs = doc_recs()
+            entities = register_part
             out.append(OutputFile("search-index.js",
-                                  lambda: index_js_chunks(_search_fragments(reg, recs, rendered)),
+                                  lambda: index_js_chunks(_search_fragments(recs, rendered, entities)),
                                   "search-index"))
         if want("assets"):
             base = assets_dir()
@@ -506,22 +521,28 @@ def _assets() -> list[Path]:
     return sorted(p for p in assets_dir().rglob("*") if p.is_file())
 
 
-def _search_fragments(reg: etree._Element, doc_recs: list[etree._Element], rendered: Path) -> Iterator[str]:
-    """Documents and their passages (their kept fragments, in reading order), then the register."""
+def _search_fragments(doc_recs: list[etree._Element], rendered: Path, register_part: str) -> Iterator[str]:
+    """Documents and their passages (their kept fragments, in reading order), then the
+    register's entries (*register_part*, from :func:`register_entries`)."""
+    base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
     for rec in doc_recs:
         doc_id = rec.get("id", "")
         page = doc_page(doc_id)
-        path = rendered / page
-        if not path.is_file():
+        if not os.path.isfile(base + page):
             continue
-        sidecar = rendered / search_sidecar(doc_id)
-        if sidecar.is_file():
-            yield sidecar.read_bytes().decode("utf-8")
-        else:
-            title = (rec.findtext(f"{R}title") or doc_id).strip()
+        try:
+            with open(base + search_sidecar(doc_id), "rb") as f:
+                kept: str | None = f.read().decode("utf-8")
+        except FileNotFoundError:
+            kept = None
+        if kept is not None:
+            yield kept
+            continue
+        title = (rec.findtext(f"{R}title") or doc_id).strip()
+        with open(base + page, "rb") as f:
             yield entries_fragment([SearchEntry(page, title, "document", title),
-                                    *passages_from_page(path.read_bytes(), page, title)])
-    yield entries_fragment(register_entries(reg))
+                                    *passages_from_page(f.read(), page, title)])
+    yield register_part
 
 
 FORMAT = HtmlFormat()

@@ -23,6 +23,7 @@ mention moved (at most :data:`MAX_PASSES` layouts).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -239,7 +240,7 @@ class PrintFormat:
 
     def reading_order(self, ctx: RenderContext) -> list[str]:
         """Document ids in the register's reading order."""
-        docs = ctx.register_tree.iter(f"{R}document")
+        docs = ctx.documents_tree.iter(f"{R}document")
         ordered = sorted(docs, key=lambda d: int(d.get("position") or 0))
         return [d.get("id", "") for d in ordered]
 
@@ -253,10 +254,11 @@ class PrintFormat:
         the book can also be made without a build.
         """
         missing: dict[str, LoadedDocument] | None = None
+        base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
         for doc_id in self.reading_order(ctx):
             wanted = names(doc_id)
-            if all((rendered / n).is_file() for n in wanted):
-                yield doc_id, {n: None if later(n) else (rendered / n).read_bytes() for n in wanted}
+            if all(os.path.isfile(base + n) for n in wanted):
+                yield doc_id, {n: None if later(n) else _read(base + n) for n in wanted}
                 continue
             if missing is None:
                 missing = {d.doc_id: d for d in documents if d.ok}
@@ -435,6 +437,11 @@ def _normalised(el: etree._Element) -> str:
     return " ".join("".join(str(t) for t in el.itertext()).split())
 
 
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
 @dataclass
 class Sections:
     """The book's documents: their facts (``<parts>`` of :func:`section_facts`) and, in
@@ -452,7 +459,10 @@ class Sections:
                              help="xslt/print/edition.xsl must write $documents-marker")
         yield before.encode("utf-8")
         for doc_id, section in self.order:
-            yield section if section is not None else (self.folder / section_file(doc_id)).read_bytes()
+            if section is None:
+                with open(os.path.join(self.folder, section_file(doc_id)), "rb") as f:
+                    section = f.read()
+            yield section
         yield after.encode("utf-8")
 
     def join(self, frame: str) -> str:

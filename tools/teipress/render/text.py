@@ -14,6 +14,7 @@ diffed.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -130,16 +131,18 @@ class TextFormat:
         if pages is None or "edition" in pages:
             order = _reading_order(ctx, documents, rendered)
 
+            base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
+
             def texts() -> Iterator[str]:
                 yield parts["front"]
                 for doc_id in order:
-                    staged = rendered / f"{doc_id}.txt"
-                    if staged.is_file():
-                        yield staged.read_bytes().decode("utf-8")
-                    else:
-                        doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
-                        if doc is not None:
-                            yield self.render_text(ctx, doc, ctx.engine.parse(doc.data))
+                    text = _read_text(f"{base}{doc_id}.txt")
+                    if text is not None:
+                        yield text
+                        continue
+                    doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
+                    if doc is not None:
+                        yield self.render_text(ctx, doc, ctx.engine.parse(doc.data))
                 yield parts["index"]
 
             def chunks() -> Iterator[bytes]:
@@ -155,6 +158,15 @@ class TextFormat:
         return out
 
 
+def _read_text(path: str) -> str | None:
+    """The UTF-8 file at *path*, or None if there is none."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8")
+    except FileNotFoundError:
+        return None
+
+
 def _reading_order(ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path) -> list[str]:
     """Document ids in the register's reading order; any the register lacks go last, by id.
 
@@ -163,8 +175,9 @@ def _reading_order(ctx: RenderContext, documents: Sequence[LoadedDocument], rend
     i.e. when rendering without a build.
     """
     ns = "{https://teipress.dev/ns/register}"
-    ids = [el.get("id", "") for el in ctx.register_tree.iter(f"{ns}document")]
-    if all((rendered / f"{d}.txt").is_file() for d in ids) and len(documents) <= len(ids):
+    ids = [el.get("id", "") for el in ctx.documents_tree.iter(f"{ns}document")]
+    base = os.fspath(rendered) + os.sep
+    if all(os.path.isfile(f"{base}{d}.txt") for d in ids) and len(documents) <= len(ids):
         return ids
     position = {d: i for i, d in enumerate(ids)}
     present = [d.doc_id for d in documents if d.ok]
