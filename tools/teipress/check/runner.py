@@ -215,7 +215,7 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
                 todo.append(path)
             else:
                 shown = displays[path]  # two files with the same content share one cache row
-                results[path] = (shown, [d if d.path == shown else replace(d, path=shown)
+                results[path] = (shown, [d if d.path == shown else d._replace(path=shown)
                                          for d in hit.diagnostics], hit if hit.parsed else None)
     # Pool start-up (a saxonche processor and compiled rules per worker) costs
     # about a second; below a handful of files one process is faster.
