@@ -17,7 +17,6 @@ Two things are done in Python on purpose:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import lxml.html
+import orjson
 from lxml import etree
 
 import teipress
@@ -175,7 +175,8 @@ def entries_fragment(entries: Iterable[SearchEntry]) -> str:
     its page, so the edition step joins strings instead of re-reading and
     re-serialising every document's passages (21 MB for the Escher letters).
     """
-    data = ",".join(json.dumps(e.to_json(), ensure_ascii=False, separators=(",", ":")) for e in entries)
+    # a JSON array without its brackets (orjson: the json module's compact text, quicker)
+    data = orjson.dumps([e.to_json() for e in entries]).decode("utf-8")[1:-1]
     return data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from teipress import __version__
 from teipress.report import RunResult
@@ -23,4 +23,5 @@ def render(result: RunResult) -> str:
         "diagnostics": [d.to_dict() for d in result.sorted()],
         **({"extra": result.extra} if result.extra else {}),
     }
-    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    # orjson: the same text as json.dumps(ensure_ascii=False, indent=2), several times quicker
+    return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from teipress import __version__
 from teipress.diagnostics import Severity
@@ -58,4 +58,4 @@ def render(result: RunResult) -> str:
             "columnKind": "unicodeCodePoints",
         }],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    return orjson.dumps(log, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
