@@ -4,6 +4,7 @@ those of the register itself, whichever way it is read."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,40 @@ def test_records_are_cut_right_whatever_their_text_holds() -> None:
     assert kept is not None and kept.findtext(f"{R}name") == tricky and kept.get("sort") == '</r:entity> "x"'
     mentions = [m.get("doc") for m in ent.iter(f"{R}mention")]
     assert [m.get("doc") for m in kept.iter(f"{R}mention")] == list(dict.fromkeys(mentions))
+
+
+HOSTILE = ["", "plain", 'a "quoted" <tag> & ampersand', "line\nbreak\r\nand\ttab", "]]> --> <!--",
+           "Zürich 苏联 \u2028 \U0001F600", "&amp; already", "'single'", "tab\tonly", "cr\ronly", "nl\nonly", "a>b"]
+
+
+def test_the_register_writer_spells_records_as_libxml2_serialises_them() -> None:
+    """Mentions, events, pointers and notes are written as text, not as lxml elements;
+    the bytes must be what serialising each as an element (the writer's other path)
+    gives, whatever the values hold."""
+    from teipress.resolve import register as writer
+
+    def by_lxml(tag: str, attrs: list[tuple[str, str]], text: str | None, level: int) -> bytes:
+        el = etree.Element(f"{R}{tag}", dict(attrs), nsmap={"r": REGISTER_NS})
+        el.text = text
+        out = io.BytesIO()
+        writer._write_item(out, el, level)
+        return out.getvalue()
+
+    for value in HOSTILE:
+        attrs = [("doc", value), ("line", "12"), ("form", value[::-1])]
+        for text in (None, value):
+            assert writer._flat_record("event", attrs, text, 2) == by_lxml("event", attrs, text, 2), (value, text)
+
+    entity = {"id": "p1", "kind": "person", "file": "a.xml", "line": 3, "sort": "x", "name": HOSTILE[2],
+              "variants": HOSTILE[3:5], "birth": None, "death": None, "roles": [], "idnos": [],
+              "mentions": [{"doc": "d", "anchor": v, "line": i, "form": v, "element": "persName"}
+                           for i, v in enumerate(HOSTILE)]}
+    whole = writer._entity_element(entity)
+    for m in entity["mentions"]:
+        etree.SubElement(whole, f"{R}mention", {k: str(m[k]) for k in ("doc", "anchor", "line", "form", "element")})
+    expected, written = io.BytesIO(), io.BytesIO()
+    writer._write_item(expected, whole, 2)
+    writer._write_entity(written, entity, 2)
+    assert written.getvalue() == expected.getvalue()
+    assert etree.fromstring(written.getvalue().replace(b"<r:entity ", f'<r:entity xmlns:r="{REGISTER_NS}" '.encode(), 1)
+                            ).findall(f"{R}mention")[4].get("anchor") == HOSTILE[4]

@@ -135,7 +135,7 @@ class Register:
             _write_item(out, _document_element(d), 2)
         out.write(b"  </r:documents>\n  <r:entities>\n")
         for e in data["entities"]:
-            _write_item(out, _entity_element(e), 2)
+            _write_entity(out, e, 2)
         out.write(b"  </r:entities>\n")
         for section, child, keys in (
             ("chronology", "event", ("sort", "when", "from", "to", "notBefore", "notAfter",
@@ -147,12 +147,9 @@ class Register:
                 out.write(f"  <r:{section}/>\n".encode())
                 continue
             out.write(f"  <r:{section}>\n".encode())
-            tag = f"{R}{child}"
             for item in data[section]:
-                ce = etree.Element(tag, {k: str(item[k]) for k in keys}, nsmap=_NSMAP)
-                if child == "event":
-                    ce.text = item["text"]
-                _write_item(out, ce, 2)
+                out.write(_flat_record(child, [(k, str(item[k])) for k in keys],
+                                       item["text"] if child == "event" else None, 2))
             out.write(f"  </r:{section}>\n".encode())
         out.write(b"</r:register>\n")
 
@@ -167,6 +164,53 @@ def _write_item(out: BinaryIO, el: etree._Element, level: int) -> None:
     etree.indent(el, space="  ", level=level)
     data = etree.tostring(el, encoding="UTF-8")
     out.write(b"  " * level + data.replace(_NS_DECL, b"", 1) + b"\n")
+
+
+#: How libxml2 writes an attribute value and text (UTF-8 output: other characters as they are).
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_SPECIAL = re.compile('[&<>"\n\r\t]')
+
+
+def _attr(value: str) -> str:
+    """*value* escaped as an attribute value (most have nothing to escape: one search)."""
+    return value.translate(_ATTR_ESCAPES) if _ATTR_SPECIAL.search(value) else value
+
+
+def _flat_record(tag: str, attrs: list[tuple[str, str]], text: str | None, level: int) -> bytes:
+    """``<r:tag …/>`` (or with *text*) at depth *level*: the bytes :func:`_write_item`
+    makes of such an element, without building one.
+
+    The register's mentions, events, pointers and notes are hundreds of thousands of
+    elements without children; making, indenting and serialising each as an lxml
+    element was most of the writer's time (the Escher letters' register: 2.4 s).
+    Their values come from parsed XML or are numbers and ids, so they hold no
+    character XML forbids (lxml refused such a value; _xml_safe is for the rest).
+    """
+    head = "  " * level + "<r:" + tag + "".join([f' {k}="{_attr(v)}"' for k, v in attrs])
+    if text is None:
+        return (head + "/>\n").encode("utf-8")
+    return (head + ">" + text.translate(_TEXT_ESCAPES) + "</r:" + tag + ">\n").encode("utf-8")
+
+
+def _write_entity(out: BinaryIO, e: dict[str, Any], level: int) -> None:
+    """An entity at depth *level*: its element without mentions, then each mention (see
+    :func:`_flat_record`) before the end tag."""
+    data = etree.tostring(_indented(_entity_element(e), level), encoding="UTF-8").replace(_NS_DECL, b"", 1)
+    cut = data.rindex(b"\n") + 1  # the end tag's line
+    out.write(b"  " * level + data[:cut])
+    indent = "  " * (level + 1)
+    # _flat_record spelt out: an entity can have thousands of mentions
+    out.write("".join([f'{indent}<r:mention doc="{_attr(m["doc"])}" anchor="{_attr(m["anchor"])}" '
+                       f'line="{m["line"]}" form="{_attr(m["form"])}" element="{_attr(m["element"])}"/>\n'
+                       for m in e["mentions"]]).encode("utf-8"))
+    out.write(data[cut:] + b"\n")
+
+
+def _indented(el: etree._Element, level: int) -> etree._Element:
+    etree.indent(el, space="  ", level=level)
+    return el
 
 
 def _document_element(d: dict[str, Any]) -> etree._Element:
@@ -208,12 +252,7 @@ def _entity_element(e: dict[str, Any]) -> etree._Element:
         if idno["href"]:
             ie.set("href", _xml_safe(idno["href"]))
         ie.text = _xml_safe(idno["value"])
-    for m in e["mentions"]:
-        # text from parsed XML cannot hold characters XML forbids: no _xml_safe
-        etree.SubElement(el, f"{R}mention", {
-            "doc": m["doc"], "anchor": m["anchor"], "line": str(m["line"]),
-            "form": m["form"], "element": m["element"]})
-    return el
+    return el  # the mentions are written by _write_entity
 
 
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
