@@ -156,3 +156,32 @@ def test_caches_are_keyed_on_the_code_not_only_the_version(project: Path, monkey
     assert before[0] != after[0] and before[1] != after[1]
     _, extra = _extracted_run(config)
     assert extra["checked"] == 6
+
+
+def test_a_fresh_database_removes_all_but_the_most_recently_used_others(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every code or schema change starts a database; the folder keeps KEEP_DATABASES of
+    them (the new one and the latest others), never one in use."""
+    import teipress.paths
+    from teipress.check import cache as cache_module
+
+    config = load_config(project)
+    folder = config.root / ".teipress-cache" / "check"
+    real = teipress.paths.code_version()
+    made: list[Path] = []
+    for n in range(6):  # six teipress versions, each older than the next
+        monkeypatch.setattr(teipress.paths, "code_version", lambda n=n: f"{real}-{n}")
+        _extracted_run(config)
+        made.append(_cache(config).path)
+        os.utime(made[-1], ns=(n * 10**9, n * 10**9))
+    (folder / "notes.txt").write_text("not a database")
+    monkeypatch.setattr(teipress.paths, "code_version", lambda: real + "-new")
+    _, extra = _extracted_run(config)
+    assert extra["checked"] == 6  # a fresh database: everything checked
+    kept = sorted(folder.glob("*.sqlite"))
+    assert len(kept) == cache_module.KEEP_DATABASES
+    assert set(kept) == {_cache(config).path, *made[-(cache_module.KEEP_DATABASES - 1):]}
+    assert (folder / "notes.txt").exists()
+    # reopening a database in use removes nothing
+    _extracted_run(config)
+    assert sorted(folder.glob("*.sqlite")) == kept

@@ -13,8 +13,11 @@ writes touch only changed rows in one transaction, and concurrent builds
 (``teipress serve`` and a manual build) are serialised by SQLite's locking.
 The options hash covers the teipress version, the schema and rule files, the
 check options and the ``@key`` mappings, so editing any of them starts a fresh
-database. Extracts are pickled with an unpickler that only accepts the
-extract's own classes: a tampered cache cannot run code.
+database; a fresh database removes all but the most recently used
+:data:`KEEP_DATABASES` of the others (each a few MB per thousand documents,
+and every new teipress version or schema edit would otherwise add one).
+Extracts are pickled with an unpickler that only accepts the extract's own
+classes: a tampered cache cannot run code.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import os
 import pickle
 import sqlite3
 from collections.abc import Iterable, Sequence
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +42,9 @@ if TYPE_CHECKING:  # runner imports this module
 
 #: Bump when the database layout changes.
 SCHEMA_VERSION = "2"
+#: Databases kept in the cache folder, the one in use included (``validate`` with other
+#: options, or another schema, uses another one; stale ones are removed).
+KEEP_DATABASES = 4
 _ALLOWED = {
     ("teipress.resolve.extract", name)
     for name in ("FileExtract", "Node", "EntryExtract", "DateInfo", "DatedEvent", "NoteLabel")
@@ -113,11 +119,25 @@ class CheckCache:
 
     def _connect(self) -> sqlite3.Connection:
         self.folder.mkdir(parents=True, exist_ok=True)
+        fresh = not self.path.exists()
         db = sqlite3.connect(self.path, timeout=60)
+        if fresh:
+            self._forget_stale()
         db.execute("CREATE TABLE IF NOT EXISTS files "
                    "(sha TEXT PRIMARY KEY, diags TEXT, extract BLOB, semantic TEXT, root_id TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, stat TEXT, sha TEXT)")
         return db
+
+    def _forget_stale(self) -> None:
+        """Remove the databases of other options but the most recently used ones."""
+        try:
+            others = [(p.stat().st_mtime_ns, p) for p in self.folder.glob("*.sqlite") if p != self.path]
+        except OSError:
+            return
+        for _, stale in sorted(others, reverse=True)[KEEP_DATABASES - 1:]:
+            for path in (stale, stale.with_name(stale.name + "-journal")):
+                with suppress(OSError):  # not ours to remove: it only takes disk space
+                    path.unlink(missing_ok=True)
 
     def hashes(self, paths: Sequence[Path]) -> dict[Path, str]:
         """The content hash of each readable file, read only when its stat signature changed."""
