@@ -232,3 +232,31 @@ def test_the_register_writer_spells_records_as_libxml2_serialises_them() -> None
     assert written.getvalue() == expected.getvalue()
     assert etree.fromstring(written.getvalue().replace(b"<r:entity ", f'<r:entity xmlns:r="{REGISTER_NS}" '.encode(), 1)
                             ).findall(f"{R}mention")[4].get("anchor") == HOSTILE[4]
+
+
+def test_the_build_writes_the_register_file_without_holding_it(register: Register, tmp_path: Path) -> None:
+    """MemoStore.write_register streams the register to the resolve cache: the same bytes
+    as to_xml_bytes, named by their hash, with the stamp-free digest the build keys on;
+    no temporary file is left, and one left by a killed build goes at the next save."""
+    import hashlib
+
+    from teipress.resolve.memo import Memo, MemoStore, register_digest
+
+    store = MemoStore(tmp_path / "resolve")
+    made = store.write_register(register)
+    assert made is not None
+    path, digest = made
+    xml = register.to_xml_bytes()
+    assert path.read_bytes() == xml
+    assert path.name == f"register-{hashlib.sha256(xml).hexdigest()}.xml"
+    assert digest == register_digest(xml)
+    restamped = xml.replace(f'built="{register.built}"'.encode(), b'built="1999-01-01T00:00:00Z"', 1)
+    assert restamped != xml and register_digest(restamped) == digest
+    assert sorted(p.name for p in store.folder.iterdir()) == [path.name]
+    (store.folder / ".register.99999999.tmp").write_bytes(b"<r:register")  # a build killed mid-write
+    store.save(Memo("key", {}, [], path, {}), {}, [])
+    assert sorted(p.name for p in store.folder.iterdir()) == sorted([path.name, "memo.marshal"])
+    # a cache that cannot be written: no file, the caller falls back to bytes
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be")
+    assert MemoStore(blocked / "resolve").write_register(register) is None

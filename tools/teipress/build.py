@@ -45,7 +45,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -78,7 +77,7 @@ from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView
 from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted
-from teipress.resolve.memo import Memo, MemoStore, memo_key
+from teipress.resolve.memo import Memo, MemoStore, memo_key, register_digest
 
 MANIFEST = ".teipress-manifest.json"
 STAGING_PREFIX = ".teipress-staging-"
@@ -235,11 +234,6 @@ class RegisterSlices(LazyRegister):
 def _record(ix: RegisterIndex, doc_id: str) -> bytes:
     rec = ix.docs.get(doc_id) if doc_id else None
     return rec.record if rec is not None else b"-"
-
-
-def register_digest(register_xml: bytes) -> str:
-    """Hash of the register without its build timestamp (which says nothing about content)."""
-    return hashlib.sha256(re.sub(rb' built="[^"]*"', b"", register_xml, count=1)).hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -878,7 +872,12 @@ def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extract
     findings = check_corpus(corpus)
     if checks_only:
         return findings, None
-    return findings, _keep_register(folder, build_register(corpus, config).to_xml_bytes())
+    register = build_register(corpus, config)
+    kept = MemoStore(folder).write_register(register)
+    if kept is None:  # no cache: the workers get the bytes
+        xml = register.to_xml_bytes()
+        return findings, (xml, register_digest(xml))
+    return findings, kept
 
 
 def _resolve_apart(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,

@@ -154,5 +154,6 @@ def command(paths: tuple[Path, ...], config_file: Path | None, do_suggest: bool,
         elif json_out:
             Path(json_out).write_text(register.to_json() + "\n", encoding="utf-8")
         if register_xml:
-            register_xml.write_bytes(register.to_xml_bytes())
+            with register_xml.open("wb") as f:  # record by record, never held whole
+                register.write_xml(f)
     sys.exit(1 if result.errors else 0)

@@ -28,14 +28,20 @@ import hashlib
 import json
 import marshal
 import os
+import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from teipress import paths
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, DiagnosticRow
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
+
+if TYPE_CHECKING:  # the register module is not needed to read a memo
+    from teipress.resolve.register import Register
 
 MEMO_VERSION = "3"
 #: The memo: ``marshal`` of plain values (strings, numbers, tuples, lists, dicts), about
@@ -139,6 +145,29 @@ class MemoStore:
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
 
+    def write_register(self, register: Register) -> tuple[Path, str] | None:
+        """Write *register* into the store record by record (:meth:`Register.write_xml`):
+        the file, named by its hash, and the hash without the build stamp (see
+        :func:`register_digest`); None if the cache cannot be written.
+
+        Never held whole: the register of 10,000 synthetic documents is about 300 MB,
+        and its bytes in memory, then their copy, were the resolve process's peak.
+        """
+        tmp = self.folder / f"{_REGISTER_TMP}{os.getpid()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as f:
+                out = _HashingWriter(f)
+                register.write_xml(out)
+            path = self.folder / f"register-{out.whole.hexdigest()}.xml"
+            os.replace(tmp, path)
+        except OSError:
+            return None
+        finally:
+            with suppress(OSError):  # renamed already, or not to be used
+                tmp.unlink(missing_ok=True)
+        return path, out.content.hexdigest()
+
     def keep_register(self, xml: bytes) -> Path | None:
         """The register as a file (named by its hash), for render workers to read; None
         if the cache cannot be written."""
@@ -175,8 +204,44 @@ class MemoStore:
             for stale in self.folder.glob("register-*.xml"):
                 if stale != reg:
                     stale.unlink(missing_ok=True)
+            for tmp in self.folder.glob(f"{_REGISTER_TMP}*.tmp"):  # of a build killed while writing
+                if tmp.name != f"{_REGISTER_TMP}{os.getpid()}.tmp":
+                    tmp.unlink(missing_ok=True)
         except OSError:
             pass  # a memo that cannot be kept only makes the next build slower
+
+
+#: Name of a register being written (then renamed to ``register-<hash>.xml``), before the pid.
+_REGISTER_TMP = ".register."
+#: The register's build stamp: when, not what (see register_digest).
+_STAMP = re.compile(rb' built="[^"]*"')
+
+
+def register_digest(register_xml: bytes) -> str:
+    """Hash of the register without its build timestamp (which says nothing about content)."""
+    return hashlib.sha256(_STAMP.sub(b"", register_xml, count=1)).hexdigest()
+
+
+class _HashingWriter:
+    """A binary file that hashes what it is given: whole, and (the digest of
+    :func:`register_digest`) without the build stamp, which the register writer
+    puts in its first piece (the root's start tag)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.whole = hashlib.sha256()
+        self.content = hashlib.sha256()
+        self._stamp_seen = False
+
+    def write(self, data: bytes) -> int:
+        self.f.write(data)
+        self.whole.update(data)
+        if not self._stamp_seen:
+            cut = _STAMP.sub(b"", data, count=1)
+            self._stamp_seen = cut != data
+            data = cut
+        self.content.update(data)
+        return len(data)
 
 
 def _str_dict(value: object) -> bool:

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -107,7 +107,7 @@ class Register:
         self.write_xml(out)
         return out.getvalue()
 
-    def write_xml(self, out: BinaryIO) -> None:
+    def write_xml(self, out: Writer) -> None:
         """Write the ``r:`` XML, one record at a time.
 
         Why not one tree: the register of a large corpus is mostly mentions and
@@ -154,11 +154,17 @@ class Register:
         out.write(b"</r:register>\n")
 
 
+class Writer(Protocol):
+    """Where the register is written: a binary file, or anything taking bytes."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 _NS_DECL = f' xmlns:r="{REGISTER_NS}"'.encode()
 _NSMAP = {"r": REGISTER_NS}
 
 
-def _write_item(out: BinaryIO, el: etree._Element, level: int) -> None:
+def _write_item(out: Writer, el: etree._Element, level: int) -> None:
     """*el* as it stands at depth *level* of the pretty-printed register (namespace
     declared on the root only)."""
     etree.indent(el, space="  ", level=level)
@@ -194,7 +200,7 @@ def _flat_record(tag: str, attrs: list[tuple[str, str]], text: str | None, level
     return (head + ">" + text.translate(_TEXT_ESCAPES) + "</r:" + tag + ">\n").encode("utf-8")
 
 
-def _write_entity(out: BinaryIO, e: dict[str, Any], level: int) -> None:
+def _write_entity(out: Writer, e: dict[str, Any], level: int) -> None:
     """An entity at depth *level*: its element without mentions, then each mention (see
     :func:`_flat_record`) before the end tag."""
     data = etree.tostring(_indented(_entity_element(e), level), encoding="UTF-8").replace(_NS_DECL, b"", 1)
