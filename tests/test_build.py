@@ -277,8 +277,13 @@ def test_an_edit_the_resolve_phase_cannot_see_reuses_its_results(project: Path, 
     memo2.write_text(dangling)
     first = summary("--format", "text", "--format", "html", "--force", cwd=project)
     assert first["resolve_reused"] is False and first["by_code"] == {"X001": 1}
+    resolve_cache = project / ".teipress-cache" / "resolve"
+    registers = {p.name: p.stat().st_ino for p in resolve_cache.glob("register-*.xml")}
     again = summary("--format", "text", "--format", "html", "--force", cwd=project)
     assert again["resolve_reused"] is True and _findings(again) == _findings(first)
+    # nothing changed: the memo's register file is used as it stands, not written again
+    assert {p.name: p.stat().st_ino for p in resolve_cache.glob("register-*.xml")} == registers
+    assert again["files_written"] == 0
 
     # New words and a new line before the dangling pointer: its line and column move.
     memo2.write_text(dangling.replace("According to <persName",
@@ -324,6 +329,17 @@ def test_a_damaged_resolve_memo_is_a_miss_not_a_wrong_build(project: Path, damag
     after = summary("--format", "text", "--force", cwd=project)
     assert after["resolve_reused"] is False and after["exit"] == first["exit"]
     assert _findings(after) == _findings(first)
+
+
+def test_a_damaged_register_in_the_resolve_cache_is_a_miss(project: Path) -> None:
+    """The memo's register is checked against the hash it is named by: a file changed
+    behind the build's back is not reused (nor published from)."""
+    first = summary("--format", "text", "--force", cwd=project)
+    (register,) = (project / ".teipress-cache" / "resolve").glob("register-*.xml")
+    register.write_bytes(register.read_bytes().replace(b"Stalin", b"Stolen"))
+    after = summary("--format", "text", "--force", cwd=project)
+    assert after["resolve_reused"] is False and _findings(after) == _findings(first)
+    assert "Stolen" not in (project / "out" / "text" / "edition.txt").read_text()
 
 
 def test_an_edit_of_what_the_register_shows_resolves_again(project: Path) -> None:

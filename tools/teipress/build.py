@@ -767,10 +767,11 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     if resolved is not None:
         result.resolve_reused = True
         findings, register_xml, digests = resolved
-        assert register_xml is not None  # a reused memo always has its register
+        assert reused is not None
         # The register is kept as a file in the cache, which workers and the slices
         # read; this process then lets go of the bytes (tens of MB for a large corpus).
-        kept = _keep_register(store.folder, register_xml)
+        kept = ((register_xml, reused.register_content) if isinstance(register_xml, Path)
+                else _keep_register(store.folder, register_xml))
         del register_xml
     else:
         digests = {}
@@ -815,7 +816,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         saved = {f"part:{k}": v for k, v in slices.parts.items()}
         saved.update({f"view:{k}": v for k, v in view.saved().items()})
         if not (reused is not None and reused.shas == shas and reused.digests == saved):
-            store.save(Memo(key, shas, [], register, saved), by_display, findings)  # else: as stored
+            store.save(Memo(key, shas, [], register, saved, register_hash), by_display, findings)  # else: as stored
 
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices, register, register_hash,
@@ -834,7 +835,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
 
 
 #: the previous build's resolve results, reused: findings, register, key digests
-Resolved = tuple[list[Diagnostic], bytes | None, dict[str, str]]
+Resolved = tuple[list[Diagnostic], bytes | Path, dict[str, str]]
 
 
 def _give_back_memory() -> None:

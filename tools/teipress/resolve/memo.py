@@ -43,7 +43,7 @@ from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
 if TYPE_CHECKING:  # the register module is not needed to read a memo
     from teipress.resolve.register import Register
 
-MEMO_VERSION = "3"
+MEMO_VERSION = "4"
 #: The memo: ``marshal`` of plain values (strings, numbers, tuples, lists, dicts), about
 #: ten times faster to write and read than JSON for the 90,000 findings of the Escher
 #: letters; unlike pickle it cannot name a class or a function to call, and what is
@@ -81,6 +81,8 @@ class Memo:
     #: the register, or the file in the store that holds it
     register_xml: bytes | Path
     digests: dict[str, str] = field(default_factory=dict)
+    #: the register's digest without its build stamp (see register_digest); "" if not known
+    register_content: str = ""
 
     def findings_for(self, files: dict[str, Extracted], old: dict[str, FileExtract]) -> list[Diagnostic] | None:
         """The findings with positions of the current files (*old*: the extracts the
@@ -112,13 +114,17 @@ class Memo:
                 return None
         return out
 
-    def patched_register(self, files: dict[str, Extracted]) -> bytes:
-        """The register with every document's current content hash."""
+    def patched_register(self, files: dict[str, Extracted]) -> bytes | Path:
+        """The register with every document's current content hash: the memo's own file
+        when no document changed (a no-op rebuild: a register of hundreds of MB is then
+        neither read nor written again), else the patched bytes."""
+        changed = [(before, x.sha256) for path, x in files.items()
+                   if (before := self.shas.get(path)) and before != x.sha256]
+        if not changed and isinstance(self.register_xml, Path) and self.register_content:
+            return self.register_xml
         xml = self.register_xml if isinstance(self.register_xml, bytes) else self.register_xml.read_bytes()
-        for path, x in files.items():
-            before = self.shas.get(path)
-            if before and before != x.sha256:
-                xml = xml.replace(f'sha256="{before}"'.encode(), f'sha256="{x.sha256}"'.encode(), 1)
+        for before, now in changed:
+            xml = xml.replace(f'sha256="{before}"'.encode(), f'sha256="{now}"'.encode(), 1)
         return xml
 
 
@@ -138,10 +144,14 @@ class MemoStore:
                     and all(isinstance(f, tuple) and len(f) == 2 and isinstance(f[1], tuple) and len(f[1]) == 8
                             for f in findings)):
                 return None
-            xml = (self.folder / f"register-{data['register']}.xml").read_bytes()
-            if hashlib.sha256(xml).hexdigest() != data["register"]:
+            register = self.folder / f"register-{data['register']}.xml"
+            with register.open("rb") as f:  # checked without holding it
+                if hashlib.file_digest(f, "sha256").hexdigest() != data["register"]:
+                    return None
+            content = data["content"]
+            if not isinstance(content, str):
                 return None
-            return Memo(key, shas, findings, xml, digests)
+            return Memo(key, shas, findings, register, digests, content)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
 
@@ -199,7 +209,7 @@ class MemoStore:
                 return
             digest = reg.stem.removeprefix("register-")
             payload = {"version": MEMO_VERSION, "key": memo.key, "shas": memo.shas, "findings": rows,
-                       "register": digest, "digests": memo.digests}
+                       "register": digest, "content": memo.register_content, "digests": memo.digests}
             _atomic(self.folder / MEMO_FILE, marshal.dumps(payload))
             for stale in self.folder.glob("register-*.xml"):
                 if stale != reg:
