@@ -152,8 +152,10 @@ def test_edition_files_read_the_documents_from_the_head_of_the_register(
     assert len(from_file) < len(xml)
     engine = cast(Any, None)  # never transforms
     config = Config(root=ROOT)
+    outline = RegisterIndex.read(xml).outline_xml()  # what a full build's edition pages get
     trees = [RenderContext(config, engine, lambda: b"", None, "2026-01-01", full_register=path).documents_tree,
-             RenderContext(config, engine, xml, None, "2026-01-01").documents_tree]
+             RenderContext(config, engine, xml, None, "2026-01-01").documents_tree,
+             RenderContext(config, engine, outline, None, "2026-01-01", full_register=path).documents_tree]
     for tree in trees:
         assert [etree.tostring(d, with_tail=False) for d in tree.iter(f"{R}document")] == [
             etree.tostring(d, with_tail=False) for d in full.iter(f"{R}document")]
