@@ -228,8 +228,19 @@ _STAMP = re.compile(rb' built="[^"]*"')
 
 
 def register_digest(register_xml: bytes) -> str:
-    """Hash of the register without its build timestamp (which says nothing about content)."""
-    return hashlib.sha256(_STAMP.sub(b"", register_xml, count=1)).hexdigest()
+    """Hash of the register without its build timestamp (which says nothing about content).
+
+    Hashed around the stamp, not over a copy without it: a register can be hundreds of MB.
+    """
+    h = hashlib.sha256()
+    stamp = _STAMP.search(register_xml)
+    if stamp is None:
+        h.update(register_xml)
+    else:
+        view = memoryview(register_xml)
+        h.update(view[:stamp.start()])
+        h.update(view[stamp.end():])
+    return h.hexdigest()
 
 
 class _HashingWriter:
