@@ -224,7 +224,7 @@ def test_the_register_writer_spells_records_as_libxml2_serialises_them() -> None
     entity = {"id": "p1", "kind": "person", "file": "a.xml", "line": 3, "sort": "x", "name": HOSTILE[2],
               "variants": HOSTILE[3:5], "birth": None, "death": None, "roles": [], "idnos": [],
               "mentions": [{"doc": "d", "anchor": v, "line": i, "form": v, "element": "persName"}
-                           for i, v in enumerate(HOSTILE)]}
+                           for i, v in enumerate(HOSTILE * 200)]}  # written in pieces of 1,000
     whole = writer._entity_element(entity)
     for m in entity["mentions"]:
         etree.SubElement(whole, f"{R}mention", {k: str(m[k]) for k in ("doc", "anchor", "line", "form", "element")})

@@ -65,6 +65,17 @@ class Register:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape (docs/xref.md): XML attribute names as keys, repeated
         children as arrays (``editors``, ``variants``, ``participants``, ``mentions`` …)."""
+        return {
+            **self._head_dict(),
+            "documents": [_document_dict(d) for d in self.documents],
+            "entities": [_entity_dict(e) for e in self.entities],
+            "chronology": self.chronology,
+            "pointers": self.pointers,
+            "notes": self.notes,
+        }
+
+    def _head_dict(self) -> dict[str, Any]:
+        """The version, build stamp and edition record of :meth:`to_dict`."""
         ed = self.edition
         return {
             "version": REGISTER_VERSION,
@@ -76,20 +87,6 @@ class Register:
                 "licence-url": ed.licence_url, "version": ed.version or teipress.__version__,
                 "base-url": ed.base_url, "editors": list(ed.editors),
             },
-            "documents": [
-                {
-                    "id": d.id, "file": d.file, "href": d.id, "sort": d.sort,
-                    "when": d.date.when, "position": d.position, "prev": d.prev, "next": d.next,
-                    "sha256": d.sha256, "title": d.title,
-                    "date": _date_dict(d.date) if (d.date.normalised or d.date.text) else None,
-                    "participants": d.participants, "summary": d.summary,
-                }
-                for d in self.documents
-            ],
-            "entities": [_entity_dict(e) for e in self.entities],
-            "chronology": self.chronology,
-            "pointers": self.pointers,
-            "notes": self.notes,
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -114,9 +111,11 @@ class Register:
         pointers (hundreds of thousands of small elements); as an lxml tree it takes
         about 13 bytes of memory per byte of XML, and a build would keep that peak for
         the rest of its run. Each record is built, indented as a pretty-printed whole
-        document would be, written and dropped.
+        document would be, written and dropped; so is each record's part of
+        :meth:`to_dict` (the entities' mentions as dicts, all at once, would take
+        hundreds of MB for thousands of documents).
         """
-        data = self.to_dict()
+        data = self._head_dict()
         root = etree.Element(f"{R}register", nsmap={"r": REGISTER_NS})
         root.set("version", data["version"])
         root.set("built", data["built"])
@@ -131,23 +130,24 @@ class Register:
             etree.SubElement(ed, f"{R}editor").text = _xml_safe(name)
         _write_item(out, ed, 1)
         out.write(b"  <r:documents>\n")
-        for d in data["documents"]:
-            _write_item(out, _document_element(d), 2)
+        for d in self.documents:
+            _write_item(out, _document_element(_document_dict(d)), 2)
         out.write(b"  </r:documents>\n  <r:entities>\n")
-        for e in data["entities"]:
-            _write_entity(out, e, 2)
+        for e in self.entities:
+            _write_entity(out, _entity_dict(e), 2)
         out.write(b"  </r:entities>\n")
+        sections = {"chronology": self.chronology, "pointers": self.pointers, "notes": self.notes}
         for section, child, keys in (
             ("chronology", "event", ("sort", "when", "from", "to", "notBefore", "notAfter",
                                      "doc", "anchor", "line")),
             ("pointers", "pointer", ("doc", "value", "target", "kind")),
             ("notes", "note", ("doc", "ordinal", "id", "label", "place", "anchor")),
         ):
-            if not data[section]:
+            if not sections[section]:
                 out.write(f"  <r:{section}/>\n".encode())
                 continue
             out.write(f"  <r:{section}>\n".encode())
-            for item in data[section]:
+            for item in sections[section]:
                 out.write(_flat_record(child, [(k, str(item[k])) for k in keys],
                                        item["text"] if child == "event" else None, 2))
             out.write(f"  </r:{section}>\n".encode())
@@ -207,10 +207,12 @@ def _write_entity(out: Writer, e: dict[str, Any], level: int) -> None:
     cut = data.rindex(b"\n") + 1  # the end tag's line
     out.write(b"  " * level + data[:cut])
     indent = "  " * (level + 1)
-    # _flat_record spelt out: an entity can have thousands of mentions
-    out.write("".join([f'{indent}<r:mention doc="{_attr(m["doc"])}" anchor="{_attr(m["anchor"])}" '
-                       f'line="{m["line"]}" form="{_attr(m["form"])}" element="{_attr(m["element"])}"/>\n'
-                       for m in e["mentions"]]).encode("utf-8"))
+    mentions = e["mentions"]
+    for at in range(0, len(mentions), 1000):  # an entity can have tens of thousands
+        # _flat_record spelt out
+        out.write("".join([f'{indent}<r:mention doc="{_attr(m["doc"])}" anchor="{_attr(m["anchor"])}" '
+                           f'line="{m["line"]}" form="{_attr(m["form"])}" element="{_attr(m["element"])}"/>\n'
+                           for m in mentions[at:at + 1000]]).encode("utf-8"))
     out.write(data[cut:] + b"\n")
 
 
@@ -285,6 +287,16 @@ def _life_dict(d: DateInfo | None) -> dict[str, str] | None:
 def _mention_dict(m: Mention) -> dict[str, Any]:
     return {"doc": m.doc, "anchor": m.anchor, "line": m.line, "form": m.form,
             "element": m.element}
+
+
+def _document_dict(d: DocumentRecord) -> dict[str, Any]:
+    return {
+        "id": d.id, "file": d.file, "href": d.id, "sort": d.sort,
+        "when": d.date.when, "position": d.position, "prev": d.prev, "next": d.next,
+        "sha256": d.sha256, "title": d.title,
+        "date": _date_dict(d.date) if (d.date.normalised or d.date.text) else None,
+        "participants": d.participants, "summary": d.summary,
+    }
 
 
 def _entity_dict(e: Entry) -> dict[str, Any]:
