@@ -216,15 +216,18 @@ class PrintFormat:
         want_book = pages is None or "book" in pages
         if not want_frame and not want_book:
             return files
-        sections = self.collect_sections(ctx, documents, rendered)
         frame_path = rendered / FRAME_FILE
-        frame: str | None = None
+        kept_frame = not want_frame and frame_path.is_file()
+        # The sections' facts make the frame (and the PDF layout's repairs): with the frame
+        # kept and no PDF (a text edit), the book needs only where each section is.
+        sections = self.collect_sections(ctx, documents, rendered, facts=not kept_frame or settings.pdf)
+        frame: str | bytes | None = None
         if want_frame:
             frame = self.book_html(ctx, sections.facts, settings, self.bibliography(ctx), None)
             if pages is not None:  # a part kept for the next build, not part of the edition itself
                 files.append(OutputFile(FRAME_FILE, frame.encode("utf-8"), "frame"))
-        elif frame_path.is_file():
-            frame = frame_path.read_bytes().decode("utf-8")
+        elif kept_frame:
+            frame = frame_path.read_bytes()
         if want_book and not settings.pdf:
             # no layout to run: the book is written section by section, never held whole
             if frame is None:
@@ -232,7 +235,8 @@ class PrintFormat:
             book_frame = frame
             files.append(OutputFile("edition.html", lambda: sections.chunks(book_frame), "book"))
         elif want_book:
-            book = self.make_book(ctx, sections, rendered, settings, css, frame)
+            book = self.make_book(ctx, sections, rendered, settings, css,
+                                  frame.decode("utf-8") if isinstance(frame, bytes) else frame)
             files.append(OutputFile("edition.html", book.html.encode("utf-8"), "book"))
             if book.pdf is not None:
                 files.append(OutputFile("edition.pdf", book.pdf, "book"))
@@ -279,20 +283,26 @@ class PrintFormat:
         return b"".join(chunks)
 
     def collect_sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
-                         rendered: Path) -> Sections:
-        """The facts of every section, in reading order, and where each section is.
+                         rendered: Path, facts: bool = True) -> Sections:
+        """The facts of every section (unless *facts* is false: then empty), in reading
+        order, and where each section is.
 
         The sections the build wrote stay on disk until the book is written
         (:meth:`Sections.chunks`); only those made here (no build) are held.
         """
-        facts = [b"<parts>"]
+        parts = [b"<parts>"]
         order: list[tuple[str, bytes | None]] = []
-        for doc_id, files in self._sections(ctx, documents, rendered, lambda d: (facts_file(d), section_file(d)),
+
+        def names(doc_id: str) -> tuple[str, ...]:
+            return (facts_file(doc_id), section_file(doc_id)) if facts else (section_file(doc_id),)
+
+        for doc_id, files in self._sections(ctx, documents, rendered, names,
                                             later=lambda name: name.startswith(SECTIONS)):
-            facts.append(files[facts_file(doc_id)] or b"")
+            if facts:
+                parts.append(files[facts_file(doc_id)] or b"")
             order.append((doc_id, files[section_file(doc_id)]))
-        facts.append(b"</parts>")
-        return Sections(b"".join(facts), order, rendered)
+        parts.append(b"</parts>")
+        return Sections(b"".join(parts) if facts else b"", order, rendered)
 
     def bibliography(self, ctx: RenderContext) -> Any:
         """The bibliography authority file (a TEI file with a listBibl), parsed for Saxon."""
@@ -451,19 +461,23 @@ class Sections:
     order: list[tuple[str, bytes | None]]
     folder: Path
 
-    def chunks(self, frame: str) -> Iterator[bytes]:
-        """The book in pieces: *frame* with the sections in place of :data:`DOCUMENTS_MARKER`."""
-        before, marker, after = frame.partition(f"<!--{DOCUMENTS_MARKER}-->")
-        if not marker:
+    def chunks(self, frame: str | bytes) -> Iterator[bytes]:
+        """The book in pieces: *frame* (text, or the UTF-8 of a kept frame: tens of MB for
+        thousands of documents, never decoded) with the sections in place of
+        :data:`DOCUMENTS_MARKER`."""
+        data = frame.encode("utf-8") if isinstance(frame, str) else frame
+        marker = f"<!--{DOCUMENTS_MARKER}-->".encode()
+        at = data.find(marker)
+        if at < 0:
             raise PrintError("the book's frame has no place for the documents",
                              help="xslt/print/edition.xsl must write $documents-marker")
-        yield before.encode("utf-8")
+        yield data[:at]
         for doc_id, section in self.order:
             if section is None:
                 with open(os.path.join(self.folder, section_file(doc_id)), "rb") as f:
                     section = f.read()
             yield section
-        yield after.encode("utf-8")
+        yield data[at + len(marker):]
 
     def join(self, frame: str) -> str:
         """The whole book as one string (the PDF layout needs it)."""
