@@ -853,7 +853,7 @@ def _give_back_memory() -> None:
 def _keep_register(folder: Path, register_xml: bytes) -> tuple[Path | bytes, str]:
     """The register as a file in the resolve cache (or the bytes, if it cannot be
     written) and its digest without the build stamp."""
-    return MemoStore(folder).keep_register(register_xml) or register_xml, register_digest(register_xml)
+    return MemoStore(folder).keep_register(register_xml) or (register_xml, register_digest(register_xml))
 
 
 def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,
@@ -874,11 +874,8 @@ def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extract
     if checks_only:
         return findings, None
     register = build_register(corpus, config)
-    kept = MemoStore(folder).write_register(register)
-    if kept is None:  # no cache: the workers get the bytes
-        xml = register.to_xml_bytes()
-        return findings, (xml, register_digest(xml))
-    return findings, kept
+    # streamed into the cache; if it cannot be written, the workers get the bytes
+    return findings, MemoStore(folder).write_register(register) or _keep_register(folder, register.to_xml_bytes())
 
 
 def _resolve_apart(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,

@@ -29,6 +29,7 @@ import json
 import marshal
 import os
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,18 +158,26 @@ class MemoStore:
 
     def write_register(self, register: Register) -> tuple[Path, str] | None:
         """Write *register* into the store record by record (:meth:`Register.write_xml`):
-        the file, named by its hash, and the hash without the build stamp (see
-        :func:`register_digest`); None if the cache cannot be written.
+        see :meth:`_store`. Never held whole: the register of 10,000 synthetic documents
+        is about 300 MB, and its bytes in memory, then their copy, were the resolve
+        process's peak."""
+        return self._store(register.write_xml)
 
-        Never held whole: the register of 10,000 synthetic documents is about 300 MB,
-        and its bytes in memory, then their copy, were the resolve process's peak.
-        """
+    def keep_register(self, xml: bytes) -> tuple[Path, str] | None:
+        """The register *xml* (a reused one, patched) in the store: see :meth:`_store`."""
+        return self._store(lambda out: out.write(xml))
+
+    def _store(self, write: Callable[[_HashingWriter], object]) -> tuple[Path, str] | None:
+        """A register in the store, as *write* gives it to a file: the file, named by its
+        hash, for render workers to read, and the hash without the build stamp (see
+        :func:`register_digest`); None if the cache cannot be written. Written under a
+        temporary name and renamed, so a killed build leaves no half register."""
         tmp = self.folder / f"{_REGISTER_TMP}{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with tmp.open("wb") as f:
                 out = _HashingWriter(f)
-                register.write_xml(out)
+                write(out)
             path = self.folder / f"register-{out.whole.hexdigest()}.xml"
             os.replace(tmp, path)
         except OSError:
@@ -177,18 +186,6 @@ class MemoStore:
             with suppress(OSError):  # renamed already, or not to be used
                 tmp.unlink(missing_ok=True)
         return path, out.content.hexdigest()
-
-    def keep_register(self, xml: bytes) -> Path | None:
-        """The register as a file (named by its hash), for render workers to read; None
-        if the cache cannot be written."""
-        path = self.folder / f"register-{hashlib.sha256(xml).hexdigest()}.xml"
-        try:
-            if not path.exists():
-                self.folder.mkdir(parents=True, exist_ok=True)
-                _atomic(path, xml)
-        except OSError:
-            return None
-        return path
 
     def save(self, memo: Memo, by_display: dict[str, str], findings: list[Diagnostic]) -> None:
         """Keep *memo*; its findings are given as diagnostics, each tied to its file
@@ -203,10 +200,13 @@ class MemoStore:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            reg = (self.keep_register(memo.register_xml) if isinstance(memo.register_xml, bytes)
-                   else memo.register_xml)
-            if reg is None:
-                return
+            if isinstance(memo.register_xml, bytes):
+                kept = self.keep_register(memo.register_xml)
+                if kept is None:
+                    return
+                reg = kept[0]
+            else:
+                reg = memo.register_xml
             digest = reg.stem.removeprefix("register-")
             payload = {"version": MEMO_VERSION, "key": memo.key, "shas": memo.shas, "findings": rows,
                        "register": digest, "content": memo.register_content, "digests": memo.digests}
@@ -228,19 +228,23 @@ _STAMP = re.compile(rb' built="[^"]*"')
 
 
 def register_digest(register_xml: bytes) -> str:
-    """Hash of the register without its build timestamp (which says nothing about content).
-
-    Hashed around the stamp, not over a copy without it: a register can be hundreds of MB.
-    """
+    """Hash of the register without its build timestamp (which says nothing about content)."""
     h = hashlib.sha256()
-    stamp = _STAMP.search(register_xml)
-    if stamp is None:
-        h.update(register_xml)
-    else:
-        view = memoryview(register_xml)
-        h.update(view[:stamp.start()])
-        h.update(view[stamp.end():])
+    _update_unstamped(h, register_xml)
     return h.hexdigest()
+
+
+def _update_unstamped(h: hashlib._Hash, data: bytes) -> bool:
+    """Hash *data* but its first build stamp; True if it had one. Hashed around the stamp,
+    not over a copy without it: a register can be hundreds of MB."""
+    stamp = _STAMP.search(data)
+    if stamp is None:
+        h.update(data)
+        return False
+    view = memoryview(data)
+    h.update(view[:stamp.start()])
+    h.update(view[stamp.end():])
+    return True
 
 
 class _HashingWriter:
@@ -257,11 +261,10 @@ class _HashingWriter:
     def write(self, data: bytes) -> int:
         self.f.write(data)
         self.whole.update(data)
-        if not self._stamp_seen:
-            cut = _STAMP.sub(b"", data, count=1)
-            self._stamp_seen = cut != data
-            data = cut
-        self.content.update(data)
+        if self._stamp_seen:
+            self.content.update(data)
+        else:
+            self._stamp_seen = _update_unstamped(self.content, data)
         return len(data)
 
 
