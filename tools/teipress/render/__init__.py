@@ -32,7 +32,7 @@ from teipress.render.register_index import register_core, register_documents
 from teipress.xslt import ParamValue, XsltEngine
 
 __all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format",
-           "unsafe_relpath"]
+           "read_kept", "unsafe_relpath"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,19 @@ def unsafe_relpath(relpath: str) -> bool:
     steps = relpath.split("/")
     return ("\\" in relpath or relpath.startswith("/") or ".." in steps
             or all(step in ("", ".") for step in steps))
+
+
+def read_kept(path: str) -> bytes | None:
+    """The file a build wrote or kept at *path*, or None if there is none.
+
+    A plain string path, not a ``Path``: edition files (the search index, the book,
+    ``edition.txt``) are joined from thousands of per-document files.
+    """
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
 
 
 class RenderContext:

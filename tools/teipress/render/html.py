@@ -36,7 +36,7 @@ from teipress import REGISTER_NS, TEI_NS
 from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import xslt_path
-from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
 from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.register_batches import BATCH_ENTITIES, BATCH_MENTIONS, Batch, RegisterBatches
 from teipress.resolve.extract import document_title
@@ -392,16 +392,15 @@ class HtmlFormat:
         # next build (only a build asks for it by name): joining the index after a
         # document changed then reads no entity of the register.
         register_part: str | None = None
-        kept_part = rendered / SEARCH_REGISTER_PART
         if pages is not None and "search-register" in pages:
             register_part = entries_fragment(register_entries(ctx.register_tree))
             out.append(OutputFile(SEARCH_REGISTER_PART, register_part.encode("utf-8"), "search-register"))
         if want("search-index"):
-            if register_part is None:
-                register_part = (kept_part.read_bytes().decode("utf-8") if pages is not None and kept_part.is_file()
+            if register_part is None:  # kept by the previous build (only a build keeps it)
+                kept = read_kept(os.path.join(rendered, SEARCH_REGISTER_PART)) if pages is not None else None
+                register_part = (kept.decode("utf-8") if kept is not None
                                  else entries_fragment(register_entries(ctx.register_tree)))
-            recs = doc_recs()
-            entities = register_part
+            recs, entities = doc_recs(), register_part
             out.append(OutputFile("search-index.js",
                                   lambda: index_js_chunks(_search_fragments(recs, rendered, entities)),
                                   "search-index"))
@@ -531,18 +530,16 @@ def _search_fragments(doc_recs: list[etree._Element], rendered: Path, register_p
         page = doc_page(doc_id)
         if not os.path.isfile(base + page):
             continue
-        try:
-            with open(base + search_sidecar(doc_id), "rb") as f:
-                kept: str | None = f.read().decode("utf-8")
-        except FileNotFoundError:
-            kept = None
+        kept = read_kept(base + search_sidecar(doc_id))
         if kept is not None:
-            yield kept
+            yield kept.decode("utf-8")
+            continue
+        html = read_kept(base + page)
+        if html is None:  # removed since it was seen
             continue
         title = (rec.findtext(f"{R}title") or doc_id).strip()
-        with open(base + page, "rb") as f:
-            yield entries_fragment([SearchEntry(page, title, "document", title),
-                                    *passages_from_page(f.read(), page, title)])
+        yield entries_fragment([SearchEntry(page, title, "document", title),
+                                *passages_from_page(html, page, title)])
     yield register_part
 
 

@@ -36,7 +36,7 @@ from teipress import REGISTER_NS
 from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import data_dir
-from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
 from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.pdf import (
     PDF_VARIANTS,
@@ -262,7 +262,7 @@ class PrintFormat:
         for doc_id in self.reading_order(ctx):
             wanted = names(doc_id)
             if all(os.path.isfile(base + n) for n in wanted):
-                yield doc_id, {n: None if later(n) else _read(base + n) for n in wanted}
+                yield doc_id, {n: None if later(n) else read_kept(base + n) for n in wanted}
                 continue
             if missing is None:
                 missing = {d.doc_id: d for d in documents if d.ok}
@@ -445,11 +445,6 @@ def section_facts(parts: etree._Element) -> bytes:
 def _normalised(el: etree._Element) -> str:
     """XPath's normalize-space() of *el*'s string value."""
     return " ".join("".join(str(t) for t in el.itertext()).split())
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()
 
 
 @dataclass

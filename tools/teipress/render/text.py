@@ -27,7 +27,7 @@ from teipress import TEI_NS
 from teipress.config import Config, ConfigError
 from teipress.load import LoadedDocument
 from teipress.paths import xslt_path
-from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
 from teipress.render.keys import KeyBuilder, RegisterSource
 
 #: Default line width (``[tool.teipress.text] width``).
@@ -136,9 +136,9 @@ class TextFormat:
             def texts() -> Iterator[str]:
                 yield parts["front"]
                 for doc_id in order:
-                    text = _read_text(f"{base}{doc_id}.txt")
+                    text = read_kept(f"{base}{doc_id}.txt")
                     if text is not None:
-                        yield text
+                        yield text.decode("utf-8")
                         continue
                     doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
                     if doc is not None:
@@ -156,15 +156,6 @@ class TextFormat:
             # written part by part (an edition of thousands of documents is never held whole)
             out.append(OutputFile("edition.txt", chunks, "edition"))
         return out
-
-
-def _read_text(path: str) -> str | None:
-    """The UTF-8 file at *path*, or None if there is none."""
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8")
-    except FileNotFoundError:
-        return None
 
 
 def _reading_order(ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path) -> list[str]:
