@@ -70,20 +70,21 @@ class Diagnostic(NamedTuple):
     help: str | None = None
     source: str = "teipress"
 
-    def _place(self) -> tuple[str, int, int, str]:
+    def place(self) -> tuple[str, int, int, str]:
+        """What diagnostics sort by: path, line, column, code."""
         return self.path, self.line, self.col, self.code
 
     def __lt__(self, other: object) -> bool:
-        return self._place() < other._place() if isinstance(other, Diagnostic) else NotImplemented
+        return self.place() < other.place() if isinstance(other, Diagnostic) else NotImplemented
 
     def __le__(self, other: object) -> bool:
-        return self._place() <= other._place() if isinstance(other, Diagnostic) else NotImplemented
+        return self.place() <= other.place() if isinstance(other, Diagnostic) else NotImplemented
 
     def __gt__(self, other: object) -> bool:
-        return self._place() > other._place() if isinstance(other, Diagnostic) else NotImplemented
+        return self.place() > other.place() if isinstance(other, Diagnostic) else NotImplemented
 
     def __ge__(self, other: object) -> bool:
-        return self._place() >= other._place() if isinstance(other, Diagnostic) else NotImplemented
+        return self.place() >= other.place() if isinstance(other, Diagnostic) else NotImplemented
 
     @property
     def is_error(self) -> bool:

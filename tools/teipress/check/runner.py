@@ -285,7 +285,7 @@ def finish(result: RunResult, config: Config, options: CheckOptions) -> RunResul
     diagnostics = [d for d in result.diagnostics if not config.ignored(d.path, d.code)]
     if options.warnings_as_errors:
         diagnostics = [
-            Diagnostic(d.path, d.line, d.col, d.code, Severity.ERROR, d.message, d.help, d.source)
+            d._replace(severity=Severity.ERROR)
             if d.severity is Severity.WARNING else d for d in diagnostics]
     result.diagnostics = diagnostics
     return result

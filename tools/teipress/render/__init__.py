@@ -161,9 +161,16 @@ class RenderContext:
         register is read instead: cutting it costs less than making the outline.
         """
         if self._tree is None:
-            source = self._register_xml if isinstance(self._register_xml, bytes) else self.register_source
+            source = self._python_side_source
             self._tree = etree.fromstring(register_core(source if isinstance(source, bytes) else source.read_bytes()))
         return self._tree
+
+    @property
+    def _python_side_source(self) -> bytes | Path:
+        """What the Python side's trees are cut from: the register edition pages get when
+        it is made already, else the complete register (cutting it costs less than making
+        the outline)."""
+        return self._register_xml if isinstance(self._register_xml, bytes) else self.register_source
 
     @property
     def documents_tree(self) -> etree._Element:
@@ -177,8 +184,7 @@ class RenderContext:
         if self._tree is not None:
             return self._tree
         if self._documents is None:
-            source = self._register_xml if isinstance(self._register_xml, bytes) else self.register_source
-            self._documents = etree.fromstring(register_documents(source))
+            self._documents = etree.fromstring(register_documents(self._python_side_source))
         return self._documents
 
     def register_for(self, doc_id: str) -> Any:

@@ -33,7 +33,7 @@ class RunResult:
 
     def sorted(self) -> list[Diagnostic]:
         # a key tuple, not the dataclass's generated __lt__: 10x faster on 90k findings
-        return sorted(self.diagnostics, key=lambda d: (d.path, d.line, d.col, d.code))
+        return sorted(self.diagnostics, key=Diagnostic.place)
 
     def by_file(self) -> dict[str, list[Diagnostic]]:
         grouped: dict[str, list[Diagnostic]] = {f: [] for f in self.files}
