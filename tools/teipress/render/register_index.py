@@ -388,22 +388,22 @@ def register_core(data: bytes) -> bytes:
 _DOCUMENTS_END = b"</r:documents>"
 
 
-def register_documents(source: bytes | Path) -> bytes:
+def register_documents(source: bytes | Path, chunk: int = 1 << 20) -> bytes:
     """The register's edition record and documents (reading order, titles, dates): what
     most edition pages need of it on the Python side, read without the rest.
 
     The writer puts the documents first, so from a file only its head is read (the
     Escher letters' 27 MB register: its first 3 MB). A register not laid out that way
-    is read and cut by :func:`register_core`.
+    is read and cut by :func:`register_core`. A file is read *chunk* bytes at a time.
     """
     if isinstance(source, bytes):
         end = source.find(_DOCUMENTS_END)
         return register_core(source) if end < 0 else source[:end + len(_DOCUMENTS_END)] + b"</r:register>"
     head = bytearray()
     with source.open("rb") as f:
-        while chunk := f.read(1 << 20):
+        while piece := f.read(chunk):
             seen = max(0, len(head) - len(_DOCUMENTS_END))
-            head += chunk
+            head += piece
             end = head.find(_DOCUMENTS_END, seen)
             if end >= 0:
                 return bytes(head[:end + len(_DOCUMENTS_END)]) + b"</r:register>"
