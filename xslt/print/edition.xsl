@@ -17,13 +17,19 @@
     $documents-marker  if not empty, the documents are not copied: a comment with this text
                   stands in their place, and the Python side puts in the sections it keeps
                   already serialised (named template tpp:section, once per document), so a
-                  one-document change does not copy every other section through XSLT again.
+                  one-document change does not copy every other section through XSLT again;
+    $index-entities  if given, the ids (space-separated) of the entities anchored in the
+                  sections, which $parts then need not hold: with $index-mode 'marker',
+                  each index entry's pages are a comment 'tpp:pages <entity id>' the Python
+                  side replaces with the entity's links (teipress.render.book_frame), so
+                  the anchors of a whole corpus are never one tree.
   The book: half-title, title page, imprint, contents (target-counter), editorial
   principles, the documents, bibliography, index of persons, places and organisations.
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:map="http://www.w3.org/2005/xpath-functions/map"
     xmlns:tei="http://www.tei-c.org/ns/1.0"
     xmlns:tp="https://teipress.dev/ns"
     xmlns:tpp="https://teipress.dev/ns/print"
@@ -42,13 +48,23 @@
   <!-- Without $index-pages: 'target-counter' (one counter link per mention, for paged-media
        engines that render edition.html themselves) or 'none' (pass 1 of the two-pass
        WeasyPrint render: no page numbers yet; WeasyPrint lays out hundreds of
-       target-counter links very slowly, and the index comes after every mention anyway). -->
+       target-counter links very slowly, and the index comes after every mention anyway), or
+       'marker' (with $index-entities: a comment per entry that the Python side replaces
+       with that entry's target-counter links). -->
   <xsl:param name="index-mode" as="xs:string" select="'target-counter'"/>
   <xsl:param name="stylesheet-href" as="xs:string" select="'print.css'"/>
   <xsl:param name="documents-marker" as="xs:string" select="''"/>
+  <xsl:param name="index-entities" as="xs:string?" select="()"/>
 
   <xsl:variable name="edition" select="$register/r:register/r:edition"/>
   <xsl:variable name="anchors" select="$parts//*[@data-entity]"/>
+  <!-- the ids of the entities the index lists: mentioned (anchored) somewhere in the book -->
+  <xsl:variable name="tpp:anchored" as="map(xs:string, xs:boolean)"
+      select="map:merge((if (exists($index-entities)) then tokenize($index-entities)
+                         else distinct-values($anchors/@data-entity)) ! map{string(.): true()})"/>
+  <!-- per kind, the entities of the index in their order (sorted once, read several times) -->
+  <xsl:variable name="tpp:index-by-kind" as="map(xs:string, element(r:entity)*)"
+      select="map:merge(for $kind in ('person', 'place', 'org') return map{$kind: tpp:sorted-entities($kind)})"/>
   <xsl:key name="tpp:anchors" match="*[@data-entity]" use="@data-entity"/>
   <xsl:key name="tpp:pages" match="entity" use="@id"/>
 
@@ -273,8 +289,12 @@
   <!-- Entities of $kind mentioned (anchored) somewhere in the book, by sort key. -->
   <xsl:function name="tpp:index-entities" as="element(r:entity)*">
     <xsl:param name="kind" as="xs:string"/>
-    <xsl:variable name="ids" select="distinct-values($anchors/@data-entity)"/>
-    <xsl:perform-sort select="$register/r:register/r:entities/r:entity[@kind = $kind][@id = $ids]">
+    <xsl:sequence select="$tpp:index-by-kind($kind)"/>
+  </xsl:function>
+
+  <xsl:function name="tpp:sorted-entities" as="element(r:entity)*">
+    <xsl:param name="kind" as="xs:string"/>
+    <xsl:perform-sort select="$register/r:register/r:entities/r:entity[@kind = $kind][map:contains($tpp:anchored, string(@id))]">
       <xsl:sort select="string((@sort, lower-case(r:name))[1])" lang="en"/>
       <xsl:sort select="string(@id)"/>
     </xsl:perform-sort>
@@ -325,6 +345,9 @@
             </xsl:for-each>
           </xsl:when>
           <xsl:when test="$index-mode = 'none'"/>
+          <xsl:when test="$index-mode = 'marker'">
+            <xsl:comment select="'tpp:pages ' || replace(encode-for-uri($id), '-', '%2D')"/>
+          </xsl:when>
           <xsl:otherwise>
             <!-- engines other than WeasyPrint: one target-counter per mention -->
             <xsl:for-each select="key('tpp:anchors', $id, $parts)">

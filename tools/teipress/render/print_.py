@@ -37,6 +37,7 @@ from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import data_dir
 from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
+from teipress.render.book_frame import Frame, FrameFacts, MarkerMissing, replace_marker
 from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.pdf import (
     PDF_VARIANTS,
@@ -217,26 +218,23 @@ class PrintFormat:
         if not want_frame and not want_book:
             return files
         frame_path = rendered / FRAME_FILE
-        kept_frame = not want_frame and frame_path.is_file()
-        # The sections' facts make the frame (and the PDF layout's repairs): with the frame
-        # kept and no PDF (a text edit), the book needs only where each section is.
-        sections = self.collect_sections(ctx, documents, rendered, facts=not kept_frame or settings.pdf)
-        frame: str | bytes | None = None
-        if want_frame:
-            frame = self.book_html(ctx, sections.facts, settings, self.bibliography(ctx), None)
-            if pages is not None:  # a part kept for the next build, not part of the edition itself
-                files.append(OutputFile(FRAME_FILE, frame.encode("utf-8"), "frame"))
-        elif kept_frame:
-            frame = frame_path.read_bytes()
+        # The frame is made again when it is asked for, or when the book needs it and the
+        # previous one is gone; else the book is joined into the kept one (a text edit).
+        make_frame = want_frame or not frame_path.is_file()
+        sections = self.collect_sections(ctx, documents, rendered, facts=make_frame,
+                                         whole_facts=want_book and settings.pdf)
+        frame: Frame | Path = frame_path
+        if make_frame:
+            assert sections.frame_facts is not None
+            frame = self.frame(ctx, sections.frame_facts, settings, self.bibliography(ctx))
+            if want_frame and pages is not None:  # a part kept for the next build, not part of the edition
+                files.append(OutputFile(FRAME_FILE, frame.chunks, "frame"))
         if want_book and not settings.pdf:
             # no layout to run: the book is written section by section, never held whole
-            if frame is None:
-                frame = self.book_html(ctx, sections.facts, settings, self.bibliography(ctx), None)
             book_frame = frame
             files.append(OutputFile("edition.html", lambda: sections.chunks(book_frame), "book"))
         elif want_book:
-            book = self.make_book(ctx, sections, rendered, settings, css,
-                                  frame.decode("utf-8") if isinstance(frame, bytes) else frame)
+            book = self.make_book(ctx, sections, rendered, settings, css)
             files.append(OutputFile("edition.html", book.html.encode("utf-8"), "book"))
             if book.pdf is not None:
                 files.append(OutputFile("edition.pdf", book.pdf, "book"))
@@ -283,26 +281,30 @@ class PrintFormat:
         return b"".join(chunks)
 
     def collect_sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
-                         rendered: Path, facts: bool = True) -> Sections:
-        """The facts of every section (unless *facts* is false: then empty), in reading
-        order, and where each section is.
+                         rendered: Path, facts: bool = True, whole_facts: bool = False) -> Sections:
+        """Where each section is, in reading order, and the sections' facts: as the frame
+        needs them (*facts*, see :class:`FrameFacts`) and (*whole_facts*) whole, as the
+        PDF layout reads them.
 
         The sections the build wrote stay on disk until the book is written
         (:meth:`Sections.chunks`); only those made here (no build) are held.
         """
         parts = [b"<parts>"]
         order: list[tuple[str, bytes | None]] = []
+        frame_facts = FrameFacts() if facts else None
 
         def names(doc_id: str) -> tuple[str, ...]:
-            return (facts_file(doc_id), section_file(doc_id)) if facts else (section_file(doc_id),)
+            return (facts_file(doc_id), section_file(doc_id)) if facts or whole_facts else (section_file(doc_id),)
 
         for doc_id, files in self._sections(ctx, documents, rendered, names,
                                             later=lambda name: name.startswith(SECTIONS)):
-            if facts:
+            if frame_facts is not None:
+                frame_facts.add(files[facts_file(doc_id)] or b"")
+            if whole_facts:
                 parts.append(files[facts_file(doc_id)] or b"")
             order.append((doc_id, files[section_file(doc_id)]))
         parts.append(b"</parts>")
-        return Sections(b"".join(parts) if facts else b"", order, rendered)
+        return Sections(b"".join(parts) if whole_facts else b"", order, rendered, frame_facts)
 
     def bibliography(self, ctx: RenderContext) -> Any:
         """The bibliography authority file (a TEI file with a listBibl), parsed for Saxon."""
@@ -312,6 +314,13 @@ class PrintFormat:
                 return ctx.engine.parse(doc.data)
         return None
 
+    def frame(self, ctx: RenderContext, facts: FrameFacts, settings: PrintSettings, bibliography: Any) -> Frame:
+        """The book's frame with one link per mention in the index (``target-counter``),
+        made from the facts gathered a document at a time (see :mod:`teipress.render.book_frame`)."""
+        html = self.book_html(ctx, facts.parts(), settings, bibliography, None, "marker",
+                              index_entities=facts.index_entities())
+        return Frame(html, facts.anchors)
+
     def book_html(
         self,
         ctx: RenderContext,
@@ -320,10 +329,12 @@ class PrintFormat:
         bibliography: Any,
         index_pages: bytes | None,
         index_mode: str = "target-counter",
+        index_entities: str | None = None,
     ) -> str:
         """The book's frame: everything but the documents, whose place :data:`DOCUMENTS_MARKER` holds.
 
-        *facts* is ``<parts>`` of the sections' facts (:func:`section_facts`).
+        *facts* is ``<parts>`` of the sections' facts (:func:`section_facts`); with
+        *index_entities* (``marker`` mode), only their contents (see :meth:`frame`).
         """
         params = ctx.params(
             "",
@@ -331,6 +342,8 @@ class PrintFormat:
             **{"page-size": settings.page_size, "stylesheet-href": self.css_name, "index-mode": index_mode,
                "documents-marker": DOCUMENTS_MARKER},
         )
+        if index_entities is not None:
+            params["index-entities"] = index_entities
         if bibliography is not None:
             params["bibliography"] = bibliography
         if index_pages is not None:
@@ -338,22 +351,19 @@ class PrintFormat:
         html = ctx.engine.call("print-book", f"{{{TPP}}}book", params)
         return html if html.lstrip().lower().startswith("<!doctype") else "<!DOCTYPE html>\n" + html
 
-    def make_book(
-        self, ctx: RenderContext, sections: Sections, base_dir: Path, settings: PrintSettings, css: bytes,
-        frame: str | None = None,
-    ) -> Book:
+    def make_book(self, ctx: RenderContext, sections: Sections, base_dir: Path, settings: PrintSettings,
+                  css: bytes) -> Book:
         """Join the sections into the frame; with a PDF, run the two-pass layout (module docstring).
 
-        *frame* is the target-counter frame (:meth:`book_html` without index pages)
-        when the caller has it already.
+        *sections* come from :meth:`collect_sections`: with the frame's facts for a book
+        without PDF, with the whole facts for one with.
         """
         if settings.pdf:
             check_fonts()
         bibliography = self.bibliography(ctx)
         if not settings.pdf:
-            if frame is None:
-                frame = self.book_html(ctx, sections.facts, settings, bibliography, None)
-            return Book(sections.join(frame), None, 0, {}, 0)
+            assert sections.frame_facts is not None, "collect_sections(facts=True) gives the frame's facts"
+            return Book(sections.join(self.frame(ctx, sections.frame_facts, settings, bibliography)), None, 0, {}, 0)
         facts_tree = etree.fromstring(sections.facts)
         fetcher = FolderFetcher(base_dir, {self.css_name: css})
         fonts = font_configuration()
@@ -449,34 +459,48 @@ def _normalised(el: etree._Element) -> str:
 
 @dataclass
 class Sections:
-    """The book's documents: their facts (``<parts>`` of :func:`section_facts`) and, in
-    reading order, each section (bytes) or ``None`` for one kept in *folder*."""
+    """The book's documents: their whole facts (``<parts>`` of :func:`section_facts`, for
+    the PDF layout; else empty), in reading order each section (bytes) or ``None`` for
+    one kept in *folder*, and the facts as the frame needs them (if gathered)."""
 
     facts: bytes
     order: list[tuple[str, bytes | None]]
     folder: Path
+    frame_facts: FrameFacts | None = None
 
-    def chunks(self, frame: str | bytes) -> Iterator[bytes]:
-        """The book in pieces: *frame* (text, or the UTF-8 of a kept frame: tens of MB for
-        thousands of documents, never decoded) with the sections in place of
-        :data:`DOCUMENTS_MARKER`."""
-        data = frame.encode("utf-8") if isinstance(frame, str) else frame
-        marker = f"<!--{DOCUMENTS_MARKER}-->".encode()
-        at = data.find(marker)
-        if at < 0:
+    def chunks(self, frame: str | bytes | Path | Frame) -> Iterator[bytes]:
+        """The book in pieces: *frame* (text, a frame made from the facts, or a kept
+        frame's file: tens of MB for thousands of documents, read a piece at a time) with
+        the sections in place of :data:`DOCUMENTS_MARKER`."""
+        source: Iterable[bytes]
+        if isinstance(frame, Frame):
+            source = frame.chunks()
+        elif isinstance(frame, Path):
+            source = _file_chunks(frame)
+        else:
+            source = (frame.encode("utf-8") if isinstance(frame, str) else frame,)
+        try:
+            yield from replace_marker(source, f"<!--{DOCUMENTS_MARKER}-->".encode(), self._documents)
+        except MarkerMissing:
             raise PrintError("the book's frame has no place for the documents",
-                             help="xslt/print/edition.xsl must write $documents-marker")
-        yield data[:at]
+                             help="xslt/print/edition.xsl must write $documents-marker") from None
+
+    def _documents(self) -> Iterator[bytes]:
         for doc_id, section in self.order:
             if section is None:
                 with open(os.path.join(self.folder, section_file(doc_id)), "rb") as f:
                     section = f.read()
             yield section
-        yield data[at + len(marker):]
 
-    def join(self, frame: str) -> str:
+    def join(self, frame: str | Frame) -> str:
         """The whole book as one string (the PDF layout needs it)."""
         return b"".join(self.chunks(frame)).decode("utf-8")
+
+
+def _file_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while block := f.read(size):
+            yield block
 
 
 #: The ``<b id>`` facts of text blocks, as :func:`section_facts` writes them.
