@@ -382,9 +382,10 @@ def _gone(path: Path, within: float = 20.0) -> bool:
 
 
 def test_the_replaced_edition_is_removed_without_waiting_and_leftovers_by_the_next_build(project: Path) -> None:
-    """After a rebuild the staging folder holds the previous edition: it is moved into the
-    cache's trash at once (nothing left in the output folder) and removed by a detached
-    rm; what a killed build left in the trash is removed by the next build."""
+    """After a rebuild the staging folder held the previous edition: it is kept as the
+    spare, and the staging folder moved into the cache's trash at once (nothing left in
+    the output folder) and removed by a detached rm; what a killed build left in the
+    trash is removed by the next build."""
     summary("--format", "text", cwd=project)
     memo2 = project / "tei" / MEMO2
     memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right.", 1))
@@ -403,7 +404,7 @@ def test_the_replaced_edition_is_removed_without_waiting_and_leftovers_by_the_ne
 def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) -> None:
     """Staging holds hard links to published files: a write must replace the link, never
     write through it (or through a symlink); a path must not leave the folder."""
-    from teipress.build import BuildError, _safe_join, _write
+    from teipress.staging import StagingError, safe_join, write_new
 
     published = tmp_path / "published.html"
     published.write_text("published")
@@ -411,17 +412,17 @@ def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) ->
     staging.mkdir()
     os.link(published, staging / "page.html")
     (staging / "link.html").symlink_to(published)
-    _write(_safe_join(staging, "page.html"), b"new")
-    _write(_safe_join(staging, "link.html"), b"other")
-    _write(_safe_join(staging, "deep/er/file.txt"), b"x")
+    write_new(safe_join(staging, "page.html"), b"new")
+    write_new(safe_join(staging, "link.html"), b"other")
+    write_new(safe_join(staging, "deep/er/file.txt"), b"x")
     assert published.read_text() == "published"
     assert (staging / "page.html").read_bytes() == b"new" and (staging / "page.html").stat().st_nlink == 1
     assert not (staging / "link.html").is_symlink() and (staging / "link.html").read_bytes() == b"other"
     assert (staging / "deep" / "er" / "file.txt").read_bytes() == b"x"
     for bad in ("../escape.html", "/etc/passwd", "a/../../escape.html", "."):
-        with pytest.raises(BuildError):
-            _safe_join(staging, bad)
-    assert _safe_join(staging, "a/./b/../c.html") == os.path.join(staging, "a", "c.html")
+        with pytest.raises(StagingError):
+            safe_join(staging, bad)
+    assert safe_join(staging, "a/./b/../c.html") == os.path.join(staging, "a", "c.html")
 
 
 def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path) -> None:
@@ -481,3 +482,41 @@ def test_a_manifest_naming_files_outside_the_output_links_nothing_from_there(pro
     again = summary("--format", "text", cwd=project)
     assert again["published"] is True and again["rendered_documents"] == 2
     assert not [p for p in (project / "out").rglob("*") if p.is_file() and p.read_bytes() == b"not for publication"]
+
+
+def test_rebuilds_start_from_the_edition_before_and_equal_clean_builds(project: Path, tmp_path: Path) -> None:
+    """Each rebuild starts its staging folder from the spare, the edition published two
+    builds ago, which still holds what changed since, files of a deleted document and
+    anything put into the output folder by hand: none of it may reach the new edition."""
+    formats = ("--format", "text", "--format", "html")
+    out, spare = project / "out", project / ".teipress-cache" / "spare"
+    memo1, memo2 = project / "tei" / MEMO1, project / "tei" / MEMO2
+
+    def edit(path: Path, old: str, new: str) -> None:
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    def same_as_clean(name: str) -> None:
+        assert summary(*formats, "--clean", "--out", str(tmp_path / name), cwd=project)["published"] is True
+        assert published_files(out) == published_files(tmp_path / name)
+
+    summary(*formats, cwd=project)
+    edit(memo2, "Victors are always correct.", "Victors are always right.")
+    assert summary(*formats, cwd=project)["rendered_documents"] == 1
+    assert "always correct" in (spare / "text" / "memo-1949-07-27.txt").read_text()  # the edition before
+    (out / "html" / "by-hand.html").write_text("not part of the edition")
+    edit(memo2, "Victors are always right.", "Victors are always just.")
+    assert summary(*formats, cwd=project)["rendered_documents"] == 1  # from the spare of build 1
+    assert "always right" in (spare / "text" / "memo-1949-07-27.txt").read_text()
+    assert (spare / "html" / "by-hand.html").is_file() and not (out / "html" / "by-hand.html").exists()
+    same_as_clean("clean1")
+
+    memo2.unlink()
+    # from the spare with by-hand.html (memo 1 is rendered again: "Document 1 of 1")
+    assert summary(*formats, cwd=project)["files_removed"] > 0
+    edit(memo1, "and continued <time", "and then continued <time")
+    assert summary(*formats, cwd=project)["rendered_documents"] == 1  # from the spare with memo 2
+    assert not (out / "html" / "by-hand.html").exists()
+    assert not list(out.rglob("memo-1949-07-27*"))
+    same_as_clean("clean2")

@@ -49,6 +49,7 @@ def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, 
     from teipress.check.runner import CheckOptions
     from teipress.check.schema import SchemaError
     from teipress.progress import for_stream
+    from teipress.staging import StagingError
 
     if "json" in formats:
         summary = "json"
@@ -63,7 +64,7 @@ def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, 
             result = build(config, options, progress)
         finally:
             progress.close()
-    except (ConfigError, SchemaError, BuildError) as exc:
+    except (ConfigError, SchemaError, BuildError, StagingError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if summary == "json":
