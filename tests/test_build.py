@@ -520,3 +520,27 @@ def test_rebuilds_start_from_the_edition_before_and_equal_clean_builds(project: 
     assert not (out / "html" / "by-hand.html").exists()
     assert not list(out.rglob("memo-1949-07-27*"))
     same_as_clean("clean2")
+
+
+@pytest.mark.parametrize(("current", "used"), [(3, True), (2, True), (1, False)])
+def test_a_spare_is_used_only_when_it_holds_most_documents_as_published(tmp_path: Path, current: int,
+                                                                         used: bool) -> None:
+    """Replacing most files of a spare costs more than linking them into an empty folder
+    (after a build that changed every document, e.g. a new stylesheet)."""
+    from teipress.build import SPARES, Manifest, _Carry
+
+    published = Manifest(documents={f"d{i}": {"key": f"k{i}", "files": [f"d{i}.html"]} for i in range(4)})
+    spare = tmp_path / "cache" / SPARES / "html"
+    spare.mkdir(parents=True)
+    held = Manifest(documents={f"d{i}": {"key": f"k{i}" if i < current else "old", "files": [f"d{i}.html"]}
+                               for i in range(4)})
+    held.write(spare)
+    for i in range(4):
+        (spare / f"d{i}.html").write_text("x")
+    staged = tmp_path / "staging" / "html"
+    staged.parent.mkdir()
+    carry = _Carry(tmp_path / "out" / "html", published, staged, tmp_path / "cache", "html")
+    assert not spare.exists()  # taken either way
+    assert (carry.present is not None) is used and staged.exists() is used
+    if used:
+        assert carry.document("d0", published.documents["d0"], [])  # already there: nothing linked

@@ -91,6 +91,8 @@ from teipress.staging import (
 )
 
 MANIFEST = ".teipress-manifest.json"
+#: Folders of the build's cache: the previous editions kept (see teipress.staging), what is being removed.
+SPARES, TRASH = "spare", "trash"
 #: Rendering in a pool pays a compile per worker; below this many documents one process is faster.
 POOL_THRESHOLD = 12
 #: Slices found by scanning the register before its index is read (see RegisterSlices.slice_xml).
@@ -529,10 +531,10 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     cache_dir = config.root / ".teipress-cache"
-    recover(out, cache_dir / "trash")
-    empty_trash(cache_dir / "trash")
+    recover(out, cache_dir / TRASH)
+    empty_trash(cache_dir / TRASH)
     if options.clean:  # everything again: published files, check results, resolve results
-        trash = cache_dir / "trash"
+        trash = cache_dir / TRASH
         previous = [out / name for name in formats if (out / name).exists()]
         if cache_dir.is_dir():
             previous.extend(child for child in cache_dir.iterdir() if child != trash)
@@ -573,7 +575,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     finally:
         pool.shutdown()
         # the previous editions (swapped in) or an unpublished one: not waited for
-        discard(staging, cache_dir / "trash")
+        discard(staging, cache_dir / TRASH)
 
 
 class _Pool:
@@ -678,14 +680,14 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
 
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices, register, register_hash,
-                    build_date, options, progress, result, ids, view, pool, save_memo, cache_dir / "spare")
+                    build_date, options, progress, result, ids, view, pool, save_memo, cache_dir)
         phases["render"] = time.perf_counter() - t
         if result.render_errors and not options.force:
             return result
         t = time.perf_counter()
         for name in formats:
             if publish(staging / name, out / name):  # staging now holds the previous edition
-                keep_spare(staging / name, cache_dir / "spare" / name, cache_dir / "trash")
+                keep_spare(staging / name, cache_dir / SPARES / name, cache_dir / TRASH)
         result.published = True
         phases["publish"] = time.perf_counter() - t
     finally:
@@ -763,10 +765,10 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
                 register: bytes | Path, register_hash: str, build_date: str, options: BuildOptions,
                 progress: Progress, result: BuildResult, ids: dict[Path, str], register_view: RegisterView,
-                pools: _Pool, meanwhile: Callable[[], None], spares: Path) -> None:
+                pools: _Pool, meanwhile: Callable[[], None], cache_dir: Path) -> None:
     """Render what changed into *staging* and keep the rest; *meanwhile* runs once the
-    edition pages are known, while a pool renders them. *spares*: where the previous
-    editions are kept (see :mod:`teipress.staging`)."""
+    edition pages are known, while a pool renders them. *cache_dir* holds the previous
+    editions kept as spares (see :mod:`teipress.staging`)."""
     envs = {name: environment_key(config, name) for name in formats}
 
     def register_files(pooled: bool = False) -> RegisterFiles:
@@ -787,7 +789,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
 
     # Carry over the published files of unchanged documents (hard links, never rewritten).
     todo: list[Path] = []
-    carry = {name: _Carry(out / name, staging / name, spares / name) for name in formats}
+    carry = {name: _Carry(out / name, old[name], staging / name, cache_dir, name) for name in formats}
     for p in ordered:
         doc_id, _ = doc_info[p]
         prevs = {name: old[name].documents.get(doc_id) for name in formats}
@@ -888,13 +890,25 @@ class _Carry:
     one (see :mod:`teipress.staging`), when there is one: a document whose record in
     the spare's manifest is the one kept now has its files there already (about a
     quarter of a second saved per 10,000 files of a one-document rebuild). Others are
-    hard-linked from the published folder.
+    hard-linked from the published folder. A spare that differs from the published
+    edition in most documents (the build before changed them all: new stylesheets, a
+    new register) is not used: replacing most of its files costs several times what
+    linking them into an empty folder does.
     """
 
-    def __init__(self, published: Path, staged: Path, spare: Path) -> None:
+    def __init__(self, published: Path, manifest: Manifest, staged: Path, cache_dir: Path, name: str) -> None:
         self.published, self.staged = os.fspath(published), os.fspath(staged)
-        self.present = take_spare(spare, staged)
+        self.present = take_spare(cache_dir / SPARES / name, staged)
         self.spare = Manifest.read(staged) if self.present is not None else Manifest()
+        if self.present is not None and not self._mostly_current(manifest):
+            discard(staged, cache_dir / TRASH)
+            self.present, self.spare = None, Manifest()
+
+    def _mostly_current(self, manifest: Manifest) -> bool:
+        """Whether the spare holds the published record of at least half the documents."""
+        held = self.spare.documents
+        same = sum(1 for doc_id, record in manifest.documents.items() if held.get(doc_id) == record)
+        return 2 * same >= len(manifest.documents)
 
     def document(self, doc_id: str, prev: dict[str, Any], linked: list[str]) -> bool:
         """The files of document *doc_id* as *prev* (its published record) lists them;
