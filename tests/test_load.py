@@ -115,3 +115,17 @@ def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
 ])
 def test_document_ids_cannot_escape_the_output_folder(raw: str, expected: str) -> None:
     assert safe_id(raw) == expected
+
+
+@pytest.mark.parametrize(("path", "root"), [
+    ("/a/b/c.xml", "/a/b"), ("/a/b", "/a/b"), ("/a/bc/d.xml", "/a/b"), ("/x/y.xml", "/a"),
+    ("/a/b/c.xml", "/"), ("/", "/"), ("/a/b/c/d.xml", "/a/b/"), ("rel/x.xml", "/a"),
+])
+def test_display_path_is_the_path_relative_to_the_root_when_inside_it(path: str, root: str) -> None:
+    from teipress.load import display_path
+
+    try:
+        expected = Path(path).relative_to(root).as_posix()
+    except ValueError:
+        expected = Path(path).as_posix()
+    assert display_path(Path(path), Path(root)) == expected

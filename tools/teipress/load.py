@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -305,8 +306,18 @@ def load_path(path: Path, root_dir: Path | None = None) -> LoadedDocument:
 
 
 def display_path(path: Path, root_dir: Path | None) -> str:
-    """*path* as reports show it: relative to *root_dir* (or the working directory) when inside it."""
+    """*path* as reports show it: relative to *root_dir* (or the working directory) when inside it.
+
+    On POSIX a string prefix test: a build shows every file of the corpus on every
+    (re)build, and ``Path.relative_to`` took 80 ms for the 5,021 Escher files.
+    """
     base = _resolved(root_dir) if root_dir else Path.cwd()
+    if os.sep == "/" and path.is_absolute():
+        full, folder = os.fspath(path), os.fspath(base)
+        if full == folder:
+            return "."
+        prefix = folder if folder.endswith("/") else folder + "/"
+        return full[len(prefix):] if full.startswith(prefix) else full
     try:
         return path.relative_to(base).as_posix()
     except ValueError:
