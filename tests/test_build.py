@@ -544,3 +544,25 @@ def test_a_spare_is_used_only_when_it_holds_most_documents_as_published(tmp_path
     assert (carry.present is not None) is used and staged.exists() is used
     if used:
         assert carry.document("d0", published.documents["d0"], [])  # already there: nothing linked
+
+
+def test_document_keys_are_the_labelled_hash_of_environment_source_and_register_part() -> None:
+    """RegisterSlices.key hashes from a copy of the environment's hash: the same keys as
+    KeyBuilder over the three parts (else every manifest would go stale)."""
+    from teipress.build import RegisterSlices
+    from teipress.config import load_config
+    from teipress.load import load_path
+    from teipress.render.keys import KeyBuilder
+    from teipress.resolve import Corpus, build_register
+
+    config = load_config(ROOT)
+    docs = [load_path(p, config.root) for p in config.source_files()]
+    auths = [load_path(p, config.root) for p in config.authority_files()]
+    slices = RegisterSlices(build_register(Corpus(docs, auths, config), config).to_xml_bytes())
+    keys = set()
+    for env in ("html-env", "text-env"):
+        for d in docs:
+            key = slices.key(d.doc_id, d.sha256, env)
+            assert key == KeyBuilder(env, d.sha256, slices.register_part(d.doc_id)).hexdigest()
+            keys.add(key)
+    assert len(keys) == 2 * len(docs) == 4

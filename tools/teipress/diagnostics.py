@@ -108,16 +108,9 @@ class Diagnostic(NamedTuple):
                    _SEVERITIES[severity], message, help_text, source)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.col,
-            "code": self.code,
-            "severity": self.severity.value,
-            "message": self.message,
-            "help": self.help,
-            "source": self.source,
-        }
+        path, line, col, code, severity, message, help_text, source = self  # quicker than 8 attribute reads
+        return {"path": path, "line": line, "column": col, "code": code, "severity": severity.value,
+                "message": message, "help": help_text, "source": source}
 
 
 def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:

@@ -65,6 +65,11 @@ class KeyBuilder:
     def hexdigest(self) -> str:
         return self._h.hexdigest()
 
+    @property
+    def hash(self) -> hashlib._Hash:
+        """The SHA-256 object itself (to copy: keys that share their first parts)."""
+        return self._h
+
 
 class LazyRegister:
     """A register read into a :class:`RegisterIndex` on first use (one read for all views sharing it)."""
