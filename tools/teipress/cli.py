@@ -17,7 +17,22 @@ from teipress import __version__
 COMMAND_MODULES = ("validate", "rules", "xref", "build", "serve")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that command is run (or help
+    lists it): ``teipress build`` does not load the web server of ``serve`` or the
+    suggestion matcher of ``xref`` (click's documented pattern for lazy subcommands)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        command: click.Command = importlib.import_module(f"teipress.commands.{cmd_name}").command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="teipress")
 def cli() -> None:
     """teipress: validate, cross-reference and publish TEI P5 editions.
@@ -28,10 +43,6 @@ def cli() -> None:
       teipress xref                report entities, mentions and broken pointers
       teipress build               write the HTML, print/PDF and text editions to output/
     """
-
-
-for _name in COMMAND_MODULES:
-    cli.add_command(importlib.import_module(f"teipress.commands.{_name}").command)
 
 
 #: Young-generation collections between two full ones; Python's default is 10.

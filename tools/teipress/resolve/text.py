@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from lxml import etree
-from rapidfuzz import fuzz, process
 
 from teipress import TEI_NS
 
@@ -89,5 +88,7 @@ def close_matches(word: str, candidates: Sequence[str], n: int = 3, cutoff: floa
     thousands of authority keys needs millions of comparisons, which took
     ``difflib.get_close_matches`` half a minute on the Escher letters.
     """
+    from rapidfuzz import fuzz, process  # only a resolve with dangling pointers needs it
+
     found = process.extract(word, candidates, scorer=fuzz.ratio, limit=n, score_cutoff=cutoff * 100)
     return [match for match, _score, _index in found]
