@@ -291,6 +291,8 @@ def test_an_edit_the_resolve_phase_cannot_see_reuses_its_results(project: Path, 
                      .replace("Victors are always correct.", "Victors are always right.", 1))
     edited = summary("--format", "text", "--format", "html", "--force", cwd=project)
     assert edited["resolve_reused"] is True and edited["rendered_documents"] == 1
+    # the register is used as that run wrote it (content hashes and lines are read by nothing)
+    assert {p.name: p.stat().st_ino for p in resolve_cache.glob("register-*.xml")} == registers
     fresh = teipress("validate", "--format", "json", cwd=project)
     expected = sorted((d["path"], d["line"], d["column"], d["code"], d["message"])
                       for d in json.loads(fresh.stdout)["diagnostics"] if d["code"].startswith("X"))

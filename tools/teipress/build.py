@@ -770,7 +770,10 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
     findings = memo.findings_for(files, {p: x for p, x in old.items() if x is not None})
     if findings is None:
         return None
-    return findings, memo.patched_register(files), memo.digests
+    register = memo.register_xml
+    if isinstance(register, Path) and not memo.register_content:  # its digest is not known: kept again
+        register = register.read_bytes()
+    return findings, register, memo.digests
 
 
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
