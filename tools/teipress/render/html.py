@@ -180,19 +180,22 @@ def entries_fragment(entries: Iterable[SearchEntry]) -> str:
     return data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def index_js(fragments: Iterable[str]) -> bytes:
+def index_js(fragments: Iterable[str | bytes]) -> bytes:
     """The index as a script assigning ``window.TEIPRESS_SEARCH`` (works under file://)."""
     return b"".join(index_js_chunks(fragments))
 
 
-def index_js_chunks(fragments: Iterable[str]) -> Iterator[bytes]:
+def index_js_chunks(fragments: Iterable[str | bytes]) -> Iterator[bytes]:
     """:func:`index_js` in pieces, one per fragment (the index of a large edition is
-    written as its fragments are read)."""
+    written as its fragments are read; a kept fragment's bytes are written as read)."""
     yield b"window.TEIPRESS_SEARCH = ["
     first = True
     for f in fragments:
         if f:
-            yield f.encode("utf-8") if first else b"," + f.encode("utf-8")
+            data = f.encode("utf-8") if isinstance(f, str) else f
+            if not first:
+                yield b","
+            yield data
             first = False
     yield b"];\n"
 
@@ -521,7 +524,7 @@ def _assets() -> list[Path]:
     return sorted(p for p in assets_dir().rglob("*") if p.is_file())
 
 
-def _search_fragments(doc_recs: list[etree._Element], rendered: Path, register_part: str) -> Iterator[str]:
+def _search_fragments(doc_recs: list[etree._Element], rendered: Path, register_part: str) -> Iterator[str | bytes]:
     """Documents and their passages (their kept fragments, in reading order), then the
     register's entries (*register_part*, from :func:`register_entries`)."""
     base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
@@ -532,7 +535,7 @@ def _search_fragments(doc_recs: list[etree._Element], rendered: Path, register_p
             continue
         kept = read_kept(base + search_sidecar(doc_id))
         if kept is not None:
-            yield kept.decode("utf-8")
+            yield kept  # UTF-8 as written by render_document
             continue
         html = read_kept(base + page)
         if html is None:  # removed since it was seen
