@@ -16,7 +16,7 @@
     $page-size    a CSS page size ("A4", "letter", "A5", "6in 9in");
     $documents-marker  if not empty, the documents are not copied: a comment with this text
                   stands in their place, and the Python side puts in the sections it keeps
-                  already serialised (named template tpp:section, once per document), so a
+                  already serialised (section.xsl, once per document), so a
                   one-document change does not copy every other section through XSLT again;
     $index-entities  if given, the ids (space-separated) of the entities anchored in the
                   sections, which $parts then need not hold: with $index-mode 'marker',
@@ -93,12 +93,6 @@
         <xsl:call-template name="tpp:index"/>
       </body>
     </html>
-  </xsl:template>
-
-  <!-- One document's section as the book holds it, serialised on its own ($parts holds one
-       section): the same nodes with the same serialisation tpp:book would give them. -->
-  <xsl:template name="tpp:section">
-    <xsl:copy-of select="$parts/parts/node()"/>
   </xsl:template>
 
   <!-- ================================================================== -->

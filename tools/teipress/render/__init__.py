@@ -216,6 +216,10 @@ class EditionFormat(Protocol):
 
     name: str
 
+    #: Names of the stylesheets :meth:`render_document` uses; the others are compiled
+    #: only when an edition page needs them (see :func:`engine_for`).
+    document_stylesheets: tuple[str, ...]
+
     def stylesheets(self) -> Mapping[str, Path]:
         """Stylesheets to compile, by engine name (names must be unique across formats)."""
         ...
@@ -283,11 +287,15 @@ def get_format(name: str) -> EditionFormat:
 
 
 def engine_for(formats: Sequence[EditionFormat]) -> XsltEngine:
-    """Compile every stylesheet the given formats need into one locked engine."""
+    """One locked engine with every stylesheet the given formats need: the per-document
+    ones compiled now, the edition pages' when a page first needs one (a rebuild after
+    an edit often needs none: the pages it redoes are joined from kept parts)."""
     sheets: dict[str, Path] = {}
     for fmt in formats:
         for key, path in fmt.stylesheets().items():
             if key in sheets and sheets[key] != path:
                 raise ValueError(f"stylesheet name {key!r} used by two formats")
             sheets[key] = path
-    return XsltEngine(sheets)
+    now = {name for fmt in formats for name in fmt.document_stylesheets}
+    return XsltEngine({k: v for k, v in sheets.items() if k in now},
+                      later={k: v for k, v in sheets.items() if k not in now})

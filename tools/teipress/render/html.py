@@ -290,6 +290,9 @@ class HtmlFormat:
 
     name = "html"
 
+    #: the stylesheets each document needs (the others make edition pages: see engine_for)
+    document_stylesheets = ("html-document",)
+
     def stylesheets(self) -> dict[str, Path]:
         return {key: xslt_path("html", file) for key, file in PAGE_STYLESHEETS.items()}
 

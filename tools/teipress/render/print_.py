@@ -149,9 +149,13 @@ class PrintFormat:
     name = "print"
     css_name = "print.css"
 
+    #: the stylesheets each document needs (the others make the book: see engine_for)
+    document_stylesheets = ("print-document", "print-section")
+
     def stylesheets(self) -> dict[str, Path]:
         base = data_dir("xslt") / "print"
-        return {"print-document": base / "document.xsl", "print-book": base / "edition.xsl"}
+        return {"print-document": base / "document.xsl", "print-section": base / "section.xsl",
+                "print-book": base / "edition.xsl"}
 
     # -- per document -----------------------------------------------------
 
@@ -167,8 +171,8 @@ class PrintFormat:
         tree = etree.fromstring(b"<parts>" + self.part(ctx, doc.doc_id, node).encode() + b"</parts>")
         prepare_tree(tree, block_prefix=block_prefix(doc.doc_id))
         inner = b"".join(etree.tostring(el, encoding="utf-8") for el in tree)
-        html = ctx.engine.call("print-book", f"{{{TPP}}}section",
-                               ctx.params(doc.doc_id, parts=ctx.engine.parse(b"<parts>" + inner + b"</parts>")))
+        html = ctx.engine.call("print-section", f"{{{TPP}}}section",
+                               {"parts": ctx.engine.parse(b"<parts>" + inner + b"</parts>")})
         return [OutputFile(f"parts/{doc.doc_id}.xml", inner),
                 OutputFile(section_file(doc.doc_id), html.encode("utf-8")),
                 OutputFile(facts_file(doc.doc_id), section_facts(tree))]

@@ -66,6 +66,9 @@ class TextFormat:
 
     name = "text"
 
+    #: the stylesheets each document needs (the others make edition pages: see engine_for)
+    document_stylesheets = (DOCUMENT_SHEET,)
+
     def stylesheets(self) -> Mapping[str, Path]:
         return {
             DOCUMENT_SHEET: xslt_path("text", "document.xsl"),
