@@ -673,8 +673,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     # the render phase needs none of the extracts: free them before the pool starts
     extracts.clear()
     del docs, auths, files, resolved
-    if reused is not None:  # only its hashes and digests are compared later
-        reused.findings, reused.register_xml = [], b""
+    if reused is not None:  # its hashes, digests and rows (moved) are read later
+        reused.register_xml = b""
     else:  # a reused resolve held no corpus: nothing much to give back (0.05 s saved)
         _give_back_memory()
     progress.advance(1)
@@ -688,7 +688,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         saved = {f"part:{k}": v for k, v in slices.parts.items()}
         saved.update({f"view:{k}": v for k, v in view.saved().items()})
         if not (reused is not None and reused.shas == shas and reused.digests == saved):
-            store.save(Memo(key, shas, [], register, saved, register_hash), by_display, findings)  # else: as stored
+            rows = reused.findings if reused is not None else []  # a reused memo's rows, moved
+            store.save(Memo(key, shas, rows, register, saved, register_hash), by_display, findings)  # else: as stored
 
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices, register, register_hash,

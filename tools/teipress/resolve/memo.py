@@ -90,8 +90,11 @@ class Memo:
         """The findings with positions of the current files (*old*: the extracts the
         memo was made from, for files whose content changed); None if one cannot move,
         or if one is not of the shape this version writes (checked here, as each is
-        read: a separate pass over 85,000 findings cost a rebuild 0.05 s)."""
+        read: a separate pass over 85,000 findings cost a rebuild 0.05 s). The memo's own
+        findings are then those rows at the current positions, ready to be saved again
+        without converting every diagnostic back (:meth:`MemoStore.save`)."""
         moved: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
+        rows: list[Finding] = []
         changed_paths = {p for p, x in files.items() if x.sha256 != self.shas.get(p)}
         changed = [files[p].display for p in changed_paths]
         out: list[Diagnostic] = []
@@ -115,9 +118,12 @@ class Memo:
                     if (line, col) not in table:
                         return None
                     line, col = table[(line, col)]
+                    row = (row[0], line, col, *row[3:])
                 out.append(Diagnostic.from_row(row, line, col))
+                rows.append((path, row))
         except (ValueError, TypeError, KeyError):  # another shape, or a severity no version writes
             return None
+        self.findings = rows
         return out
 
 
@@ -179,16 +185,18 @@ class MemoStore:
         return path, out.content.hexdigest()
 
     def save(self, memo: Memo, by_display: dict[str, str], findings: list[Diagnostic]) -> None:
-        """Keep *memo*; its findings are given as diagnostics, each tied to its file
+        """Keep *memo*: its findings are *memo.findings* if it has rows already (a memo
+        reused, see :meth:`Memo.findings_for`), else *findings*, each tied to its file
         through *by_display* (the name findings show -> the file's path)."""
-        rows: list[Finding] = []
-        for d in findings:
-            path = by_display.get(d.path)
-            if path is None:
-                continue  # not about a file of the corpus: cannot be moved, so not kept
-            rows.append((path, d.as_row()))
-        if len(rows) != len(findings):
-            return
+        rows = memo.findings
+        if not rows:
+            for d in findings:
+                path = by_display.get(d.path)
+                if path is None:
+                    continue  # not about a file of the corpus: cannot be moved, so not kept
+                rows.append((path, d.as_row()))
+            if len(rows) != len(findings):
+                return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if isinstance(memo.register_xml, bytes):
