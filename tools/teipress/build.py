@@ -639,11 +639,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         result.resolve_reused = True
         findings, register_xml, digests = resolved
         assert reused is not None
-        # The register is kept as a file in the cache, which workers and the slices
-        # read; this process then lets go of the bytes (tens of MB for a large corpus).
-        kept = ((register_xml, reused.register_content) if isinstance(register_xml, Path)
-                else _keep_register(store.folder, register_xml))
-        del register_xml
+        # the register file in the cache as that run wrote it (workers and slices read it)
+        kept = (register_xml, reused.register_content)
     else:
         digests = {}
         apart = options.resolve_apart
@@ -708,8 +705,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     return result
 
 
-#: the previous build's resolve results, reused: findings, register, key digests
-Resolved = tuple[list[Diagnostic], bytes | Path, dict[str, str]]
+#: the previous build's resolve results, reused: findings, register file, key digests
+Resolved = tuple[list[Diagnostic], Path, dict[str, str]]
 
 
 def _give_back_memory() -> None:
@@ -771,10 +768,8 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
     findings = memo.findings_for(files, {p: x for p, x in old.items() if x is not None})
     if findings is None:
         return None
-    register = memo.register_xml
-    if isinstance(register, Path) and not memo.register_content:  # its digest is not known: kept again
-        register = register.read_bytes()
-    return findings, register, memo.digests
+    assert isinstance(memo.register_xml, Path)  # a memo loaded names its register file
+    return findings, memo.register_xml, memo.digests
 
 
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,

@@ -80,10 +80,11 @@ class Memo:
     shas: dict[str, str]  # path -> content hash when the results were made
     #: (file, finding) per finding, the finding as :meth:`Diagnostic.as_row`
     findings: list[Finding]
-    #: the register, or the file in the store that holds it
+    #: the register, or the file in the store that holds it (always, for a memo loaded)
     register_xml: bytes | Path
     digests: dict[str, str] = field(default_factory=dict)
     #: the register's digest without its build stamp (see register_digest); "" if not known
+    #: (never for a memo loaded)
     register_content: str = ""
 
     def findings_for(self, files: dict[str, Extracted], old: dict[str, FileExtract]) -> list[Diagnostic] | None:
@@ -147,7 +148,7 @@ class MemoStore:
                 if hashlib.file_digest(f, "sha256").hexdigest() != data["register"]:
                     return None
             content = data["content"]
-            if not isinstance(content, str):
+            if not (isinstance(content, str) and content):
                 return None
             return Memo(key, shas, findings, register, digests, content)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
@@ -161,7 +162,7 @@ class MemoStore:
         return self._store(register.write_xml)
 
     def keep_register(self, xml: bytes) -> tuple[Path, str] | None:
-        """The register *xml* (a reused one, patched) in the store: see :meth:`_store`."""
+        """The register *xml* in the store (one that could not be streamed there): see :meth:`_store`."""
         return self._store(lambda out: out.write(xml))
 
     def _store(self, write: Callable[[_HashingWriter], object]) -> tuple[Path, str] | None:
@@ -190,13 +191,9 @@ class MemoStore:
         through *by_display* (the name findings show -> the file's path)."""
         rows = memo.findings
         if not rows:
-            for d in findings:
-                path = by_display.get(d.path)
-                if path is None:
-                    continue  # not about a file of the corpus: cannot be moved, so not kept
-                rows.append((path, d.as_row()))
-            if len(rows) != len(findings):
-                return
+            rows = [(by_display.get(d.path, ""), d.as_row()) for d in findings]
+            if any(not path for path, _ in rows):
+                return  # a finding not about a file of the corpus cannot be moved: no memo
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if isinstance(memo.register_xml, bytes):
