@@ -8,6 +8,7 @@ SARIF), and the reporters never need to know where a finding came from.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -71,7 +72,7 @@ class Diagnostic(NamedTuple):
     source: str = "teipress"
 
     def place(self) -> tuple[str, int, int, str]:
-        """What diagnostics sort by: path, line, column, code."""
+        """What diagnostics sort by: path, line, column, code (see :data:`PLACE`)."""
         return self.path, self.line, self.col, self.code
 
     def __lt__(self, other: object) -> bool:
@@ -111,6 +112,12 @@ class Diagnostic(NamedTuple):
         path, line, col, code, severity, message, help_text, source = self  # quicker than 8 attribute reads
         return {"path": path, "line": line, "column": col, "code": code, "severity": severity.value,
                 "message": message, "help": help_text, "source": source}
+
+
+#: :meth:`Diagnostic.place` as a sort key taken in C (the first four fields): a Python
+#: key function or the named tuple's ``__lt__`` is several times slower on the 90,000
+#: findings of the Escher letters.
+PLACE = operator.itemgetter(0, 1, 2, 3)
 
 
 def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:

@@ -138,6 +138,27 @@ class _Group:
         if lock:
             self.proc.set_configuration_property(_ALLOWED_PROTOCOLS, "")
 
+    def parse(self, xml: bytes | str) -> Any:
+        """*xml* (already securely loaded) as a node of this group's processor."""
+        if isinstance(xml, bytes):
+            try:
+                text = xml.decode("utf-8-sig")
+            except UnicodeDecodeError:  # another declared encoding (Latin-1, UTF-16, ...)
+                from lxml import etree
+
+                from teipress.load import secure_parser
+
+                text = etree.tostring(etree.fromstring(xml, secure_parser()), encoding="unicode")
+        else:
+            text = xml
+        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+        with _captured_stderr() as err:
+            try:
+                return self.proc.parse_xml(xml_text=text)
+            except PySaxonApiError as exc:
+                failure: Exception = exc
+        raise _located(failure, "".join(err), "cannot parse XML for XSLT")
+
 
 class XsltEngine:
     """A fixed set of compiled stylesheets on saxonche, locked once compiled.
@@ -163,10 +184,6 @@ class XsltEngine:
             self._groups.append(second)
             self._group_of.update({name: second for name in second.paths})
 
-    @property
-    def processor(self) -> PySaxonProcessor:
-        return self._groups[0].proc
-
     def _group(self, name: str) -> _Group:
         try:
             group = self._group_of[name]
@@ -186,31 +203,10 @@ class XsltEngine:
     def _node(self, group: _Group, value: XsltNode) -> Any:
         node = value._nodes.get(id(group))
         if node is None:
-            node = value._nodes[id(group)] = self._parse_in(group, value._xml)
+            node = value._nodes[id(group)] = group.parse(value._xml)
             if len(value._nodes) == len(self._groups):  # parsed wherever it can be read
                 value._xml = b""
         return node
-
-    @staticmethod
-    def _parse_in(group: _Group, xml: bytes | str) -> Any:
-        if isinstance(xml, bytes):
-            try:
-                text = xml.decode("utf-8-sig")
-            except UnicodeDecodeError:  # another declared encoding (Latin-1, UTF-16, ...)
-                from lxml import etree
-
-                from teipress.load import secure_parser
-
-                text = etree.tostring(etree.fromstring(xml, secure_parser()), encoding="unicode")
-        else:
-            text = xml
-        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
-        with _captured_stderr() as err:
-            try:
-                return group.proc.parse_xml(xml_text=text)
-            except PySaxonApiError as exc:
-                failure: Exception = exc
-        raise _located(failure, "".join(err), "cannot parse XML for XSLT")
 
     def _value(self, group: _Group, value: ParamValue) -> Any:
         proc = group.proc

@@ -18,10 +18,10 @@ for; the build keeps the others' published files (see ``teipress.build``).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from lxml import etree
 
@@ -32,7 +32,7 @@ from teipress.render.register_index import register_core, register_documents
 from teipress.xslt import ParamValue, XsltEngine
 
 __all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format",
-           "read_kept", "unsafe_relpath"]
+           "read_chunks", "read_kept", "unsafe_relpath"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,13 @@ def read_kept(path: str) -> bytes | None:
             return f.read()
     except FileNotFoundError:
         return None
+
+
+def read_chunks(f: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """An open binary file's content, *size* bytes at a time (kept frames and books of
+    tens of MB are copied through, never held whole)."""
+    while block := f.read(size):
+        yield block
 
 
 class RenderContext:

@@ -28,6 +28,8 @@ from urllib.parse import quote, unquote
 
 from lxml import etree
 
+from teipress.render import read_chunks
+
 #: How edition.xsl marks an index entry's pages in ``marker`` mode: the entity id, URI-encoded
 #: (``encode-for-uri``, hyphens too), so the comment holds nothing a comment cannot.
 INDEX_MARKER = re.compile(r"<!--tpp:pages ([A-Za-z0-9_.~%]*)-->")
@@ -76,9 +78,6 @@ class IndexAnchors:
             self._indexed = True
         return [row[0] for row in self._db.execute("SELECT id FROM anchor WHERE entity = ? ORDER BY seq", (entity,))]
 
-    def close(self) -> None:
-        self._db.close()
-
 
 @dataclass
 class FrameFacts:
@@ -125,8 +124,7 @@ class Frame:
         """The frame as edition.xsl writes it in ``target-counter`` mode, in pieces."""
         if self._written is not None:
             self._written.seek(0)
-            while block := self._written.read(1 << 20):
-                yield block
+            yield from read_chunks(self._written)
             return
         copy = tempfile.TemporaryFile()  # noqa: SIM115 (kept with the frame, closed with it)
         for chunk in self._expanded():

@@ -36,7 +36,7 @@ from teipress import REGISTER_NS
 from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import data_dir
-from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_chunks, read_kept
 from teipress.render.book_frame import Frame, FrameFacts, MarkerMissing, replace_marker
 from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.pdf import (
@@ -501,10 +501,9 @@ class Sections:
         return b"".join(self.chunks(frame)).decode("utf-8")
 
 
-def _file_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+def _file_chunks(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as f:
-        while block := f.read(size):
-            yield block
+        yield from read_chunks(f)
 
 
 #: The ``<b id>`` facts of text blocks, as :func:`section_facts` writes them.
