@@ -397,15 +397,15 @@ class HtmlFormat:
         # The register's entries in the search index are a part of their own, kept for the
         # next build (only a build asks for it by name): joining the index after a
         # document changed then reads no entity of the register.
-        register_part: str | None = None
+        register_part: bytes | None = None
         if pages is not None and "search-register" in pages:
-            register_part = entries_fragment(register_entries(ctx.register_tree))
-            out.append(OutputFile(SEARCH_REGISTER_PART, register_part.encode("utf-8"), "search-register"))
+            register_part = entries_fragment(register_entries(ctx.register_tree)).encode("utf-8")
+            out.append(OutputFile(SEARCH_REGISTER_PART, register_part, "search-register"))
         if want("search-index"):
             if register_part is None:  # kept by the previous build (only a build keeps it)
                 kept = read_kept(os.path.join(rendered, SEARCH_REGISTER_PART)) if pages is not None else None
-                register_part = (kept.decode("utf-8") if kept is not None
-                                 else entries_fragment(register_entries(ctx.register_tree)))
+                register_part = (kept if kept is not None
+                                 else entries_fragment(register_entries(ctx.register_tree)).encode("utf-8"))
             recs, entities = doc_recs(), register_part
             out.append(OutputFile("search-index.js",
                                   lambda: index_js_chunks(_search_fragments(recs, rendered, entities)),
@@ -527,7 +527,8 @@ def _assets() -> list[Path]:
     return sorted(p for p in assets_dir().rglob("*") if p.is_file())
 
 
-def _search_fragments(doc_recs: list[etree._Element], rendered: Path, register_part: str) -> Iterator[str | bytes]:
+def _search_fragments(doc_recs: list[etree._Element], rendered: Path,
+                      register_part: bytes) -> Iterator[str | bytes]:
     """Documents and their passages (their kept fragments, in reading order), then the
     register's entries (*register_part*, from :func:`register_entries`)."""
     base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files

@@ -120,24 +120,24 @@ class TextFormat:
         result is just the edition's own file.
         """
         out: list[OutputFile] = []
-        parts: dict[str, str] = {}
+        parts: dict[str, bytes] = {}  # as edition.txt holds them (see _bytes)
         for page, template in (("front", "text-front"), ("index", "text-index")):
             path = rendered / EDITION_PARTS[page]
             if pages is None or page in pages or not path.is_file():
                 # the whole register is parsed only here, when a part must be made
                 params = ctx.params("", width=text_width(ctx.config))
-                parts[page] = ctx.engine.call(EDITION_SHEET, template, params)
+                parts[page] = _bytes(ctx.engine.call(EDITION_SHEET, template, params))
                 if pages is not None and page in pages:
-                    out.append(OutputFile(EDITION_PARTS[page], _bytes(parts[page]), page))
+                    out.append(OutputFile(EDITION_PARTS[page], parts[page], page))
             else:
-                parts[page] = path.read_bytes().decode("utf-8")
+                parts[page] = path.read_bytes()
         if pages is None or "edition" in pages:
             order = _reading_order(ctx, documents, rendered)
 
             base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
 
             def texts() -> Iterator[bytes]:
-                yield _bytes(parts["front"])
+                yield parts["front"]
                 for doc_id in order:
                     text = read_kept(f"{base}{doc_id}.txt")  # written by _bytes: UTF-8, LF
                     if text is not None:
@@ -146,7 +146,7 @@ class TextFormat:
                     doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
                     if doc is not None:
                         yield _bytes(self.render_text(ctx, doc, ctx.engine.parse(doc.data)))
-                yield _bytes(parts["index"])
+                yield parts["index"]
 
             def chunks() -> Iterator[bytes]:
                 # each part ends with exactly one newline; two more make the gap between
