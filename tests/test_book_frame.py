@@ -14,6 +14,7 @@ from teipress.render import RenderContext, engine_for
 from teipress.render.book_frame import MarkerMissing, index_link, replace_marker
 from teipress.render.print_ import DOCUMENTS_MARKER, FORMAT, PrintSettings
 from teipress.resolve import Corpus, build_register
+from teipress.splice import resolved
 from teipress.xslt import XsltEngine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ def test_frame_is_written_twice_alike(rendered: tuple[RenderContext, Path]) -> N
     frame = FORMAT.frame(ctx, sections.frame_facts, PrintSettings(pdf=False), FORMAT.bibliography(ctx))
     first, second = b"".join(frame.chunks()), b"".join(frame.chunks())
     assert first == second and b'class="ix-ref"' in first
-    book = b"".join(sections.chunks(frame))
+    book = b"".join(resolved(sections.chunks(frame)))
     assert f"<!--{DOCUMENTS_MARKER}-->".encode() in first and DOCUMENTS_MARKER.encode() not in book
     assert book.count(b'class="ix-ref"') == first.count(b'class="ix-ref"')
     assert book.count(b'<section class="document') == 2
@@ -71,20 +72,20 @@ def test_a_kept_frame_file_is_joined_piece_by_piece(rendered: tuple[RenderContex
     frame = b"".join(FORMAT.frame(ctx, sections.frame_facts, PrintSettings(pdf=False), None).chunks())
     kept = tmp_path / "frame.html"
     kept.write_bytes(frame)
-    assert b"".join(sections.chunks(kept)) == b"".join(sections.chunks(frame))
+    assert b"".join(resolved(sections.chunks(kept))) == b"".join(resolved(sections.chunks(frame)))
 
 
 @pytest.mark.parametrize("size", [1, 2, 5, 1000])
 def test_replace_marker_across_chunk_boundaries(size: int) -> None:
     text = b"front <!--here--> back <!--here--> end"
     chunks = [text[i:i + size] for i in range(0, len(text), size)]
-    assert b"".join(replace_marker(chunks, b"<!--here-->", lambda: [b"A", b"B"])) == \
+    assert b"".join(resolved(replace_marker(chunks, b"<!--here-->", lambda: [b"A", b"B"]))) == \
         b"front AB back <!--here--> end"
 
 
 def test_replace_marker_says_when_there_is_none() -> None:
     with pytest.raises(MarkerMissing):
-        b"".join(replace_marker([b"no ", b"marker"], b"<!--here-->", lambda: [b"x"]))
+        b"".join(resolved(replace_marker([b"no ", b"marker"], b"<!--here-->", lambda: [b"x"])))
 
 
 def test_index_link_is_serialised_as_saxon_does(tmp_path: Path) -> None:

@@ -46,8 +46,10 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def published_files(folder: Path) -> dict[str, bytes]:
-    """The edition's files without the manifests (they hash the register, line numbers and all)."""
-    return {k: v for k, v in snapshot(folder).items() if not k.endswith(".teipress-manifest.json")}
+    """The edition's files without the manifests (they hash the register, line numbers and
+    all) and the joined files' spans (they record inode numbers: see teipress.splice)."""
+    return {k: v for k, v in snapshot(folder).items()
+            if not k.endswith((".teipress-manifest.json", ".spans"))}
 
 
 def test_full_build_writes_every_format(project: Path) -> None:

@@ -8,6 +8,7 @@ byte for byte with a ``--clean`` build of the same sources.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -38,8 +39,9 @@ def build(project: Path, *args: str) -> dict[str, object]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
+    """Published files but the manifests and the joined files' spans (inode numbers, see teipress.splice)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".teipress-manifest.json"}
+            if p.is_file() and p.name != ".teipress-manifest.json" and p.suffix != ".spans"}
 
 
 def inodes(out: Path) -> dict[str, int]:
@@ -134,3 +136,29 @@ def test_an_authority_name_change_redoes_the_register_pages_that_show_it(project
     # the search index joins the register's entries kept beside it
     assert "Qwertyovich" in (project / "out" / "html" / "search-index.js").read_text("utf-8")
     assert "Qwertyovich" in (project / "out" / "text" / "edition.txt").read_text("utf-8")
+
+
+def test_a_text_change_copies_the_other_documents_parts_from_the_published_joins(project: Path) -> None:
+    """edition.txt, the search index and the book take the unchanged documents' parts from
+    the published files (teipress.splice), reading only the edited one's. Proof: the other
+    document's parts are rewritten in place keeping inode, size and time (no build does
+    that); the joined files still hold the parts as they were."""
+    out = project / "out"
+    # the copied project's files are new inodes: its first joins read every part
+    replace_in(project / "tei" / MEMO1, "and continued <time", "and then continued <time")
+    assert build(project)["rendered_documents"] == 1
+    other = ("text/memo-1949-07-27.txt", "html/search/memo-1949-07-27.js", "print/sections/memo-1949-07-27.html")
+    joined = {"text/memo-1949-07-27.txt": "text/edition.txt", "html/search/memo-1949-07-27.js":
+              "html/search-index.js", "print/sections/memo-1949-07-27.html": "print/edition.html"}
+    originals = {rel: (out / rel).read_bytes() for rel in other}
+    for rel, data in originals.items():
+        st = (out / rel).stat()
+        with open(out / rel, "r+b") as f:
+            f.write(data.upper())  # ASCII letters only: the same size
+        os.utime(out / rel, ns=(st.st_atime_ns, st.st_mtime_ns))
+    replace_in(project / "tei" / MEMO1, "and then continued <time", "and zyxwvu continued <time")
+    assert build(project)["rendered_documents"] == 1
+    for rel, data in originals.items():
+        whole = (out / joined[rel]).read_bytes()
+        assert b"zyxwvu" in whole
+        assert data.rstrip(b"\n") in whole and data.upper().rstrip(b"\n") not in whole, rel

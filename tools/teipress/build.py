@@ -77,6 +77,7 @@ from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.memo import Memo, MemoStore, memo_key, register_digest
+from teipress.splice import Previous
 from teipress.staging import (
     STAGING_PREFIX,
     discard,
@@ -363,10 +364,18 @@ class _Renderer:
         """
         fmt = next(f for f in self.formats if f.name == name)
         folder = self.staging / name
+        # the staging folder is made in the output folder (see build), beside the published editions
+        published = self.staging.parent / name if self.staging.name.startswith(STAGING_PREFIX) else None
         written: list[tuple[str, str]] = []
         for f in fmt.render_edition(self.ctx, LazyDocuments(paths, root, self.ids), folder, pages):
-            write_new(safe_join(folder, f.relpath), f)
+            previous = None
+            if f.spans and published is not None:  # a joined file: unchanged parts copied from the published one
+                previous = Previous(safe_join(published, f.relpath), safe_join(published, f.spans))
+            spans = write_new(safe_join(folder, f.relpath), f, previous, os.fspath(folder))
             written.append((f.relpath, f.page))
+            if spans is not None:
+                write_new(safe_join(folder, f.spans), spans.to_bytes())
+                written.append((f.spans, f.page))
         return written
 
     def render(self, path: Path, doc_id: str, register_slice: bytes | None = None) -> Rendered:

@@ -29,6 +29,7 @@ from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from teipress.render import OutputFile, unsafe_relpath
+from teipress.splice import Previous, Spans, join_into, signature
 
 STAGING_PREFIX = ".teipress-staging-"
 
@@ -202,7 +203,8 @@ def recover(out: Path, trash: Path) -> None:
                 os.rename(child, live)
 
 
-def write_new(path: Path | str, f: OutputFile | bytes) -> None:
+def write_new(path: Path | str, f: OutputFile | bytes, previous: Previous | None = None,
+              folder: str = "") -> Spans | None:
     """Write a new file at *path*, never through an existing one.
 
     A staging folder holds hard links to the published files of unchanged documents:
@@ -210,6 +212,10 @@ def write_new(path: Path | str, f: OutputFile | bytes) -> None:
     ``O_EXCL`` (which also refuses a symlink at the path); a file already there is
     unlinked first, a missing folder made. One system call in the common case: a
     build of a large edition writes tens of thousands of files.
+
+    A joined file (:attr:`OutputFile.spans` set) is written by
+    :func:`teipress.splice.join_into`, copying what it can from *previous*; its spans
+    (parts relative to *folder*) are returned for the caller to keep beside it.
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     for _attempt in range(3):
@@ -222,9 +228,14 @@ def write_new(path: Path | str, f: OutputFile | bytes) -> None:
             os.unlink(path)
     else:
         raise StagingError(f"cannot create {path}")
+    if isinstance(f, OutputFile) and f.spans:
+        with open(fd, "wb") as out:
+            parts = join_into(out, f.pieces(), folder, previous)
+        return Spans(signature(os.stat(path)), parts)
     with open(fd, "wb") as out:
         for chunk in ((f,) if isinstance(f, bytes) else f.chunks()):
             out.write(chunk)
+    return None
 
 
 def safe_join(base: Path | str, relpath: str) -> str:

@@ -29,6 +29,7 @@ from teipress.config import Config
 from teipress.load import LoadedDocument
 from teipress.render.keys import DocumentKeys, RegisterSource
 from teipress.render.register_index import register_core, register_documents
+from teipress.splice import Piece, resolved
 from teipress.xslt import ParamValue, XsltEngine
 
 __all__ = ["DocumentKeys", "EditionFormat", "OutputFile", "RenderContext", "engine_for", "get_format",
@@ -46,22 +47,30 @@ class OutputFile:
     """
 
     relpath: str
-    #: the bytes, or (a large edition-wide file) a function that yields them in pieces
-    content: bytes | Callable[[], Iterable[bytes]]
+    #: the bytes, or (a large edition-wide file) a function that yields them in pieces:
+    #: bytes, or kept per-document files named as :class:`~teipress.splice.Part`
+    content: bytes | Callable[[], Iterable[Piece]]
     page: str = ""
+    #: for a file joined from kept parts: where the build keeps its spans (relative
+    #: path), so the next build copies unchanged parts from it (see teipress.splice)
+    spans: str = ""
 
     @property
     def data(self) -> bytes:
         """The whole content in memory (tests, digests of small files)."""
-        return self.content if isinstance(self.content, bytes) else b"".join(self.content())
+        return b"".join(self.chunks())
 
     def chunks(self) -> Iterable[bytes]:
         """The content in pieces: a book or search index of thousands of documents is
         written as it is read from the per-document parts, never held whole."""
+        return (self.content,) if isinstance(self.content, bytes) else resolved(self.content())
+
+    def pieces(self) -> Iterable[Piece]:
+        """The content in pieces, kept parts named rather than read (see teipress.splice)."""
         return (self.content,) if isinstance(self.content, bytes) else self.content()
 
     def __post_init__(self) -> None:
-        if unsafe_relpath(self.relpath):
+        if unsafe_relpath(self.relpath) or (self.spans and unsafe_relpath(self.spans)):
             raise ValueError(f"unsafe output path {self.relpath!r}")
 
 

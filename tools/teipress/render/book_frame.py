@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote
 from lxml import etree
 
 from teipress.render import read_chunks
+from teipress.splice import Piece
 
 #: How edition.xsl marks an index entry's pages in ``marker`` mode: the entity id, URI-encoded
 #: (``encode-for-uri``, hyphens too), so the comment holds nothing a comment cannot.
@@ -164,7 +165,8 @@ class MarkerMissing(ValueError):
     """The text :func:`replace_marker` read has no marker."""
 
 
-def replace_marker(chunks: Iterable[bytes], marker: bytes, insert: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
+def replace_marker(chunks: Iterable[bytes], marker: bytes,
+                   insert: Callable[[], Iterable[Piece]]) -> Iterator[Piece]:
     """*chunks* with the first *marker* replaced by what *insert* yields, streamed: the
     marker may span chunks. :class:`MarkerMissing` if there is none."""
     keep = len(marker) - 1

@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_
 from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.register_batches import BATCH_ENTITIES, BATCH_MENTIONS, Batch, RegisterBatches
 from teipress.resolve.extract import document_title
+from teipress.splice import Part, Piece, resolved
 
 R = f"{{{REGISTER_NS}}}"
 T = f"{{{TEI_NS}}}"
@@ -146,6 +147,8 @@ def search_sidecar(doc_id: str) -> str:
     return f"search/{doc_id}.js"
 
 
+#: Where the search index's spans are kept (see teipress.splice), with the page ``search-index``.
+SEARCH_INDEX_SPANS = ".edition/search-index.js.spans"
 #: The register's entries of the search index, kept between builds (see HtmlFormat.render_edition).
 SEARCH_REGISTER_PART = ".edition/search-register.js"
 #: entity kinds the search index lists (with the page their entry is on)
@@ -182,15 +185,24 @@ def entries_fragment(entries: Iterable[SearchEntry]) -> str:
 
 def index_js(fragments: Iterable[str | bytes]) -> bytes:
     """The index as a script assigning ``window.TEIPRESS_SEARCH`` (works under file://)."""
-    return b"".join(index_js_chunks(fragments))
+    return b"".join(resolved(index_js_chunks(fragments)))
 
 
-def index_js_chunks(fragments: Iterable[str | bytes]) -> Iterator[bytes]:
+def index_js_chunks(fragments: Iterable[str | bytes | Part]) -> Iterator[Piece]:
     """:func:`index_js` in pieces, one per fragment (the index of a large edition is
-    written as its fragments are read; a kept fragment's bytes are written as read)."""
+    written as its fragments are read; a kept fragment's bytes are written as read).
+
+    A kept fragment named as a :class:`Part` is passed on as one (a comma before it),
+    so a rebuild copies it from the previous index (see teipress.splice), once a
+    fragment stands before it."""
     yield b"window.TEIPRESS_SEARCH = ["
     first = True
     for f in fragments:
+        if isinstance(f, Part):
+            if not first:
+                yield replace(f, form=_after_comma, form_name="search")
+                continue
+            f = f.read()
         if f:
             data = f.encode("utf-8") if isinstance(f, str) else f
             if not first:
@@ -198,6 +210,11 @@ def index_js_chunks(fragments: Iterable[str | bytes]) -> Iterator[bytes]:
             yield data
             first = False
     yield b"];\n"
+
+
+def _after_comma(fragment: bytes) -> bytes:
+    """A fragment of the index after the one before (nothing for an empty one)."""
+    return b"," + fragment if fragment else b""
 
 
 def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
@@ -409,7 +426,7 @@ class HtmlFormat:
             recs, entities = doc_recs(), register_part
             out.append(OutputFile("search-index.js",
                                   lambda: index_js_chunks(_search_fragments(recs, rendered, entities)),
-                                  "search-index"))
+                                  "search-index", spans=SEARCH_INDEX_SPANS))
         if want("assets"):
             base = assets_dir()
             out.extend(OutputFile("assets/" + asset.relative_to(base).as_posix(), asset.read_bytes(), "assets")
@@ -528,25 +545,26 @@ def _assets() -> list[Path]:
 
 
 def _search_fragments(doc_recs: list[etree._Element], rendered: Path,
-                      register_part: bytes) -> Iterator[str | bytes]:
-    """Documents and their passages (their kept fragments, in reading order), then the
-    register's entries (*register_part*, from :func:`register_entries`)."""
+                      register_part: bytes) -> Iterator[bytes | Part]:
+    """Documents and their passages (their kept fragments, in reading order, named as
+    parts), then the register's entries (*register_part*, from :func:`register_entries`)."""
     base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
+
+    def from_page(page: str, title: str) -> bytes:
+        # no kept fragment (no build): made from the page
+        html = read_kept(base + page)
+        if html is None:  # removed since it was seen
+            return b""
+        return entries_fragment([SearchEntry(page, title, "document", title),
+                                 *passages_from_page(html, page, title)]).encode("utf-8")
+
     for rec in doc_recs:
         doc_id = rec.get("id", "")
         page = doc_page(doc_id)
         if not os.path.isfile(base + page):
             continue
-        kept = read_kept(base + search_sidecar(doc_id))
-        if kept is not None:
-            yield kept  # UTF-8 as written by render_document
-            continue
-        html = read_kept(base + page)
-        if html is None:  # removed since it was seen
-            continue
         title = (rec.findtext(f"{R}title") or doc_id).strip()
-        yield entries_fragment([SearchEntry(page, title, "document", title),
-                                *passages_from_page(html, page, title)])
+        yield Part(base + search_sidecar(doc_id), otherwise=partial(from_page, page, title))
     yield register_part
 
 

@@ -50,6 +50,7 @@ from teipress.render.pdf import (
     page_anchors,
     pdf_bytes,
 )
+from teipress.splice import Part, Piece, resolved
 
 R = f"{{{REGISTER_NS}}}"
 TPP = "https://teipress.dev/ns/print"
@@ -236,7 +237,7 @@ class PrintFormat:
         if want_book and not settings.pdf:
             # no layout to run: the book is written section by section, never held whole
             book_frame = frame
-            files.append(OutputFile("edition.html", lambda: sections.chunks(book_frame), "book"))
+            files.append(OutputFile("edition.html", lambda: sections.chunks(book_frame), "book", spans=BOOK_SPANS))
         elif want_book:
             book = self.make_book(ctx, sections, rendered, settings, css)
             files.append(OutputFile("edition.html", book.html.encode("utf-8"), "book"))
@@ -405,6 +406,8 @@ class PrintFormat:
 DOCUMENTS_MARKER = "tpp:documents"
 #: The book without its documents, kept between builds (page ``frame``).
 FRAME_FILE = ".edition/book-frame.html"
+#: Where the book's spans are kept (see teipress.splice), with the page ``book``.
+BOOK_SPANS = ".edition/edition.html.spans"
 
 
 #: the folder of the documents' sections (:func:`section_file`)
@@ -472,10 +475,11 @@ class Sections:
     folder: Path
     frame_facts: FrameFacts | None = None
 
-    def chunks(self, frame: str | bytes | Path | Frame) -> Iterator[bytes]:
+    def chunks(self, frame: str | bytes | Path | Frame) -> Iterator[Piece]:
         """The book in pieces: *frame* (text, a frame made from the facts, or a kept
         frame's file: tens of MB for thousands of documents, read a piece at a time) with
-        the sections in place of :data:`DOCUMENTS_MARKER`."""
+        the sections in place of :data:`DOCUMENTS_MARKER`, those kept named as parts
+        (see teipress.splice)."""
         source: Iterable[bytes]
         if isinstance(frame, Frame):
             source = frame.chunks()
@@ -489,16 +493,14 @@ class Sections:
             raise PrintError("the book's frame has no place for the documents",
                              help="xslt/print/edition.xsl must write $documents-marker") from None
 
-    def _documents(self) -> Iterator[bytes]:
+    def _documents(self) -> Iterator[Piece]:
+        base = os.fspath(self.folder) + os.sep
         for doc_id, section in self.order:
-            if section is None:
-                with open(os.path.join(self.folder, section_file(doc_id)), "rb") as f:
-                    section = f.read()
-            yield section
+            yield Part(base + section_file(doc_id), form_name="section") if section is None else section
 
     def join(self, frame: str | Frame) -> str:
         """The whole book as one string (the PDF layout needs it)."""
-        return b"".join(self.chunks(frame)).decode("utf-8")
+        return b"".join(resolved(self.chunks(frame))).decode("utf-8")
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:

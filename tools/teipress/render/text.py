@@ -14,6 +14,7 @@ diffed.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -29,6 +30,7 @@ from teipress.load import LoadedDocument
 from teipress.paths import xslt_path
 from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
 from teipress.render.keys import KeyBuilder, RegisterSource
+from teipress.splice import Part, Piece
 
 #: Default line width (``[tool.teipress.text] width``).
 DEFAULT_WIDTH = 72
@@ -39,6 +41,8 @@ DOCUMENT_SHEET = "text-document"
 EDITION_SHEET = "text-edition"
 #: The parts of edition.txt kept between builds, by page name (see TextFormat.render_edition).
 EDITION_PARTS: dict[str, str] = {"front": ".edition/front.txt", "index": ".edition/index.txt"}
+#: Where edition.txt's spans are kept (see teipress.splice), with the page ``edition``.
+EDITION_SPANS = ".edition/edition.txt.spans"
 
 
 def text_width(config: Config) -> int:
@@ -53,6 +57,12 @@ def text_width(config: Config) -> int:
             f"not {width!r}"
         )
     return width
+
+
+def _after_gap(part: bytes) -> bytes:
+    """A part of edition.txt after the one before: the gap, its text, one newline (nothing
+    for a part without text)."""
+    return b"\n\n" + part.rstrip(b"\n") + b"\n" if part.strip() else b""
 
 
 def _bytes(text: str) -> bytes:
@@ -136,31 +146,37 @@ class TextFormat:
 
             base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
 
-            def texts() -> Iterator[bytes]:
-                yield parts["front"]
-                for doc_id in order:
-                    text = read_kept(f"{base}{doc_id}.txt")  # written by _bytes: UTF-8, LF
-                    if text is not None:
-                        yield text
-                        continue
-                    doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
-                    if doc is not None:
-                        yield _bytes(self.render_text(ctx, doc, ctx.engine.parse(doc.data)))
-                yield parts["index"]
+            def missing(doc_id: str) -> bytes:
+                # no text file: rendered here (no build), if the document is there
+                doc = next((d for d in documents if d.ok and d.doc_id == doc_id), None)
+                return _bytes(self.render_text(ctx, doc, ctx.engine.parse(doc.data))) if doc is not None else b""
 
-            def chunks() -> Iterator[bytes]:
+            def chunks() -> Iterator[Piece]:
                 # each part ends with exactly one newline; two more make the gap between
                 # parts. Bytes, as kept: decoding and encoding 5,000 texts was a third of
                 # the join. (A part of only non-ASCII white space would count as text
-                # here; a document's text always begins with its heading.)
-                gap = b""
-                for part in texts():
+                # here; a document's text always begins with its heading.) The texts are
+                # named, not read, once something stands before them: each is then its
+                # bytes with the gap in front, and a rebuild copies the unchanged ones.
+                front = parts["front"]
+                started = bool(front.strip())
+                if started:
+                    yield front.rstrip(b"\n") + b"\n"
+                for doc_id in order:
+                    if started:
+                        yield Part(f"{base}{doc_id}.txt", _after_gap, "text",
+                                   otherwise=functools.partial(missing, doc_id))
+                        continue
+                    kept = read_kept(f"{base}{doc_id}.txt")  # written by _bytes: UTF-8, LF
+                    part = kept if kept is not None else missing(doc_id)
                     if part.strip():
-                        yield gap + part.rstrip(b"\n") + b"\n"
-                        gap = b"\n\n"
+                        yield part.rstrip(b"\n") + b"\n"
+                        started = True
+                if parts["index"].strip():
+                    yield _after_gap(parts["index"]) if started else parts["index"].rstrip(b"\n") + b"\n"
 
             # written part by part (an edition of thousands of documents is never held whole)
-            out.append(OutputFile("edition.txt", chunks, "edition"))
+            out.append(OutputFile("edition.txt", chunks, "edition", spans=EDITION_SPANS))
         return out
 
 

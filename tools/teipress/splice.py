@@ -1,0 +1,222 @@
+"""Joined edition files written from their parts, copying unchanged runs from the previous file.
+
+An edition file joined from thousands of per-document parts (``edition.txt``, the
+search index, the print book) is rewritten whenever one of its parts changes. Read
+part by part, that is thousands of small reads and tens of MB written for a
+one-letter edit (0.15 s per file for the Escher letters). A join therefore names
+its kept parts as :class:`Part` pieces instead of reading them, and
+:func:`join_into` records where each landed in the file it wrote (its *spans*,
+in a small file kept beside it). The next build's join, given that file and its spans,
+copies every run of parts that are still the same files from the published file
+(``copy_file_range``: the kernel copies, nothing passes through Python) and reads
+only the parts that changed: a few hundredths of a second instead of 0.15.
+
+"The same file" is the same inode with the same size and modification time: a
+build never writes a kept file in place (it writes a new file and links the
+unchanged ones, see :mod:`teipress.staging`), and the previous edition, which
+holds every recorded inode, is not removed while the build runs, so no new part
+can have a recorded inode number. A part edited by hand changes its size or time.
+The published joined file is checked the same way against its spans before any
+range of it is copied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+import orjson
+
+#: Version of the spans files; another version is not read.
+SPANS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Part:
+    """A kept per-document file as a joined file holds it: ``form(its bytes)``.
+
+    *form* must depend on the bytes alone (a separator before them, a stripped end):
+    an unchanged part is copied as the previous file held it. *form_name* names the
+    form in the spans, so a part joined another way is never copied. *otherwise*
+    gives the file's bytes when it is missing (``None``: none), made into *form* too.
+    """
+
+    path: str
+    form: Callable[[bytes], bytes] | None = None
+    form_name: str = ""
+    otherwise: Callable[[], bytes] | None = None
+
+    def read(self) -> bytes:
+        """The part as the joined file holds it, read now."""
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            data = self.otherwise() if self.otherwise is not None else b""
+        return self.form(data) if self.form is not None else data
+
+
+Piece = bytes | Part
+
+
+def resolved(pieces: Iterable[Piece]) -> Iterator[bytes]:
+    """*pieces* as bytes (parts read): for a joined file needed in memory (a PDF layout, tests)."""
+    for piece in pieces:
+        yield piece if isinstance(piece, bytes) else piece.read()
+
+
+#: (inode, size, modification time in ns) of a file
+Signature = tuple[int, int, int]
+
+
+def signature(st: os.stat_result) -> Signature:
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+@dataclass
+class Spans:
+    """Where each part landed in a joined file, and which file that was.
+
+    ``parts``: part path relative to the format's folder -> (signature, form name,
+    offset, length).
+    """
+
+    file: Signature
+    parts: dict[str, tuple[Signature, str, int, int]]
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps({"version": SPANS_VERSION, "file": self.file,
+                             "parts": {k: [*sig, form, off, n] for k, (sig, form, off, n) in self.parts.items()}})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Spans | None:
+        """The spans in *data*, or None if they are unreadable or of another version."""
+        try:
+            raw = orjson.loads(data)
+            if raw.get("version") != SPANS_VERSION:
+                return None
+            parts = {k: ((v[0], v[1], v[2]), v[3], v[4], v[5]) for k, v in raw["parts"].items()}
+            ino, size, mtime = raw["file"]
+            return cls((ino, size, mtime), parts)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return None
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The published joined file a join may copy from, and its spans file."""
+
+    file: str
+    spans: str
+
+
+def join_into(out: IO[bytes], pieces: Iterable[Piece], folder: str,
+              previous: Previous | None = None) -> dict[str, tuple[Signature, str, int, int]]:
+    """Write *pieces* into *out* (a new file, opened by :func:`teipress.staging.write_new`'s
+    rules) and return where each part landed (:attr:`Spans.parts`).
+
+    *folder* is the format folder the parts lie in (spans name them relative to it).
+    With *previous*, parts unchanged since that file was written are copied from it.
+    """
+    prefix = folder.rstrip(os.sep) + os.sep
+    base = _open_previous(previous)
+    parts: dict[str, tuple[Signature, str, int, int]] = {}
+    try:
+        run = _Run(out, base[0] if base else None)
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                run.write(piece)
+                continue
+            rel = piece.path[len(prefix):] if piece.path.startswith(prefix) else piece.path
+            try:
+                sig = signature(os.stat(piece.path))
+            except FileNotFoundError:
+                run.write(piece.read())  # not kept: what *otherwise* gives, not recorded
+                continue
+            before = base[1].parts.get(rel) if base else None
+            at = run.offset
+            if before is not None and before[0] == sig and before[1] == piece.form_name:
+                run.copy(before[2], before[3])
+                parts[rel] = (sig, piece.form_name, at, before[3])
+                continue
+            data = piece.read()
+            run.write(data)
+            parts[rel] = (sig, piece.form_name, at, len(data))
+        run.flush()
+    finally:
+        if base is not None:
+            base[0].close()
+    return parts
+
+
+def _open_previous(previous: Previous | None) -> tuple[IO[bytes], Spans] | None:
+    """The previous file, open, and its spans, if both are there and belong together."""
+    if previous is None:
+        return None
+    try:
+        with open(previous.spans, "rb") as f:
+            spans = Spans.from_bytes(f.read())
+        if spans is None:
+            return None
+        src = open(previous.file, "rb")  # noqa: SIM115 (closed by join_into)
+    except OSError:
+        return None
+    if signature(os.fstat(src.fileno())) != spans.file:  # rewritten since its spans were
+        src.close()
+        return None
+    return src, spans
+
+
+class _Run:
+    """The output file, with the pending run of bytes to copy from the previous file
+    (consecutive unchanged parts are one copy)."""
+
+    def __init__(self, out: IO[bytes], src: IO[bytes] | None) -> None:
+        self.out = out
+        self.src = src
+        self.offset = 0
+        self._start = 0
+        self._length = 0
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.flush()
+            self.out.write(data)
+            self.offset += len(data)
+
+    def copy(self, start: int, length: int) -> None:
+        if self._length and self._start + self._length == start:
+            self._length += length
+        else:
+            self.flush()
+            self._start, self._length = start, length
+        self.offset += length
+
+    def flush(self) -> None:
+        """Copy the pending run."""
+        if not self._length:
+            return
+        assert self.src is not None
+        start, left = self._start, self._length
+        self._length = 0
+        self.out.flush()
+        copy_range = getattr(os, "copy_file_range", None)
+        if copy_range is not None:
+            with contextlib.suppress(OSError):  # another filesystem, or not supported: read below
+                while left:
+                    n = copy_range(self.src.fileno(), self.out.fileno(), left, start)
+                    if n <= 0:
+                        break
+                    start += n
+                    left -= n
+        if left:
+            self.src.seek(start)
+            while left:
+                block = self.src.read(min(left, 1 << 20))
+                if not block:
+                    raise OSError(f"{self.src.name} ended before its recorded spans")
+                self.out.write(block)
+                left -= len(block)
