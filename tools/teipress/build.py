@@ -333,7 +333,7 @@ class _Renderer:
     """
 
     def __init__(self, config: Config, formats: Sequence[str], build_date: str, staging: Path,
-                 register: RegisterFiles | None = None, ids: dict[Path, str] | None = None,
+                 register: RegisterFiles | None = None, ids: dict[str, str] | None = None,
                  slice_of: Callable[[str], bytes] | None = None) -> None:
         self.ids = ids or {}
         self.staging = staging
@@ -344,7 +344,7 @@ class _Renderer:
         if register is not None:
             self.use(register, self.ids)
 
-    def use(self, register: RegisterFiles, ids: dict[Path, str]) -> None:
+    def use(self, register: RegisterFiles, ids: dict[str, str]) -> None:
         """The register edition pages read, and the ids of documents that share one.
 
         A pool worker starts before the resolve phase has made them (it compiles its
@@ -356,7 +356,7 @@ class _Renderer:
             self._register = register
             self.ctx.use_register(register.outline_source(), register.full)
 
-    def render_edition(self, name: str, paths: list[Path], root: Path, pages: list[str]) -> list[tuple[str, str]]:
+    def render_edition(self, name: str, paths: list[str], root: Path, pages: list[str]) -> list[tuple[str, str]]:
         """Write the edition *pages* of format *name* into its staging folder; (file, page) of each.
 
         Written here, by the process that renders them, piece by piece: a book or a
@@ -451,8 +451,8 @@ def _streamed(pool: ProcessPoolExecutor, tasks: Iterator[tuple[Path, str, bytes]
         yield pending.popleft().result()
 
 
-def _edition_in_worker(name: str, paths: list[Path], root: Path, pages: list[str], register: RegisterFiles,
-                       ids: dict[Path, str]) -> list[tuple[str, str]]:
+def _edition_in_worker(name: str, paths: list[str], root: Path, pages: list[str], register: RegisterFiles,
+                       ids: dict[str, str]) -> list[tuple[str, str]]:
     assert _worker is not None
     _worker.use(register, ids)
     return _worker.render_edition(name, paths, root, pages)
@@ -470,7 +470,7 @@ def edition_tasks(pages: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
 
 
 def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, tasks: list[tuple[str, list[str]]],
-                     paths: list[Path], root: Path, register: RegisterFiles | None, ids: dict[Path, str],
+                     paths: list[str], root: Path, register: RegisterFiles | None, ids: dict[str, str],
                      meanwhile: Callable[[], None] = lambda: None) -> Iterator[EditionOutcome]:
     """The files of each task of :func:`edition_tasks`, or the exception that stopped it;
     *meanwhile* runs in this process while a pool renders. *register* is what the pool's
@@ -499,15 +499,16 @@ def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, 
 class LazyDocuments(Sequence[LoadedDocument]):
     """Documents loaded on access, so edition-wide rendering never holds the corpus in memory."""
 
-    def __init__(self, paths: Sequence[Path], root: Path, ids: dict[Path, str] | None = None) -> None:
+    def __init__(self, paths: Sequence[str | Path], root: Path, ids: dict[str, str] | None = None) -> None:
         self._paths = list(paths)
         self._root = root
         self._ids = ids or {}
 
-    def _load(self, path: Path) -> LoadedDocument:
-        doc = load_path(path, self._root)
-        if self._ids.get(path, doc.doc_id) != doc.doc_id:
-            doc.id_override = self._ids[path]
+    def _load(self, path: str | Path) -> LoadedDocument:
+        doc = load_path(Path(path), self._root)
+        name = os.fspath(path)
+        if self._ids.get(name, doc.doc_id) != doc.doc_id:
+            doc.id_override = self._ids[name]
         return doc
 
     def __len__(self) -> int:
@@ -631,6 +632,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     progress.phase("resolve", 1)
     docs = [extracts[p] for p in doc_paths if p in extracts]
     ids = unique_ids([(d.path, d.doc_id) for d in docs])
+    # documents that share an id are rendered under the one they were given here
+    renamed = {os.fspath(d.path): ids[d.path] for d in docs if ids[d.path] != d.doc_id}
     for d in docs:
         d.doc_id = ids[d.path]
     auths = [extracts[p] for p in auth_paths if p in extracts]
@@ -699,7 +702,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
 
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices, register, register_hash,
-                    build_date, options, progress, result, ids, view, pool, save_memo, cache_dir)
+                    build_date, options, progress, result, renamed, view, pool, save_memo, cache_dir)
         phases["render"] = time.perf_counter() - t
         if result.render_errors and not options.force:
             return result
@@ -784,7 +787,7 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 ordered: list[Path], doc_info: dict[Path, tuple[str, str]], slices: RegisterSlices,
                 register: bytes | Path, register_hash: str, build_date: str, options: BuildOptions,
-                progress: Progress, result: BuildResult, ids: dict[Path, str], register_view: RegisterView,
+                progress: Progress, result: BuildResult, renamed: dict[str, str], register_view: RegisterView,
                 pools: _Pool, meanwhile: Callable[[], None], cache_dir: Path) -> None:
     """Render what changed into *staging* and keep the rest; *meanwhile* runs once the
     edition pages are known, while a pool renders them. *cache_dir* holds the previous
@@ -848,7 +851,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         if todo:
             # A few documents: each gets its slice of the register, so the whole register
             # is parsed only if an edition page needs a transform over it.
-            local = _Renderer(config, formats, build_date, staging, register_files(), ids, slices.slice_xml)
+            local = _Renderer(config, formats, build_date, staging, register_files(), renamed, slices.slice_xml)
         results = (local.render(p, doc_info[p][0]) for p in todo) if local else iter(())
     no_files: tuple[list[str], str] = ([], _facts((), ()))
     for path, (doc_id, rendered, errors) in zip(todo, results, strict=True):
@@ -884,9 +887,11 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
     tasks = edition_tasks(pages)
     progress.phase("edition", len(tasks))
     if pages and pool is None and local is None:
-        local = _Renderer(config, formats, build_date, staging, register_files(), ids)
+        local = _Renderer(config, formats, build_date, staging, register_files(), renamed)
     pooled = register_files(pooled=True) if pool is not None and tasks else None
-    for name, group, outcome in _render_editions(pool, local, tasks, ordered, config.root, pooled, ids, meanwhile):
+    # names, not Path objects, travel to the workers (5,000 Paths took 30 ms to unpickle per task)
+    names = [os.fspath(p) for p in ordered]
+    for name, group, outcome in _render_editions(pool, local, tasks, names, config.root, pooled, renamed, meanwhile):
         if isinstance(outcome, Exception):
             result.render_errors.append(_render_error("(edition)", name, outcome))
             continue
