@@ -477,10 +477,13 @@ def snapshot_code(dest: Path) -> dict[str, str]:
     the live tree may re-render everything. Runs with the returned environment import
     teipress (and find its stylesheets and schemas) in the frozen copy.
     """
+    import compileall
     import os
 
     for name in ("tools", "xslt", "schema"):
         shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    # byte-compiled, as an installed package is (see the Makefile's install targets)
+    compileall.compile_dir(dest / "tools", quiet=1)
     env = dict(os.environ)
     env["PYTHONPATH"] = str(dest / "tools") + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env

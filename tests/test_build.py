@@ -308,26 +308,39 @@ def test_an_edit_the_resolve_phase_cannot_see_reuses_its_results(project: Path, 
     assert published_files(project / "out") == published_files(tmp_path / "c")
 
 
-@pytest.mark.parametrize("damage", [b"not marshal at all", b"marshal-of-wrong-shape", b"unknown-severity", b""])
+@pytest.mark.parametrize("damage", [b"not marshal at all", b"marshal-of-wrong-shape", b"unknown-severity", b"",
+                                    b"bucket-not-marshal", b"bucket-name-a-path"])
 def test_a_damaged_resolve_memo_is_a_miss_not_a_wrong_build(project: Path, damage: bytes) -> None:
     """The memo is read with marshal and checked for shape: garbage, a value of the wrong
-    shape, a severity no version writes or an empty file make the build resolve again,
-    with the same findings."""
+    shape, a severity no version writes, an empty file, a bucket of findings that is not
+    marshal or a bucket named as a path make the build resolve again, with the same findings."""
+    import hashlib
     import marshal
+
+    from teipress.resolve.memo import bucket_of
 
     first = summary("--format", "text", "--force", cwd=project)
     again = summary("--format", "text", "--force", cwd=project)
     assert again["resolve_reused"] is True
     memo = project / ".teipress-cache" / "resolve" / "memo.marshal"
     assert memo.is_file()
-    if damage == b"marshal-of-wrong-shape":
-        data = marshal.loads(memo.read_bytes())
-        data["findings"] = [["a list", "not a tuple"]]
-        damage = marshal.dumps(data)
-    elif damage == b"unknown-severity":
+    if damage in (b"marshal-of-wrong-shape", b"unknown-severity"):
+        # a bucket of findings (see teipress.resolve.memo) about the first file, damaged
         data = marshal.loads(memo.read_bytes())
         path = next(iter(data["shas"]))
-        data["findings"] = [(path, ("tei/x.xml", 1, 1, "X001", "catastrophic", "m", None, "xref"))]
+        rows = ([["a list", "not a tuple"]] if damage == b"marshal-of-wrong-shape"
+                else [("tei/x.xml", 1, 1, "X001", "catastrophic", "m", None, "xref")])
+        bucket = marshal.dumps({path: rows})
+        name = hashlib.sha256(bucket).hexdigest()[:32]
+        (memo.parent / f"findings-{name}.marshal").write_bytes(bucket)
+        data["buckets"][bucket_of(path)] = name
+        damage = marshal.dumps(data)
+    elif damage.startswith(b"bucket-"):
+        data = marshal.loads(memo.read_bytes())
+        name = "0" * 32 if damage == b"bucket-not-marshal" else "/../../memo"
+        if damage == b"bucket-not-marshal":
+            (memo.parent / f"findings-{name}.marshal").write_bytes(b"\x00 not marshal")
+        data["buckets"][0] = name
         damage = marshal.dumps(data)
     memo.write_bytes(damage)
     after = summary("--format", "text", "--force", cwd=project)

@@ -236,7 +236,7 @@ def test_the_build_writes_the_register_file_without_holding_it(register: Registe
     assert restamped != xml and register_digest(restamped) == digest
     assert sorted(p.name for p in store.folder.iterdir()) == [path.name]
     (store.folder / ".register.99999999.tmp").write_bytes(b"<r:register")  # a build killed mid-write
-    store.save(Memo("key", {}, [], path, {}), {}, [])
+    store.save(Memo("key", {}, {}, path, {}), {}, [])
     assert sorted(p.name for p in store.folder.iterdir()) == sorted([path.name, "memo.marshal"])
     # a cache that cannot be written: no file, the caller falls back to bytes
     blocked = tmp_path / "blocked"

@@ -697,8 +697,10 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         saved = {f"part:{k}": v for k, v in slices.parts.items()}
         saved.update({f"view:{k}": v for k, v in view.saved().items()})
         if not (reused is not None and reused.shas == shas and reused.digests == saved):
-            rows = reused.findings if reused is not None else []  # a reused memo's rows, moved
-            store.save(Memo(key, shas, rows, register, saved, register_hash), by_display, findings)  # else: as stored
+            # a reused memo's rows (moved) and the buckets of them unchanged; else the findings
+            rows = reused.findings if reused is not None else {}
+            kept = reused.kept_buckets if reused is not None else {}
+            store.save(Memo(key, shas, rows, register, saved, register_hash, kept), by_display, findings)
 
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices, register, register_hash,
