@@ -69,6 +69,23 @@ def test_one_documents_slice_found_alone_equals_its_slice_from_the_whole_index(r
         assert sliced.find(f"{R}entities/{R}entity/{R}mention") is None
 
 
+def test_a_slice_found_alone_takes_exactly_the_entities_it_names(register: Register) -> None:
+    """read_for finds a document's entities with one pattern of their ids: an id with
+    characters a pattern gives a meaning (``.``, ``+``) matches itself only, and an id
+    that begins another id does not bring the other one in."""
+    xml = register.to_xml_bytes()
+    whole = RegisterIndex.read(xml)
+    doc_id = next(d for d in whole.order() if len(whole.entities_of.get(d, ())) >= 1)
+    named = sorted(whole.entities_of[doc_id])[0]
+    other = next(e for e in whole.entities if e not in whole.entities_of[doc_id])
+    renamed = xml.replace(f'"{named}"'.encode(), b'"p.r+s"').replace(f'"{other}"'.encode(), b'"pXrrs"')
+    renamed = renamed.replace(b'<r:entity id="pXrrs"', b'<r:entity id="p.r+s-longer"', 1)
+    whole = RegisterIndex.read(renamed)
+    alone = RegisterIndex.read_for(renamed, [doc_id])
+    assert "p.r+s" in alone.entities and not {"pXrrs", "p.r+s-longer"} & set(alone.entities)
+    assert alone.slice_xml(doc_id) == whole.slice_xml(doc_id)
+
+
 def test_the_outline_keeps_one_mention_per_document_and_drops_the_bulk(register: Register) -> None:
     xml = register.to_xml_bytes()
     outline = etree.fromstring(RegisterIndex.read(xml).outline_xml())

@@ -166,6 +166,9 @@ class RegisterIndex:
         ents_at = max(docs_at, data.find(b"<r:entities"))
         index = cls(doc_count=data.count(b"<r:document ", docs_at, ents_at))
         index._head(data)
+        # the pointers and notes stand after the entities (chronology, pointers, notes)
+        ents_end = data.find(b"</r:entities>", ents_at)
+        later = ents_at if ents_end < 0 else ents_end
         wanted: set[str] = set()
         for doc_id in doc_ids:
             record = _record_of(b"document", data, doc_id, docs_at)
@@ -178,25 +181,23 @@ class RegisterIndex:
                     index._document(other)
             wanted.update(info.participants)
             key = _xml_attr(doc_id).encode()
-            pointer = rb'(<r:pointer doc="' + re.escape(key) + rb'" value="[^"]*" target="([^"]*)"[^>]*/>)'
-            for xml, target in re.findall(pointer, data):
+            pointer = re.compile(rb'(<r:pointer doc="' + re.escape(key) + rb'" value="[^"]*" target="([^"]*)"[^>]*/>)')
+            for xml, target in pointer.findall(data, later):
                 index.pointers_of.setdefault(doc_id, []).append(xml)
                 if target:
                     index.entities_of.setdefault(doc_id, set()).add(_unescape(target.decode()))
-            index.notes_of[doc_id] = re.findall(rb'<r:note doc="' + re.escape(key) + rb'"[^>]*/>', data)
+            index.notes_of[doc_id] = re.compile(rb'<r:note doc="' + re.escape(key) + rb'"[^>]*/>').findall(data, later)
             wanted |= index.entities_of.get(doc_id, set())
-        # one walk over the entities (a search per entity would scan the mentions again each time)
-        at = data.find(b"<r:entity ", ents_at)
-        while at >= 0 and wanted:
-            attrs = _attributes(data[at:data.find(b">", at) + 1])
-            ent_id = attrs.get("id", "")
-            if ent_id in wanted:
-                full, end = _record_at(data, b"entity", at)
-                index.entities[ent_id] = EntityInfo(attrs.get("kind", ""), _without_mentions(full), b"", b"", b"")
-                wanted.discard(ent_id)
-            else:
-                end = _record_end(data, b"entity", at)
-            at = data.find(b"<r:entity ", end)
+        # one search over the entities for every wanted id (an id is a record's first
+        # attribute, see _record_of): walking the records one by one took 0.05 s
+        if wanted:
+            ids = b"|".join(re.escape(_xml_attr(ent_id).encode()) for ent_id in sorted(wanted))
+            starts = re.compile(rb'<r:entity id="(?:' + ids + rb')"')
+            for m in starts.finditer(data, ents_at, len(data) if ents_end < 0 else ents_end):
+                attrs = _attributes(data[m.start():data.find(b">", m.start()) + 1])
+                full, _ = _record_at(data, b"entity", m.start())
+                index.entities[attrs.get("id", "")] = EntityInfo(attrs.get("kind", ""), _without_mentions(full),
+                                                                 b"", b"", b"")
         return index
 
     def _head(self, data: bytes) -> None:
