@@ -60,7 +60,7 @@ from teipress import REGISTER_NS, __version__, paths
 from teipress.check.cache import CheckCache
 from teipress.check.runner import CheckOptions, check_files, default_jobs, finish
 from teipress.config import Config
-from teipress.diagnostics import Diagnostic, DiagnosticRow, Severity
+from teipress.diagnostics import Diagnostic, DiagnosticRow, Severity, as_dicts, from_rows
 from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
 from teipress.progress import Progress
@@ -158,7 +158,7 @@ class BuildResult:
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "by_code": dict(sorted(Counter(d.code for d in [*self.check.diagnostics, *self.render_errors]).items())),
-            "diagnostics": [d.to_dict() for d in [*self.check.sorted(), *self.render_errors]],
+            "diagnostics": as_dicts([*self.check.sorted(), *self.render_errors]),
         }
 
 
@@ -661,7 +661,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         if apart:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as child:
                 rows, kept = child.submit(_resolve_apart, config, docs, auths, checks_only, store.folder).result()
-            findings = [Diagnostic.from_row(row) for row in rows]
+            findings = from_rows(rows)
             del rows
         else:
             findings, kept = _resolve_and_keep(config, docs, auths, checks_only, store.folder)

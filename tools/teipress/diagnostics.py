@@ -101,17 +101,37 @@ class Diagnostic(NamedTuple):
                 self.source)
 
     @classmethod
-    def from_row(cls, row: DiagnosticRow, line: int | None = None, col: int | None = None) -> Diagnostic:
-        """The finding of :meth:`as_row`, at another *line* and *col* if given (``KeyError``
-        for a severity no version writes)."""
-        path, at_line, at_col, code, severity, message, help_text, source = row
-        return cls(path, at_line if line is None else line, at_col if col is None else col, code,
-                   _SEVERITIES[severity], message, help_text, source)
+    def from_row(cls, row: DiagnosticRow) -> Diagnostic:
+        """The finding of :meth:`as_row` (``ValueError`` for a row of another length,
+        ``KeyError`` for a severity no version writes)."""
+        path, line, col, code, severity, message, help_text, source = row
+        return _new(cls, (path, line, col, code, _SEVERITIES[severity], message, help_text, source))
 
     def to_dict(self) -> dict[str, object]:
-        path, line, col, code, severity, message, help_text, source = self  # quicker than 8 attribute reads
-        return {"path": path, "line": line, "column": col, "code": code, "severity": severity.value,
-                "message": message, "help": help_text, "source": source}
+        return as_dicts((self,))[0]
+
+
+#: A named tuple made from its fields' tuple without the keyword-handling constructor: read
+#: back by the tens of thousands, findings are made three times faster this way.
+_new = tuple.__new__
+#: Severity -> its value, a dictionary lookup rather than the enum's ``value`` property.
+_VALUES = {s: s.value for s in Severity}
+
+
+def from_rows(rows: Iterable[DiagnosticRow]) -> list[Diagnostic]:
+    """:meth:`Diagnostic.from_row` of each row (the same errors for a row of another shape)."""
+    severities, make = _SEVERITIES, Diagnostic
+    return [_new(make, (path, line, col, code, severities[severity], message, help_text, source))
+            for path, line, col, code, severity, message, help_text, source in rows]
+
+
+def as_dicts(diagnostics: Iterable[Diagnostic]) -> list[dict[str, object]]:
+    """Each diagnostic as the JSON reports and summaries write it (one comprehension: a
+    summary of a large corpus lists 90,000)."""
+    values = _VALUES
+    return [{"path": path, "line": line, "column": col, "code": code, "severity": values[severity],
+             "message": message, "help": help_text, "source": source}
+            for path, line, col, code, severity, message, help_text, source in diagnostics]
 
 
 #: :meth:`Diagnostic.place` as a sort key taken in C (the first four fields): a Python

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from teipress.diagnostics import Diagnostic, Severity
+from teipress.diagnostics import Diagnostic, Severity, as_dicts
 from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
 
 if TYPE_CHECKING:  # runner imports this module
@@ -197,7 +197,7 @@ class CheckCache:
         rows = []
         for sha, diags, x in items:
             stored = CachedFile.of(x) if isinstance(x, FileExtract) else x
-            rows.append((sha, json.dumps([d.to_dict() for d in diags]),
+            rows.append((sha, json.dumps(as_dicts(diags)),
                          stored.blob if stored is not None else None,
                          stored.semantic if stored is not None else "", stored.root_id if stored is not None else ""))
         if rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 
 from teipress import __version__
+from teipress.diagnostics import as_dicts
 from teipress.report import RunResult
 
 
@@ -20,7 +21,7 @@ def render(result: RunResult) -> str:
             "seconds": round(result.seconds, 3),
         },
         "files": result.files,
-        "diagnostics": [d.to_dict() for d in result.sorted()],
+        "diagnostics": as_dicts(result.sorted()),
         **({"extra": result.extra} if result.extra else {}),
     }
     # orjson: the same text as json.dumps(ensure_ascii=False, indent=2), several times quicker

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from teipress import paths
 from teipress.config import Config
-from teipress.diagnostics import Diagnostic, DiagnosticRow
+from teipress.diagnostics import Diagnostic, DiagnosticRow, from_rows
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
 
@@ -124,12 +124,12 @@ class Memo:
                 if type(rows) is not list:
                     return None
                 if path not in changed_paths:
-                    for row in rows:
-                        if type(row) is not tuple:
-                            return None
-                        if row[3] in _POSITIONAL and any(shown in row[5] for shown in changed):
-                            return None
-                        out.append(make(row))
+                    if not all(type(row) is tuple for row in rows):
+                        return None
+                    if changed and any(row[3] in _POSITIONAL and any(shown in row[5] for shown in changed)
+                                       for row in rows):
+                        return None
+                    out.extend(from_rows(rows))
                     continue
                 if path not in old:
                     return None
