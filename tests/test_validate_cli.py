@@ -261,3 +261,12 @@ def test_a_broken_rule_file_is_reported_when_the_check_runs_in_a_pool(project: P
     assert pooled.exit_code == alone.exit_code == 2
     assert "house.sch:3:1" in pooled.output and "XPST0003" in pooled.output
     assert pooled.output == alone.output
+
+
+def test_the_console_entry_ends_with_the_status_sys_exit_would_give(capsys: pytest.CaptureFixture[str]) -> None:
+    """main() ends the process itself (os._exit, no interpreter tear-down): the status
+    must be what ``sys.exit(code)`` would have given."""
+    from teipress.cli import _exit_status
+
+    assert (_exit_status(None), _exit_status(0), _exit_status(2)) == (0, 0, 2)
+    assert _exit_status("config broken") == 1 and "config broken" in capsys.readouterr().err
