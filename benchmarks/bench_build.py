@@ -72,6 +72,13 @@ def build(config: Path, out: Path, jobs: int, extra: list[str] | None = None) ->
     return r, summary
 
 
+def editor_build(config: Path, out: Path, jobs: int) -> synth.RunStats:
+    """``teipress build`` as an editor runs it: the text summary on standard error."""
+    cmd = [*synth.teipress_cmd(), "build", "--config", str(config), "--out", str(out), *FORMATS,
+           "-q", "--force", "-j", str(jobs)]
+    return synth.run_measured(cmd, cwd=config.parent, env=ENV)
+
+
 def describe(label: str, r: synth.RunStats, s: dict, size: int | None = None) -> dict[str, object]:
     phases = s.get("phases", {})
     row = {
@@ -141,6 +148,12 @@ def bench_escher(escher: Path, jobs: int, rows: list[dict[str, object]], keep: b
         print(f"      touched {touched.name}")
         r, s = build(config, out, jobs, ["--force"])
         rows.append(describe("escher one-letter rebuild", r, s))
+        print(f"      target <= 1 s: {'met' if r.seconds <= 1 else 'MISSED'}")
+        # what an editor runs: the text summary (at most 20 findings per rule) instead of
+        # the JSON one listing all 90,530 (44 MB)
+        touch_one_letter(corpus / "data" / "briefe")
+        r = editor_build(config, out, jobs)
+        rows.append(describe("escher one-letter rebuild, text summary", r, {}))
         print(f"      target <= 1 s: {'met' if r.seconds <= 1 else 'MISSED'}")
         # the first rebuild after a full build has no spare edition to start from (see
         # teipress.staging); an editor's later rebuilds do
