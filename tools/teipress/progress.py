@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgress
+if TYPE_CHECKING:  # rich is imported when bars are shown (a terminal), not by every run
+    from rich.progress import TaskID
 
 
 class Progress:
@@ -58,6 +58,9 @@ class BarProgress(Progress):
     """rich progress bars, one per phase, for interactive terminals."""
 
     def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
         self._bars = RichProgress(TextColumn("{task.description:<8}"), BarColumn(),
                                   MofNCompleteColumn(), TimeElapsedColumn(), transient=False)
         self._bars.start()

@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax import saxutils
 
 from teipress import REGISTER_NS
 
@@ -308,8 +307,12 @@ class RegisterIndex:
 
 
 def _xml_attr(value: str) -> str:
-    """*value* escaped as libxml2 writes it in an attribute (so it can be searched for)."""
-    return saxutils.escape(value, _ATTR_ESCAPES)
+    """*value* escaped as libxml2 writes it in an attribute (so it can be searched for).
+    (Not xml.sax.saxutils: importing it imports urllib, 15 ms of every build's start.)"""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char, entity in _ATTR_ESCAPES.items():
+        value = value.replace(char, entity)
+    return value
 
 
 def _record_end(data: bytes, tag: bytes, at: int) -> int:

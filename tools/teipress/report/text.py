@@ -9,9 +9,6 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from rich.console import Console
-from rich.markup import escape
-
 from teipress.diagnostics import Severity
 from teipress.report import RunResult
 
@@ -28,6 +25,9 @@ def render(result: RunResult, *, color: bool = False, width: int = 200, summary:
     many more there are (and *hint*: where to see them): a corpus with tens of
     thousands of findings of one kind needs the kind, not a wall of text.
     """
+    from rich.console import Console  # imported when text is shown (not for a JSON summary)
+    from rich.markup import escape
+
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width,
                       highlight=False, soft_wrap=True)
