@@ -184,7 +184,7 @@ class CheckCache:
         for sha, diags, blob, semantic, root_id in rows:
             try:
                 display = displays[sha]
-                found[sha] = CachedFile(sha, [
+                found[sha] = CachedFile(sha, [] if diags == "[]" else [  # most files: no findings
                     Diagnostic(display, r["line"], r["column"], r["code"], Severity(r["severity"]),
                                r["message"], r["help"], r["source"]) for r in json.loads(diags)],
                     blob, semantic or "", root_id or "")
