@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from teipress.diagnostics import DiagnosticRow
 from teipress.resolve.memo import BUCKETS, Memo, MemoStore, bucket_of
 
@@ -51,3 +53,34 @@ def test_a_save_rewrites_only_the_buckets_whose_findings_changed(tmp_path: Path)
     assert {k: v for k, v in after.items() if k in before} == {k: before[k] for k in after if k in before}
     again = store.load("key")
     assert again is not None and again.findings == memo.findings
+
+
+def test_the_register_is_hashed_again_only_when_it_is_not_the_file_saved(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A memo's register is trusted by inode, size and time when they are those it was saved
+    with (hashing it cost every rebuild 0.025 s for the Escher letters); a register written
+    since is hashed, and one whose bytes changed is a miss."""
+    import hashlib
+    import os
+
+    store = MemoStore(tmp_path / "resolve")
+    store.folder.mkdir(parents=True)
+    data = b"<r:register/>"
+    named = store.folder / f"register-{hashlib.sha256(data).hexdigest()}.xml"
+    named.write_bytes(data)
+    store.save(Memo("key", {}, _findings(3), named, {}, "content"), {}, [])
+    real = hashlib.file_digest
+    hashed: list[str] = []
+
+    def counted(f: object, digest: str) -> object:
+        hashed.append(digest)
+        return real(f, digest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashlib, "file_digest", counted)
+    assert store.load("key") is not None and hashed == []
+    named.write_bytes(data)  # the same bytes, written again: hashed, and still the register
+    assert store.load("key") is not None and hashed == ["sha256"]
+    st = named.stat()
+    named.write_bytes(data.replace(b"register", b"registry"))
+    os.utime(named, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    assert store.load("key") is None

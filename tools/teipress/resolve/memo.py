@@ -185,9 +185,14 @@ class MemoStore:
                 findings.update(bucket)
                 kept[n] = name
             register = self.folder / f"register-{data['register']}.xml"
-            with register.open("rb") as f:  # checked without holding it
-                if hashlib.file_digest(f, "sha256").hexdigest() != data["register"]:
-                    return None
+            # Checked against the hash it is named by, unless it is the very file the memo
+            # was saved with (inode, size, modification time): hashing the register took
+            # 0.025 s of each rebuild for the Escher letters, 0.25 s for 10,000 documents.
+            st = register.stat()
+            if data.get("register_stat") != [st.st_ino, st.st_size, st.st_mtime_ns]:
+                with register.open("rb") as f:  # checked without holding it
+                    if hashlib.file_digest(f, "sha256").hexdigest() != data["register"]:
+                        return None
             content = data["content"]
             if not (isinstance(content, str) and content):
                 return None
@@ -250,8 +255,10 @@ class MemoStore:
                 reg = memo.register_xml
             names = self._write_buckets(groups, memo.kept_buckets)
             digest = reg.stem.removeprefix("register-")
+            st = reg.stat()
             payload = {"version": MEMO_VERSION, "key": memo.key, "shas": memo.shas, "buckets": names,
-                       "register": digest, "content": memo.register_content, "digests": memo.digests}
+                       "register": digest, "register_stat": [st.st_ino, st.st_size, st.st_mtime_ns],
+                       "content": memo.register_content, "digests": memo.digests}
             _atomic(self.folder / MEMO_FILE, marshal.dumps(payload))
             for stale in self.folder.glob("register-*.xml"):
                 if stale != reg:
