@@ -9,7 +9,9 @@ its kept parts as :class:`Part` pieces instead of reading them, and
 in a small file kept beside it). The next build's join, given that file and its spans,
 copies every run of parts that are still the same files from the published file
 (``copy_file_range``: the kernel copies, nothing passes through Python) and reads
-only the parts that changed: a few hundredths of a second instead of 0.15.
+only the parts that changed. For the Escher letters a join then takes 0.12–0.145 s
+instead of 0.15–0.21 s; what is left is finding the parts (the reading order, a
+``stat`` per part), not reading or writing them.
 
 "The same file" is the same inode with the same size and modification time: a
 build never writes a kept file in place (it writes a new file and links the
