@@ -27,7 +27,8 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import IO
 
 import orjson
@@ -62,6 +63,37 @@ class Part:
 
 
 Piece = bytes | Part
+
+
+def separated(pieces: Iterable[Piece], separator: bytes, form: Callable[[bytes], bytes] | None = None,
+              form_name: str = "") -> Iterator[Piece]:
+    """*pieces* through *form* (an empty result drops the piece), *separator* between them.
+
+    How a joined file lists its parts (texts with a gap between them, index fragments
+    with commas). Once a piece stands, each later part is passed on as a part whose
+    form puts the separator in front, so a join can copy it (see :class:`Part`); the
+    parts are *form_name* in the spans. Parts must come without a form of their own.
+    """
+    apply = form or _same
+    started = False
+    for piece in pieces:
+        if started and isinstance(piece, Part):
+            yield replace(piece, form=partial(_after, separator, apply), form_name=form_name)
+            continue
+        data = apply(piece.read() if isinstance(piece, Part) else piece)
+        if data:
+            yield separator + data if started else data
+            started = True
+
+
+def _same(data: bytes) -> bytes:
+    return data
+
+
+def _after(separator: bytes, form: Callable[[bytes], bytes], data: bytes) -> bytes:
+    """A part after the ones before it: the separator and its form (nothing if that is empty)."""
+    formed = form(data)
+    return separator + formed if formed else b""
 
 
 def resolved(pieces: Iterable[Piece]) -> Iterator[bytes]:

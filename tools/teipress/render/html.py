@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_
 from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.register_batches import BATCH_ENTITIES, BATCH_MENTIONS, Batch, RegisterBatches
 from teipress.resolve.extract import document_title
-from teipress.splice import Part, Piece, resolved
+from teipress.splice import Part, Piece, resolved, separated
 
 R = f"{{{REGISTER_NS}}}"
 T = f"{{{TEI_NS}}}"
@@ -190,31 +190,12 @@ def index_js(fragments: Iterable[str | bytes]) -> bytes:
 
 def index_js_chunks(fragments: Iterable[str | bytes | Part]) -> Iterator[Piece]:
     """:func:`index_js` in pieces, one per fragment (the index of a large edition is
-    written as its fragments are read; a kept fragment's bytes are written as read).
-
-    A kept fragment named as a :class:`Part` is passed on as one (a comma before it),
-    so a rebuild copies it from the previous index (see teipress.splice), once a
-    fragment stands before it."""
+    written as its fragments are read; a kept fragment's bytes are written as read,
+    or copied from the previous index: see teipress.splice)."""
     yield b"window.TEIPRESS_SEARCH = ["
-    first = True
-    for f in fragments:
-        if isinstance(f, Part):
-            if not first:
-                yield replace(f, form=_after_comma, form_name="search")
-                continue
-            f = f.read()
-        if f:
-            data = f.encode("utf-8") if isinstance(f, str) else f
-            if not first:
-                yield b","
-            yield data
-            first = False
+    yield from separated((f.encode("utf-8") if isinstance(f, str) else f for f in fragments), b",",
+                         form_name="search")
     yield b"];\n"
-
-
-def _after_comma(fragment: bytes) -> bytes:
-    """A fragment of the index after the one before (nothing for an empty one)."""
-    return b"," + fragment if fragment else b""
 
 
 def search_index_js(entries: Iterable[SearchEntry]) -> bytes:

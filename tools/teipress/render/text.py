@@ -28,9 +28,9 @@ from teipress import TEI_NS
 from teipress.config import Config, ConfigError
 from teipress.load import LoadedDocument
 from teipress.paths import xslt_path
-from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
 from teipress.render.keys import KeyBuilder, RegisterSource
-from teipress.splice import Part, Piece
+from teipress.splice import Part, Piece, separated
 
 #: Default line width (``[tool.teipress.text] width``).
 DEFAULT_WIDTH = 72
@@ -59,10 +59,10 @@ def text_width(config: Config) -> int:
     return width
 
 
-def _after_gap(part: bytes) -> bytes:
-    """A part of edition.txt after the one before: the gap, its text, one newline (nothing
-    for a part without text)."""
-    return b"\n\n" + part.rstrip(b"\n") + b"\n" if part.strip() else b""
+def _one_newline(part: bytes) -> bytes:
+    """A part of edition.txt as it stands there: its text and one newline (nothing for a
+    part without text)."""
+    return part.rstrip(b"\n") + b"\n" if part.strip() else b""
 
 
 def _bytes(text: str) -> bytes:
@@ -155,25 +155,10 @@ class TextFormat:
                 # each part ends with exactly one newline; two more make the gap between
                 # parts. Bytes, as kept: decoding and encoding 5,000 texts was a third of
                 # the join. (A part of only non-ASCII white space would count as text
-                # here; a document's text always begins with its heading.) The texts are
-                # named, not read, once something stands before them: each is then its
-                # bytes with the gap in front, and a rebuild copies the unchanged ones.
-                front = parts["front"]
-                started = bool(front.strip())
-                if started:
-                    yield front.rstrip(b"\n") + b"\n"
-                for doc_id in order:
-                    if started:
-                        yield Part(f"{base}{doc_id}.txt", _after_gap, "text",
-                                   otherwise=functools.partial(missing, doc_id))
-                        continue
-                    kept = read_kept(f"{base}{doc_id}.txt")  # written by _bytes: UTF-8, LF
-                    part = kept if kept is not None else missing(doc_id)
-                    if part.strip():
-                        yield part.rstrip(b"\n") + b"\n"
-                        started = True
-                if parts["index"].strip():
-                    yield _after_gap(parts["index"]) if started else parts["index"].rstrip(b"\n") + b"\n"
+                # here; a document's text always begins with its heading.)
+                texts = (Part(f"{base}{doc_id}.txt", otherwise=functools.partial(missing, doc_id))
+                         for doc_id in order)  # written by _bytes: UTF-8, LF
+                return separated([parts["front"], *texts, parts["index"]], b"\n\n", _one_newline, "text")
 
             # written part by part (an edition of thousands of documents is never held whole)
             out.append(OutputFile("edition.txt", chunks, "edition", spans=EDITION_SPANS))
