@@ -203,7 +203,7 @@ class RegisterSlices(LazyRegister):
         self._shared: str | None = None
         self._data: bytes | None = None
         self._scans = 0
-        self._env_hashes: dict[str, hashlib._Hash] = {}
+        self._env_keys: dict[str, KeyBuilder] = {}
 
     def register_part(self, doc_id: str) -> str:
         """The hash of the register records the document's pages show (see the class doc)."""
@@ -225,15 +225,12 @@ class RegisterSlices(LazyRegister):
         return part
 
     def key(self, doc_id: str, source_sha: str, env: str) -> str:
-        """``KeyBuilder(env, source_sha, register part)``, from a copy of the hash of *env*
+        """``KeyBuilder(env, source_sha, register part)``, from a copy of the builder fed *env*
         (a rebuild computes a key per document and format: 15,000 for the Escher letters)."""
-        start = self._env_hashes.get(env)
+        start = self._env_keys.get(env)
         if start is None:
-            start = self._env_hashes[env] = KeyBuilder(env).hash
-        h = start.copy()
-        for part in (source_sha.encode(), self.register_part(doc_id).encode()):
-            h.update(len(part).to_bytes(8, "big") + part)
-        return h.hexdigest()
+            start = self._env_keys[env] = KeyBuilder(env)
+        return start.copy().add(source_sha).add(self.register_part(doc_id)).hexdigest()
 
     def slice_xml(self, doc_id: str) -> bytes:
         """The register as one document's pages see it (:meth:`RegisterIndex.slice_xml`):

@@ -104,8 +104,7 @@ class Diagnostic(NamedTuple):
     def from_row(cls, row: DiagnosticRow) -> Diagnostic:
         """The finding of :meth:`as_row` (``ValueError`` for a row of another length,
         ``KeyError`` for a severity no version writes)."""
-        path, line, col, code, severity, message, help_text, source = row
-        return _new(cls, (path, line, col, code, _SEVERITIES[severity], message, help_text, source))
+        return from_rows((row,))[0]
 
     def to_dict(self) -> dict[str, object]:
         return as_dicts((self,))[0]

@@ -65,10 +65,11 @@ class KeyBuilder:
     def hexdigest(self) -> str:
         return self._h.hexdigest()
 
-    @property
-    def hash(self) -> hashlib._Hash:
-        """The SHA-256 object itself (to copy: keys that share their first parts)."""
-        return self._h
+    def copy(self) -> KeyBuilder:
+        """A builder fed what this one was fed so far (keys that share their first parts)."""
+        other = KeyBuilder.__new__(KeyBuilder)
+        other._h = self._h.copy()
+        return other
 
 
 class LazyRegister:
