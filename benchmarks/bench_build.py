@@ -20,6 +20,9 @@ folder; the corpus is never modified in place.
 (b) Escher, rebuild: the same output folder again with nothing changed, then
     after appending a space inside the first <p> of one letter of the copy.
     Target: <= 1 s.
+    Then ``teipress serve --watch --force`` on the same output: seconds from saving
+    one letter to the server's "Built html" line, six saves one second apart (the
+    first starts the render workers, the later ones reuse them).
 (c) Synthetic corpora (benchmarks/synth.py, default 1000, 5000, 10000 documents;
     schema project): seconds per MB of source, and whether that stays within
     +-20 % of the 1k figure; for the first size also a no-op rebuild and a
@@ -77,6 +80,59 @@ def editor_build(config: Path, out: Path, jobs: int) -> synth.RunStats:
     cmd = [*synth.teipress_cmd(), "build", "--config", str(config), "--out", str(out), *FORMATS,
            "-q", "--force", "-j", str(jobs)]
     return synth.run_measured(cmd, cwd=config.parent, env=ENV)
+
+
+def serve_rebuilds(config: Path, out: Path, letters: Path, edits: int) -> tuple[list[float], int]:
+    """``teipress serve --watch --force`` on *out*: seconds from saving one letter to the
+    server's "Built html" line, for each of *edits* saves; and the peak PSS of the
+    server's process tree (sampled every 0.2 s from the first save on)."""
+    import queue
+    import subprocess
+    import threading
+    import time
+
+    cmd = [*synth.teipress_cmd(), "serve", "--watch", "--force", "--port", "0", "--config", str(config),
+           "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=config.parent, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    stderr = proc.stderr
+    threading.Thread(target=lambda: [lines.put(line) for line in stderr], daemon=True).start()
+
+    def wait_for(prefix: str, seconds: float = 600) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if lines.get(timeout=max(0.01, deadline - time.monotonic())).startswith(prefix):
+                    return
+            except queue.Empty:
+                pass
+        raise SystemExit(f"serve: no line starting {prefix!r} within {seconds} s")
+
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], synth.tree_memory(proc.pid)[1])
+            done.wait(0.2)
+
+    seconds: list[float] = []
+    try:
+        wait_for("Watching")
+        threading.Thread(target=sample, daemon=True).start()
+        for _ in range(edits):
+            time.sleep(1.0)  # an editor's saves are seconds apart
+            started = time.perf_counter()
+            touch_one_letter(letters)
+            wait_for("Built html")
+            seconds.append(time.perf_counter() - started)
+    finally:
+        done.set()
+        proc.terminate()
+        proc.wait(timeout=60)
+    return seconds, peak[0]
 
 
 def describe(label: str, r: synth.RunStats, s: dict, size: int | None = None) -> dict[str, object]:
@@ -159,6 +215,16 @@ def bench_escher(escher: Path, jobs: int, rows: list[dict[str, object]], keep: b
         # teipress.staging); an editor's later rebuilds do
         r, s = build(config, out, jobs, ["--force"])
         rows.append(describe("escher no-op rebuild after the edit", r, s))
+        # the editor's loop: the server rebuilds the HTML edition on each save, with the
+        # render workers and checker of the rebuilds before (see teipress.session)
+        edits = 6
+        times, pss = serve_rebuilds(config, out, corpus / "data" / "briefe", edits)
+        later = times[1:]
+        print(f"  serve --watch, save to published  first {times[0]:.2f} s, then "
+              + " ".join(f"{t:.2f}" for t in later) + f" s (mean {sum(later) / len(later):.2f} s); "
+              f"peak PSS {pss / 2**20:.0f} MiB")
+        rows.append({"run": "escher serve --watch, save to published (html)", "seconds": round(times[0], 2),
+                     "later_seconds": [round(t, 2) for t in later], "peak_pss_mib": round(pss / 2**20)})
     finally:
         if keep:
             print(f"  kept {tmp}")

@@ -58,6 +58,50 @@ def test_serve_watch_rebuilds_after_a_source_changes(tmp_path: Path) -> None:
         wait_for(lines, r"^Built html")
         assert "Victors are always right." in fetch(base + "memo-1949-07-27.html")
         assert not (tmp_path / "out" / "print").exists(), "serve builds the HTML edition only"
+
+        # the next save is rebuilt by the workers the first rebuild started
+        workers = descendants(proc.pid)
+        assert workers, "the render workers were stopped after the rebuild"
+        memo.write_text(memo.read_text().replace("Victors are always right.", "Victors are always just."))
+        wait_for(lines, r"^Built html")
+        assert "Victors are always just." in fetch(base + "memo-1949-07-27.html")
+        assert workers <= descendants(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # a terminated server leaves no worker behind
+    deadline = time.monotonic() + 20
+    while alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(workers)
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes started by *pid*, directly or not (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of *pids* still running (a zombie has ended)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running

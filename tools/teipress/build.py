@@ -47,7 +47,7 @@ import os
 import shutil
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +77,7 @@ from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.memo import Memo, MemoStore, memo_key, register_digest
+from teipress.session import BuildSession
 from teipress.splice import Previous
 from teipress.staging import (
     STAGING_PREFIX,
@@ -542,8 +543,12 @@ def expand_formats(requested: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def build(config: Config, options: BuildOptions, progress: Progress) -> BuildResult:
-    """Run every phase; publish only when the check and every render succeeded (or ``force``)."""
+def build(config: Config, options: BuildOptions, progress: Progress,
+          session: BuildSession | None = None) -> BuildResult:
+    """Run every phase; publish only when the check and every render succeeded (or ``force``).
+
+    A *session* (``teipress serve --watch``) keeps the render pool and the checker for
+    the next build (see :mod:`teipress.session`)."""
     started = time.perf_counter()
     formats = expand_formats(options.formats)
     out = options.out.resolve()
@@ -569,7 +574,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     options.check.corpus = False  # done below on the same corpus the register is built from
     cache = CheckCache(cache_dir / "check", options.check, config.root, config.keys)
     extracts: dict[Path, Extracted] = {}
-    check = check_files([*doc_paths, *auth_paths], config, options.check, cache, extracts)
+    check = check_files([*doc_paths, *auth_paths], config, options.check, cache, extracts, session)
     progress.advance(len(doc_paths) + len(auth_paths))
     phases["check"] = time.perf_counter() - t
 
@@ -582,38 +587,59 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     staging = out / f"{STAGING_PREFIX}{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    pool = _Pool(lambda: start_render_pool(config, formats, build_date, staging, jobs))
+    pool = _Pool(lambda: start_render_pool(config, formats, build_date, staging, jobs), session,
+                 lambda: (tuple(environment_key(config, name) for name in formats), build_date, staging, jobs))
     checked = check.extra.get("checked", 0)
-    if (jobs > 1 and isinstance(checked, int) and 0 < checked < POOL_THRESHOLD
-            and (options.force or not check.errors)):
+    # a session's workers are started by its first build, nothing to render or not: the
+    # first save an editor makes finds them ready
+    few = session is not None or (isinstance(checked, int) and 0 < checked < POOL_THRESHOLD)
+    if jobs > 1 and few and (options.force or not check.errors):
         pool.get(warm=jobs)
+    failed = True
     try:
-        return _resolve_and_render(config, options, progress, formats, out, staging, cache_dir, pool,
-                                   build_date, doc_paths, auth_paths, extracts, cache, check, phases, started)
+        result = _resolve_and_render(config, options, progress, formats, out, staging, cache_dir, pool,
+                                     build_date, doc_paths, auth_paths, extracts, cache, check, phases, started)
+        failed = False
+        return result
     finally:
-        pool.shutdown()
+        pool.shutdown(failed)
         # the previous editions (swapped in) or an unpublished one: not waited for
         discard(staging, cache_dir / TRASH)
 
 
 class _Pool:
-    """The build's render pool, started on first need (or early, see :func:`build`)."""
+    """The build's render pool, started on first need (or early, see :func:`build`);
+    with a session, the one it kept if made for the same *key* (see :mod:`teipress.session`)."""
 
-    def __init__(self, start: Callable[[], ProcessPoolExecutor]) -> None:
+    def __init__(self, start: Callable[[], ProcessPoolExecutor], session: BuildSession | None = None,
+                 key: Callable[[], Hashable] | None = None) -> None:
         self._start = start
+        self._session = session
+        self._key = key
         self.pool: ProcessPoolExecutor | None = None
 
     def get(self, warm: int = 0) -> ProcessPoolExecutor:
         """The pool; with *warm*, that many workers are started now (a pool starts its
         workers as tasks arrive, and a worker compiles its stylesheets as it starts)."""
         if self.pool is None:
-            self.pool = self._start()
+            if self._session is not None and self._key is not None:
+                kept = self._session.pools_reused
+                self.pool = self._session.render_pool(self._key(), self._start)
+                if self._session.pools_reused > kept:
+                    return self.pool  # its workers are running, stylesheets compiled
+            else:
+                self.pool = self._start()
             for _ in range(warm):
                 self.pool.submit(int)
         return self.pool
 
-    def shutdown(self) -> None:
-        if self.pool is not None:
+    def shutdown(self, failed: bool = False) -> None:
+        """Stop the workers, unless a session keeps them for its next build (a failed
+        build's pool is not kept: a worker may have died, tasks may still be queued)."""
+        if self._session is not None and self.pool is not None:
+            if failed:
+                self._session.discard_pool()
+        elif self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
 

@@ -14,6 +14,7 @@ code, without parsing anything again.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from teipress.load import LoadedDocument, display_path, load_path, safe_id
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted, key_attributes
 from teipress.resolve.extract import FileExtract, extract
+from teipress.session import BuildSession
 
 __all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "default_jobs", "finish"]
 
@@ -185,13 +187,15 @@ def default_jobs() -> int:
 
 def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
                 cache: CheckCache | None = None,
-                extracts: dict[Path, Extracted] | None = None) -> RunResult:
+                extracts: dict[Path, Extracted] | None = None,
+                session: BuildSession | None = None) -> RunResult:
     """Load and check *paths* (documents and authority files), then run the corpus checks.
 
     With a *cache*, files whose content was already checked under the same
     schema, rules and options reuse their findings instead of being re-checked.
     With *extracts*, the resolve phase's extract of every file that parsed is
     put there (``teipress build`` resolves from them without parsing again).
+    A *session* keeps the checker of a few files (compiled rules) for the next run.
     """
     started = time.perf_counter()
     root = config.root
@@ -232,7 +236,12 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
             for path, res in zip(todo, pool.map(check, todo, chunksize=chunk), strict=True):
                 results[path] = res
     elif todo:
-        checker = _Checker(options, root, compile_rules(options), key_attrs)
+        def make() -> _Checker:
+            return _Checker(options, root, compile_rules(options), key_attrs)
+
+        # the rules and schema a checker was made from are what the cache is named after
+        checker = make() if session is None or cache is None else session.checker(
+            (cache.path, root, repr(key_attrs), options.schema, options.schema_engine), make)
         for path in todo:
             results[path] = checker.check_path(path)
     if cache is not None:
@@ -284,7 +293,11 @@ def _cached_extract(cached: CachedFile, path: Path, root: Path,
 
 def finish(result: RunResult, config: Config, options: CheckOptions) -> RunResult:
     """Apply per-path ignores and ``--warnings-as-errors`` to a run's findings."""
-    diagnostics = [d for d in result.diagnostics if not config.ignored(d.path, d.code)]
+    if config.ignore:  # one test per (file, code): a large corpus has tens of thousands of findings
+        ignored = functools.cache(config.ignored)
+        diagnostics = [d for d in result.diagnostics if not ignored(d.path, d.code)]
+    else:
+        diagnostics = list(result.diagnostics)
     if options.warnings_as_errors:
         diagnostics = [
             d._replace(severity=Severity.ERROR)

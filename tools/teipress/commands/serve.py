@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -16,16 +17,21 @@ from pathlib import Path
 import click
 
 from teipress.config import Config, ConfigError, load_config
+from teipress.session import BuildSession
 
 
-def _rebuild(config: Config, out: Path) -> None:
+def _rebuild(config: Config, out: Path, session: BuildSession, force: bool = False) -> None:
     from teipress.build import BuildOptions, build
     from teipress.check.runner import CheckOptions
     from teipress.commands.build import report_build
     from teipress.progress import Progress
 
-    options = BuildOptions(formats=["html"], out=out, check=CheckOptions.from_config(config))
-    report_build(build(config, options, Progress()), out, per_code=20)
+    options = BuildOptions(formats=["html"], out=out, force=force, check=CheckOptions.from_config(config))
+    report_build(build(config, options, Progress(), session), out, per_code=20)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -39,7 +45,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
                                             "stylesheet or the configuration changes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: output/).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def command(port: int, watch: bool, out: Path | None, config_file: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Publish even when validation finds errors (a corpus still being "
+                                            "corrected): the errors are printed after each build.")
+def command(port: int, watch: bool, out: Path | None, config_file: Path | None, force: bool) -> None:
     """Serve the HTML edition on http://127.0.0.1:PORT/ (and rebuild on save with --watch)."""
     try:
         config = load_config(config_file=config_file)
@@ -48,30 +56,38 @@ def command(port: int, watch: bool, out: Path | None, config_file: Path | None) 
         sys.exit(2)
     out = (out or config.output_dir()).resolve()
     html = out / "html"
-    if watch or not (html / "index.html").exists():
-        _rebuild(config, out)
-    html.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(_QuietHandler, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    click.echo(f"Serving {html} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        if watch:
-            _watch(config, out)
-        else:
-            thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
+    # stopped by a service manager or a terminal closing: leave through the session's
+    # clean-up, which stops its render workers
+    signal.signal(signal.SIGTERM, _stop)
+    # kept between the rebuilds of --watch: the render workers and the checker
+    with BuildSession() as session:
+        if watch or not (html / "index.html").exists():
+            _rebuild(config, out, session, force)
+        html.mkdir(parents=True, exist_ok=True)
+        handler = functools.partial(_QuietHandler, directory=str(html))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        click.echo(f"Serving {html} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            if watch:
+                _watch(config, out, session, force)
+            else:
+                thread.join()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
 
 
-def _watch(config: Config, out: Path) -> None:
+def _watch(config: Config, out: Path, session: BuildSession, force: bool) -> None:
     """Rebuild whenever something the edition is made from changes (never for output/ itself)."""
     from watchfiles import watch
 
+    from teipress.build import BuildError
+    from teipress.check.schema import SchemaError
     from teipress.paths import data_dir
+    from teipress.staging import StagingError
 
     roots = sorted({p.parent for p in [*config.source_files(), *config.authority_files()]}
                    | {data_dir("xslt"), data_dir("schema")}
@@ -92,5 +108,8 @@ def _watch(config: Config, out: Path) -> None:
             continue
         names = ", ".join(sorted({Path(p).name for _, p in changes}))
         click.echo(f"changed: {names}; rebuilding", err=True)
-        config = load_config(config_file=config.source_file)
-        _rebuild(config, out)
+        try:  # a broken save is reported and the server goes on with the edition it has
+            config = load_config(config_file=config.source_file)
+            _rebuild(config, out, session, force)
+        except (ConfigError, SchemaError, BuildError, StagingError) as exc:
+            click.echo(f"error: {exc}; the published edition is unchanged", err=True)

@@ -1,0 +1,125 @@
+"""Builds in one session (``teipress serve --watch``) keep their render workers and checker,
+and publish exactly what builds without one publish."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import teipress.build
+from teipress.build import BuildOptions, build
+from teipress.check.runner import CheckOptions
+from teipress.config import Config, load_config
+from teipress.progress import Progress
+from teipress.session import BuildSession
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMO2 = "1949-07-27-liu-shaoqi-stalin.xml"
+RULES = """<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
+  <ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>
+  <pattern>
+    <rule context="tei:title">
+      <report test="true()" role="warning">MESSAGE</report>
+    </rule>
+  </pattern>
+</schema>
+"""
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "tei", tmp_path / "tei")
+    (tmp_path / "rules.sch").write_text(RULES.replace("MESSAGE", "a title (first rules)"))
+    write_config(tmp_path, "Test edition")
+    return tmp_path
+
+
+def write_config(project: Path, title: str) -> None:
+    (project / "teipress.toml").write_text(
+        'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\noutput = "out"\nrules = ["rules.sch"]\n'
+        f'[edition]\ntitle = "{title}"\n')
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    path = project / "tei" / MEMO2
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def run(config: Config, out: Path, session: BuildSession | None, clean: bool = False) -> teipress.build.BuildResult:
+    options = BuildOptions(formats=["html", "text"], out=out, jobs=2, clean=clean,
+                           check=CheckOptions.from_config(config))
+    result = build(config, options, Progress(), session)
+    assert result.published, [d for d in result.check.diagnostics if d.is_error][:3]
+    return result
+
+
+def published(folder: Path) -> dict[str, bytes]:
+    """The edition's files but the manifests and the joined files' spans (inode numbers)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith((".teipress-manifest.json", ".spans"))}
+
+
+def messages(result: teipress.build.BuildResult) -> set[str]:
+    return {d.message for d in result.check.diagnostics if d.source == "schematron"}
+
+
+def test_rebuilds_in_a_session_keep_their_workers_and_equal_clean_builds(project: Path, tmp_path: Path) -> None:
+    out = project / "out"
+    with BuildSession() as session:
+        config = load_config(config_file=project / "teipress.toml")
+        run(config, out, session)
+        assert (session.pools_reused, session.checkers_reused) == (0, 0)
+
+        edit(project, "Victors are always correct.", "Victors are always right.")
+        result = run(config, out, session)
+        assert result.rendered_documents == 1
+        assert (session.pools_reused, session.checkers_reused) == (1, 1)
+        assert "Victors are always right." in " ".join((out / "text" / "memo-1949-07-27.txt").read_text().split())
+
+        # the configuration shows on every page: new workers, and every document again
+        write_config(project, "Another edition")
+        config = load_config(config_file=project / "teipress.toml")
+        edit(project, "Victors are always right.", "Victors are always just.")
+        result = run(config, out, session)
+        assert result.rendered_documents == 2
+        assert session.pools_reused == 1, "a pool made for the old configuration was used"
+        assert session.checkers_reused == 2  # the rules are the same
+        assert "Another edition" in (out / "html" / "index.html").read_text()
+
+        # edited rules: a new checker, whose findings are the new rules'
+        (project / "rules.sch").write_text(RULES.replace("MESSAGE", "a title (second rules)"))
+        edit(project, "Victors are always just.", "Victors are always correct.")
+        result = run(config, out, session)
+        assert session.checkers_reused == 2, "a checker compiled from the old rules was used"
+        assert "a title (second rules)" in messages(result) and "a title (first rules)" not in messages(result)
+
+    clean = tmp_path / "clean"
+    run(config, clean, None, clean=True)
+    assert published(out) == published(clean)
+
+
+def test_a_build_that_fails_does_not_leave_its_pool_to_the_next(project: Path, monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    out = project / "out"
+    config = load_config(config_file=project / "teipress.toml")
+    with BuildSession() as session:
+        run(config, out, session)
+        edit(project, "Victors are always correct.", "Victors are always right.")
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("the render phase broke")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(teipress.build, "_render_all", broken)
+            with pytest.raises(RuntimeError, match="render phase broke"):
+                run(config, out, session)
+        assert session.pools_reused == 1  # the failed build had the first one's workers
+        # the next build starts workers of its own, and publishes the edit
+        result = run(config, out, session)
+        assert session.pools_reused == 1, "the failed build's workers were used again"
+        assert result.rendered_documents == 1
+        assert "Victors are always right." in " ".join((out / "text" / "memo-1949-07-27.txt").read_text().split())
