@@ -54,8 +54,31 @@ def test_text_caps_findings_per_rule_and_says_how_many_more() -> None:
     assert text_report.render(RunResult(["a.xml"], many)).count("error[X001]") == 30
 
 
-def test_text_colour_only_when_asked() -> None:
-    assert "\x1b[" in text_report.render(sample(), color=True)
+def test_text_cap_keeps_the_first_findings_of_each_rule_in_place_order() -> None:
+    import random
+
+    diags = [Diagnostic(f"{f}.xml", line, 1, code, Severity.WARNING, f"{code} at {f}:{line}")
+             for f in "abc" for line in range(1, 8) for code in ("X102", "R009", "X001")]
+    random.Random(7).shuffle(diags)
+    out = text_report.render(RunResult(["a.xml", "b.xml", "c.xml"], diags), per_code=3, summary=False)
+    shown = [line for line in out.splitlines() if not line.startswith("…")]
+    # per code the three first places (a.xml lines 1-3), all of them in place order
+    assert shown == [f"a.xml:{line}:1: warning[{code}] {code} at a:{line}"
+                     for line in range(1, 4) for code in ("R009", "X001", "X102")]
+    assert out.splitlines()[-3:] == [f"… and 18 more {code} findings" for code in ("R009", "X001", "X102")]
+
+
+def test_text_colour_only_when_asked_and_the_same_words() -> None:
+    import re
+
+    odd = Diagnostic("tei/[x].xml", 1, 2, "R001", Severity.ERROR, "a [bold]tag[/bold] and :smile: stay as written",
+                     "see [docs]")
+    result = RunResult(["tei/[x].xml"], [odd, *sample().diagnostics], 0.5)
+    coloured = text_report.render(result, color=True, per_code=1)
+    assert "\x1b[" in coloured
+    plain = text_report.render(result, per_code=1)
+    assert "tei/[x].xml:1:2: error[R001] a [bold]tag[/bold] and :smile: stay as written" in plain.splitlines()
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
 
 
 def test_json_report_round_trips() -> None:

@@ -96,7 +96,7 @@ def report_build(result: BuildResult, out: Path, per_code: int = 0) -> None:
     from teipress.commands.validate import use_color
     from teipress.report import RunResult
 
-    diags = [*result.check.sorted(), *result.render_errors]
+    diags = [*result.check.diagnostics, *result.render_errors]  # put in order by the report
     if diags:
         shown = RunResult(result.check.files, diags, result.check.seconds)
         click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False, per_code=per_code,
