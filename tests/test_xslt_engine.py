@@ -60,3 +60,17 @@ def test_one_parsed_node_serves_stylesheets_compiled_now_and_later(tmp_path: Pat
     assert engine.transform("now", node, {"other": other}) == out
     with pytest.raises(XsltError, match="cannot parse XML"):
         engine.transform("later", engine.parse("<unclosed>"))
+
+
+def test_a_transform_in_a_named_mode_leaves_the_next_one_in_the_default_mode(tmp_path: Path) -> None:
+    """saxonche keeps a stylesheet's initial mode from one transform to the next."""
+    moded = sheet(tmp_path, "moded.xsl", """<xsl:stylesheet version="3.0"
+        xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:m="urn:m">
+      <xsl:output method="text"/>
+      <xsl:template match="/">default</xsl:template>
+      <xsl:template match="/" mode="m:other">other</xsl:template>
+    </xsl:stylesheet>""")
+    engine = XsltEngine({"moded": moded})
+    node = engine.parse("<a/>")
+    results = [engine.transform("moded", node, mode=mode) for mode in (None, "{urn:m}other", None, "{urn:m}other")]
+    assert results == ["default", "other", "default", "other"]

@@ -98,6 +98,10 @@ def _located(exc: Exception, captured: str, what: str) -> XsltError:
     return XsltError(f"{what}: {message}", text, sheet, line, col)
 
 
+#: Saxon's name of the unnamed mode: the initial mode again after a named one
+_UNNAMED_MODE = "{http://www.w3.org/1999/XSL/Transform}unnamed"
+
+
 class XsltNode:
     """XML handed to an engine's stylesheets (:meth:`XsltEngine.parse`).
 
@@ -120,6 +124,8 @@ class _Group:
         self.paths = dict(stylesheets)
         self.proc: Any = None
         self.sheets: dict[str, Any] = {}
+        #: stylesheets whose initial mode was last set to a named one
+        self.moded: dict[str, bool] = {}
 
     def compile(self, lock: bool) -> None:
         self.proc = PySaxonProcessor(license=False)
@@ -238,8 +244,10 @@ class XsltEngine:
         item = self._node(group, node)
         with _captured_stderr() as err:
             try:
-                if mode:
-                    sheet.set_initial_mode(mode)
+                # a compiled stylesheet keeps the initial mode it was given last
+                if mode or group.moded.get(name):
+                    sheet.set_initial_mode(mode or _UNNAMED_MODE)
+                    group.moded[name] = bool(mode)
                 sheet.set_global_context_item(xdm_item=item)
                 result = sheet.apply_templates_returning_string(xdm_value=item)
             except PySaxonApiError as exc:

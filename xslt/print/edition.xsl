@@ -16,7 +16,7 @@
     $page-size    a CSS page size ("A4", "letter", "A5", "6in 9in");
     $documents-marker  if not empty, the documents are not copied: a comment with this text
                   stands in their place, and the Python side puts in the sections it keeps
-                  already serialised (section.xsl, once per document), so a
+                  already serialised (print_.section_html, once per document), so a
                   one-document change does not copy every other section through XSLT again;
     $index-entities  if given, the ids (space-separated) of the entities anchored in the
                   sections, which $parts then need not hold: with $index-mode 'marker',

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -151,7 +151,8 @@ class PrintFormat:
     css_name = "print.css"
 
     #: the stylesheets each document needs (the others make the book: see engine_for)
-    document_stylesheets = ("print-document", "print-section")
+    #: (print-section is compiled when a section needs it: see section_html)
+    document_stylesheets = ("print-document",)
 
     def stylesheets(self) -> dict[str, Path]:
         base = data_dir("xslt") / "print"
@@ -172,10 +173,12 @@ class PrintFormat:
         tree = etree.fromstring(b"<parts>" + self.part(ctx, doc.doc_id, node).encode() + b"</parts>")
         prepare_tree(tree, block_prefix=block_prefix(doc.doc_id))
         inner = b"".join(etree.tostring(el, encoding="utf-8") for el in tree)
-        html = ctx.engine.call("print-section", f"{{{TPP}}}section",
-                               {"parts": ctx.engine.parse(b"<parts>" + inner + b"</parts>")})
+        html = section_html(tree)
+        if html is None:  # a link libxml2 would write otherwise: the book's own serialiser
+            html = ctx.engine.call("print-section", f"{{{TPP}}}section",
+                                   {"parts": ctx.engine.parse(b"<parts>" + inner + b"</parts>")}).encode("utf-8")
         return [OutputFile(f"parts/{doc.doc_id}.xml", inner),
-                OutputFile(section_file(doc.doc_id), html.encode("utf-8")),
+                OutputFile(section_file(doc.doc_id), html),
                 OutputFile(facts_file(doc.doc_id), section_facts(tree))]
 
     def part(self, ctx: RenderContext, doc_id: str, node: Any) -> str:
@@ -523,6 +526,32 @@ MAX_FOOTNOTE_REPAIRS = 3
 #: Elements whose whitespace is kept as it is (none of them is made today; a safeguard).
 _PRESERVE_SPACE = frozenset({"pre", "textarea", "script", "style"})
 _LINE_BREAK_SPACE = re.compile(r"[ \t\r\n]*[\r\n][ \t\r\n]*")
+
+
+#: Link values libxml2's HTML serialiser writes as they are: it %-escapes anything else
+#: in href, src, action and a/@name (xmlURIEscapeStr with these exceptions) and drops
+#: leading blanks, where an HTML5 serialiser writes the value as it is.
+_AS_WRITTEN_LINK = re.compile(r"[A-Za-z0-9\-_.!~*'()@/:=?;#%&,+<>]*")
+_LINKS = etree.XPath("//@href | //@src | //@action | //a/@name")
+
+
+def section_html(parts: etree._Element) -> bytes | None:
+    """The sections in *parts* serialised as HTML by libxml2, or None if a link would be
+    written otherwise than section.xsl writes it.
+
+    The same HTML as the book's serialiser (Saxon's HTML5 method) makes, in a tenth of
+    the time (it was a second Saxon pass over every section: a parse and a copy):
+    byte for byte on the Escher letters; where the two differ it is in how a
+    character is written (a no-break space raw or as ``&nbsp;``, ``<`` in an attribute
+    as ``<`` or ``&lt;``), which parses the same (tests/test_print_sections.py), but for
+    C1 control characters: Saxon writes U+0085 as ``&#x85;``, which an HTML5 parser
+    reads as U+2026; libxml2 keeps the character. Links are the exception, hence the
+    test before.
+    """
+    links = cast(list[str], _LINKS(parts))  # attribute values: strings
+    if any(_AS_WRITTEN_LINK.fullmatch(value) is None for value in links):
+        return None
+    return b"".join(etree.tostring(el, method="html", encoding="utf-8") for el in parts)
 
 
 def prepare_parts(parts_xml: bytes, block_prefix: str = BLOCK_ID_PREFIX) -> bytes:
