@@ -123,3 +123,50 @@ def test_a_build_that_fails_does_not_leave_its_pool_to_the_next(project: Path, m
         assert session.pools_reused == 1, "the failed build's workers were used again"
         assert result.rendered_documents == 1
         assert "Victors are always right." in " ".join((out / "text" / "memo-1949-07-27.txt").read_text().split())
+
+
+def test_a_session_reads_each_check_result_and_findings_bucket_once(project: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the caches hold under a content hash is read once per session; a renamed file's
+    findings still name it as it is called now."""
+    from teipress.check.cache import CheckCache
+
+    read: list[int] = []
+    real = CheckCache._read_many
+
+    def counting(self: CheckCache, wanted: list[str], displays: dict[str, str]) -> object:
+        read.append(len(wanted))
+        return real(self, wanted, displays)
+
+    monkeypatch.setattr(CheckCache, "_read_many", counting)
+    persons = project / "tei" / "authority" / "persons.xml"  # an entry no one mentions: a finding
+    persons.write_text(persons.read_text("utf-8").replace(
+        "</listPerson>", '<person xml:id="pers-nobody"><persName>Nobody</persName></person></listPerson>', 1), "utf-8")
+    out = project / "out"
+    config = load_config(config_file=project / "teipress.toml")
+    with BuildSession() as session:
+        run(config, out, session)  # checks all six files
+        run(config, out, session)  # reads the six results the first wrote
+        del read[:]
+        run(config, out, session)  # reads nothing
+        assert sum(read) == 0
+        edit(project, "Victors are always correct.", "Victors are always right.")
+        run(config, out, session)
+        # the edited file only: its new content (a miss), its old results (they move the
+        # resolve phase's findings)
+        assert sum(read) == 2
+
+        # a findings bucket damaged on disk is not read again (its name is its content)
+        buckets = sorted((project / ".teipress-cache" / "resolve").glob("findings-*.marshal"))
+        assert buckets and session.memo_buckets
+        for bucket in buckets:
+            bucket.write_bytes(b"damaged")
+        assert run(config, out, session).resolve_reused
+
+        # the same content under another name: its cached findings show the new name
+        memo = project / "tei" / MEMO2
+        moved = memo.with_name("renamed.xml")
+        memo.rename(moved)
+        result = run(config, out, session)
+        shown = {d.path for d in result.check.diagnostics if d.source == "schematron"}
+        assert "tei/renamed.xml" in shown and f"tei/{MEMO2}" not in shown

@@ -598,7 +598,8 @@ def build(config: Config, options: BuildOptions, progress: Progress,
     failed = True
     try:
         result = _resolve_and_render(config, options, progress, formats, out, staging, cache_dir, pool,
-                                     build_date, doc_paths, auth_paths, extracts, cache, check, phases, started)
+                                     build_date, doc_paths, auth_paths, extracts, cache, check, phases, started,
+                                     session)
         failed = False
         return result
     finally:
@@ -646,7 +647,8 @@ class _Pool:
 def _resolve_and_render(config: Config, options: BuildOptions, progress: Progress, formats: list[str], out: Path,
                         staging: Path, cache_dir: Path, pool: _Pool, build_date: str, doc_paths: list[Path],
                         auth_paths: list[Path], extracts: dict[Path, Extracted], cache: CheckCache,
-                        check: RunResult, phases: dict[str, float], started: float) -> BuildResult:
+                        check: RunResult, phases: dict[str, float], started: float,
+                        session: BuildSession | None) -> BuildResult:
     """The phases after the check: resolve, render, publish (see :func:`build`)."""
     # -- resolve: one corpus for the cross-reference checks and the register --
     # Built from the check phase's extracts (fresh or cached): nothing is parsed here;
@@ -661,7 +663,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         d.doc_id = ids[d.path]
     auths = [extracts[p] for p in auth_paths if p in extracts]
     files = {str(x.path): x for x in [*docs, *auths]}
-    store = MemoStore(cache_dir / "resolve")
+    store = MemoStore(cache_dir / "resolve", session.memo_buckets if session is not None else None)
     key = memo_key(config, docs, auths)
     reused = store.load(key)
     resolved = _reuse(reused, files, cache)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
+from fnmatch import fnmatch, translate
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ class Config:
         one per file: a 5,000-letter corpus is listed on every (re)build.
         """
         found: dict[Path, None] = {}
-        folders: dict[str, str] = {}
+        folders: dict[str, Path] = {}
         for pattern in patterns:
             full = pattern if os.path.isabs(pattern) else os.path.join(str(self.root), pattern)
             for m, is_link in _matches(full):
@@ -73,8 +74,8 @@ class Config:
                 head, tail = os.path.split(m)
                 real = folders.get(head)
                 if real is None:
-                    real = folders[head] = os.path.realpath(head)
-                found[Path(real, tail)] = None
+                    real = folders[head] = Path(os.path.realpath(head))
+                found[real / tail] = None  # a child of a made Path: half the cost of Path(folder, name)
         return list(found)
 
     def authority_files(self) -> list[Path]:
@@ -113,10 +114,11 @@ def _matches(pattern: str) -> list[tuple[str, bool]]:
         if not glob.has_magic(tail):
             return [(pattern, os.path.islink(pattern))] if os.path.isfile(pattern) else []
         hidden = tail.startswith(".")
+        matches = re.compile(translate(os.path.normcase(tail))).match  # fnmatch's test, compiled once
         try:
             with os.scandir(head or ".") as entries:
                 return sorted((os.path.join(head, e.name), e.is_symlink()) for e in entries
-                              if (hidden or not e.name.startswith(".")) and fnmatch(e.name, tail)
+                              if (hidden or not e.name.startswith(".")) and matches(os.path.normcase(e.name))
                               and e.is_file())
         except OSError:  # no such folder, or not readable
             return []

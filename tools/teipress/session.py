@@ -7,28 +7,46 @@ are most of a rebuild after one edit (Escher letters: about a third of it). A
 :class:`BuildSession` keeps them while they still fit: each is held under a key
 of everything it was made from (stylesheets, configuration, rules, build date,
 output folder), and a build whose key differs closes the old one and makes its
-own. Nothing a build reads from the sources is kept here: the caches on disk
-stay the only record of what was checked and rendered, so a build in a session
-produces exactly the files a command-line build does.
+own. Of what the caches on disk hold, it keeps what the last build read of them
+that can never go stale: check results and resolve findings are stored under
+the hash of the content they are about, and the stat signatures of the sources
+are compared with the files as they are now. The caches on disk stay the
+record, so a build in a session produces exactly the files a command-line build
+does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["BuildSession"]
 
 
+@dataclass
+class CheckMemory:
+    """What the last build read of one check cache (see teipress.check.cache.CheckCache)."""
+
+    #: source path -> (stat signature, content hash)
+    stats: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: content hash -> the file's cached results (a CachedFile)
+    files: dict[str, Any] = field(default_factory=dict)
+
+
 class BuildSession:
-    """Render pool and document checker kept from one build to the next (see the module doc)."""
+    """Render pool, document checker and cache reads kept from one build to the next
+    (see the module doc)."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._pool_key: Hashable = None
         self._checker: Any = None
         self._checker_key: Hashable = None
+        self._check_memory: tuple[Hashable, CheckMemory] | None = None
+        #: resolve findings buckets by name (a bucket is named by its content: teipress.resolve.memo)
+        self.memo_buckets: dict[str, Any] = {}
         #: builds that found their render pool (or checker) ready: for tests and the benchmark
         self.pools_reused = 0
         self.checkers_reused = 0
@@ -57,10 +75,18 @@ class BuildSession:
         self._checker, self._checker_key = make(), key
         return self._checker
 
+    def check_memory(self, key: Hashable) -> CheckMemory:
+        """What the last build read of the check cache *key* (its file): nothing if another."""
+        if self._check_memory is None or self._check_memory[0] != key:
+            self._check_memory = (key, CheckMemory())
+        return self._check_memory[1]
+
     def close(self) -> None:
         """Stop the render pool's workers and drop the checker."""
         self.discard_pool()
         self._checker = self._checker_key = None
+        self._check_memory = None
+        self.memo_buckets.clear()
 
     def __enter__(self) -> BuildSession:
         return self

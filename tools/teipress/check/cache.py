@@ -139,13 +139,21 @@ class CheckCache:
                 with suppress(OSError):  # not ours to remove: it only takes disk space
                     path.unlink(missing_ok=True)
 
-    def hashes(self, paths: Sequence[Path]) -> dict[Path, str]:
-        """The content hash of each readable file, read only when its stat signature changed."""
-        try:
-            with closing(self._connect()) as db:
-                known = {p: (s, h) for p, s, h in db.execute("SELECT path, stat, sha FROM stats")}
-        except sqlite3.Error:
-            known = {}
+    def hashes(self, paths: Sequence[Path], kept: dict[str, tuple[str, str]] | None = None) -> dict[Path, str]:
+        """The content hash of each readable file, read only when its stat signature changed.
+
+        *kept*, the stat signatures and hashes of the previous call (a build session's),
+        stands in for the database's table, and is brought up to date.
+        """
+        known: dict[str, tuple[str, str]] = {}
+        if kept:
+            known = kept
+        else:
+            try:
+                with closing(self._connect()) as db:
+                    known = {p: (s, h) for p, s, h in db.execute("SELECT path, stat, sha FROM stats")}
+            except sqlite3.Error:
+                pass
         out: dict[Path, str] = {}
         changed: list[tuple[str, str, str]] = []
         for path in paths:
@@ -163,13 +171,39 @@ class CheckCache:
         if changed:
             self._write(lambda db: db.executemany(
                 "INSERT OR REPLACE INTO stats (path, stat, sha) VALUES (?, ?, ?)", changed))
+        if kept is not None:
+            if kept is not known:
+                kept.update(known)
+            kept.update((path, (sig, sha)) for path, sig, sha in changed)
         return out
 
-    def get_many(self, shas: Iterable[str], displays: dict[str, str]) -> dict[str, CachedFile]:
+    def get_many(self, shas: Iterable[str], displays: dict[str, str],
+                 kept: dict[str, CachedFile] | None = None) -> dict[str, CachedFile]:
         """Cached results for the given hashes (misses are absent); *displays* names each
-        hash's file in the findings."""
+        hash's file in the findings.
+
+        *kept*: results read before (a build session's), used for the hashes it holds
+        (a result is named by the content it is about, so it never goes stale; its
+        findings name the file they were read for: callers show them under the file's
+        current name), and left holding exactly the results found now.
+        """
         wanted = list(dict.fromkeys(shas))
         found: dict[str, CachedFile] = {}
+        if kept:
+            found = {sha: kept[sha] for sha in wanted if sha in kept}
+            wanted = [sha for sha in wanted if sha not in found]
+        try:
+            found.update(self._read_many(wanted, displays))
+        finally:
+            if kept is not None:
+                kept.clear()
+                kept.update(found)
+        return found
+
+    def _read_many(self, wanted: list[str], displays: dict[str, str]) -> dict[str, CachedFile]:
+        found: dict[str, CachedFile] = {}
+        if not wanted:
+            return found
         rows: list[tuple[str, str, bytes | None, str, str]] = []
         try:
             with closing(self._connect()) as db:

@@ -209,9 +209,11 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     hashes: dict[Path, str] = {}
     todo = files
     if cache is not None:
-        hashes = cache.hashes(files)
+        memory = session.check_memory(cache.path) if session is not None else None
+        hashes = cache.hashes(files, memory.stats if memory is not None else None)
         displays = {p: display_path(p, root) for p in files}
-        hits = cache.get_many(hashes.values(), {sha: displays[p] for p, sha in hashes.items()})
+        hits = cache.get_many(hashes.values(), {sha: displays[p] for p, sha in hashes.items()},
+                              memory.files if memory is not None else None)
         todo = []
         for path in files:
             hit = hits.get(hashes.get(path, ""))

@@ -159,8 +159,11 @@ class Memo:
 class MemoStore:
     """Where the latest memo lives (``.teipress-cache/resolve``)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, buckets: dict[str, Findings] | None = None) -> None:
         self.folder = folder
+        #: buckets read before, by name (a build session's): a name is its content's hash,
+        #: so one kept is never stale; left holding those of the memo loaded last
+        self.buckets = buckets
 
     def load(self, key: str) -> Memo | None:
         try:
@@ -173,17 +176,21 @@ class MemoStore:
                 return None
             findings: Findings = {}
             kept: dict[int, str] = {}
+            read: dict[str, Findings] = {}
             for n, name in enumerate(buckets):
                 if name == "":
                     continue
                 if not (isinstance(name, str) and _BUCKET_NAME.fullmatch(name)):
                     return None
-                bucket = marshal.loads(_bucket_file(self.folder, name).read_bytes())
+                bucket = self.buckets.get(name) if self.buckets is not None else None
+                if bucket is None:
+                    bucket = marshal.loads(_bucket_file(self.folder, name).read_bytes())
                 # each finding's shape is checked as it is read (Memo.findings_for)
                 if not isinstance(bucket, dict):
                     return None
                 findings.update(bucket)
                 kept[n] = name
+                read[name] = bucket
             register = self.folder / f"register-{data['register']}.xml"
             # Checked against the hash it is named by, unless it is the very file the memo
             # was saved with (inode, size, modification time): hashing the register took
@@ -196,6 +203,9 @@ class MemoStore:
             content = data["content"]
             if not (isinstance(content, str) and content):
                 return None
+            if self.buckets is not None:
+                self.buckets.clear()
+                self.buckets.update(read)
             return Memo(key, shas, findings, register, digests, content, kept)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
