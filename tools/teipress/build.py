@@ -76,7 +76,7 @@ from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView
 from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted
-from teipress.resolve.memo import Memo, MemoStore, memo_key, register_digest
+from teipress.resolve.memo import MadeFindings, Memo, MemoStore, memo_key, register_digest
 from teipress.session import BuildSession
 from teipress.splice import Previous
 from teipress.staging import (
@@ -666,7 +666,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     store = MemoStore(cache_dir / "resolve", session.memo_buckets if session is not None else None)
     key = memo_key(config, docs, auths)
     reused = store.load(key)
-    resolved = _reuse(reused, files, cache)
+    resolved = _reuse(reused, files, cache, session.memo_findings if session is not None else None)
     if resolved is None:
         reused = None
     result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
@@ -796,7 +796,8 @@ def _resolve_apart(config: Config, docs: list[Extracted], auths: list[Extracted]
     return [d.as_row() for d in findings], kept
 
 
-def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) -> Resolved | None:
+def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache,
+           made: MadeFindings | None = None) -> Resolved | None:
     """The previous build's resolve results moved to the current positions, if they still hold."""
     if memo is None:
         return None
@@ -804,7 +805,7 @@ def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache) ->
                 if p in memo.shas and memo.shas[p] != x.sha256}
     found = cache.get_many(old_shas, old_shas)
     old = {p: found[memo.shas[p]].load() for p in files if memo.shas.get(p) in found}
-    findings = memo.findings_for(files, {p: x for p, x in old.items() if x is not None})
+    findings = memo.findings_for(files, {p: x for p, x in old.items() if x is not None}, made)
     if findings is None:
         return None
     assert isinstance(memo.register_xml, Path)  # a memo loaded names its register file

@@ -47,6 +47,8 @@ class BuildSession:
         self._check_memory: tuple[Hashable, CheckMemory] | None = None
         #: resolve findings buckets by name (a bucket is named by its content: teipress.resolve.memo)
         self.memo_buckets: dict[str, Any] = {}
+        #: the findings made of them (teipress.resolve.memo.MadeFindings)
+        self.memo_findings: dict[Any, Any] = {}
         #: builds that found their render pool (or checker) ready: for tests and the benchmark
         self.pools_reused = 0
         self.checkers_reused = 0
@@ -87,6 +89,7 @@ class BuildSession:
         self._checker = self._checker_key = None
         self._check_memory = None
         self.memo_buckets.clear()
+        self.memo_findings.clear()
 
     def __enter__(self) -> BuildSession:
         return self

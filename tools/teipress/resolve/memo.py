@@ -71,6 +71,9 @@ def bucket_of(path: str) -> int:
 
 def _bucket_file(folder: Path, name: str) -> Path:
     return folder / f"findings-{name}.marshal"
+#: (bucket name, path) -> the findings made of that bucket's rows for the path, and
+#: whether one of them quotes a position (see Memo.findings_for)
+MadeFindings = dict[tuple[str, str], tuple[list[Diagnostic], bool]]
 #: Findings whose message quotes a position (so they cannot be moved).
 _POSITIONAL = frozenset({"X002"})
 
@@ -107,29 +110,41 @@ class Memo:
     #: have not changed since (:meth:`findings_for` drops those it changes)
     kept_buckets: dict[int, str] = field(default_factory=dict)
 
-    def findings_for(self, files: dict[str, Extracted], old: dict[str, FileExtract]) -> list[Diagnostic] | None:
+    def findings_for(self, files: dict[str, Extracted], old: dict[str, FileExtract],
+                     made: MadeFindings | None = None) -> list[Diagnostic] | None:
         """The findings with positions of the current files (*old*: the extracts the
         memo was made from, for files whose content changed); None if one cannot move,
         or if one is not of the shape this version writes (checked here, as each is
         read: a separate pass over 85,000 findings cost a rebuild 0.05 s). The memo's own
         findings are then those rows at the current positions, ready to be saved again
-        without converting every diagnostic back (:meth:`MemoStore.save`)."""
+        without converting every diagnostic back (:meth:`MemoStore.save`).
+
+        *made* (a build session's): the findings of unchanged files as the last call made
+        them, by bucket name and path (a bucket's name is its content's hash), used
+        instead of making them again, and left holding those made now."""
         changed_paths = {p for p, x in files.items() if x.sha256 != self.shas.get(p)}
         changed = [files[p].display for p in changed_paths]
         out: list[Diagnostic] = []
         moved_rows: Findings = {}
         make = Diagnostic.from_row
+        kept_now: MadeFindings = {}
         try:
             for path, rows in self.findings.items():
                 if type(rows) is not list:
                     return None
                 if path not in changed_paths:
-                    if not all(type(row) is tuple for row in rows):
+                    bucket = self.kept_buckets.get(bucket_of(path)) if made is not None else None
+                    found = made.get((bucket, path)) if made is not None and bucket else None
+                    if found is None:
+                        if not all(type(row) is tuple for row in rows):
+                            return None
+                        found = (from_rows(rows), any(row[3] in _POSITIONAL for row in rows))
+                    if found[1] and changed and any(
+                            row[3] in _POSITIONAL and any(shown in row[5] for shown in changed) for row in rows):
                         return None
-                    if changed and any(row[3] in _POSITIONAL and any(shown in row[5] for shown in changed)
-                                       for row in rows):
-                        return None
-                    out.extend(from_rows(rows))
+                    out.extend(found[0])
+                    if bucket:
+                        kept_now[(bucket, path)] = found
                     continue
                 if path not in old:
                     return None
@@ -153,6 +168,9 @@ class Memo:
         self.findings.update(moved_rows)
         for path in moved_rows:  # their buckets are written again
             self.kept_buckets.pop(bucket_of(path), None)
+        if made is not None:
+            made.clear()
+            made.update(kept_now)
         return out
 
 
