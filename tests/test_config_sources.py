@@ -38,3 +38,21 @@ def test_patterns_match_what_glob_matches(corpus: Path, pattern: str) -> None:
 def test_the_common_pattern_finds_files_and_links_but_no_folders_or_hidden_files(corpus: Path) -> None:
     found = {os.path.basename(m): link for m, link in _matches(os.path.join(corpus, "*.xml"))}
     assert found == {"a.xml": False, "b.xml": False, "link.xml": True}
+
+
+def test_a_listing_again_gives_the_same_paths_and_sees_every_change(corpus: Path) -> None:
+    """The paths of a folder's files are given out again (their hashes are computed
+    once), and the listing is the folder as it is now."""
+    from teipress.config import Config
+
+    config = Config(root=corpus, sources=["*.xml"])
+    first = config.source_files()
+    assert [p.name for p in first] == ["a.xml", "b.xml"]  # link.xml is a.xml (listed once)
+    (corpus / "b.xml").unlink()
+    (corpus / "e.xml").write_text("<TEI/>")
+    (corpus / "link.xml").unlink()
+    (corpus / "link.xml").write_text("<TEI/>")  # a link become a file
+    second = config.source_files()
+    assert second == sorted(second) and [p.name for p in second] == ["a.xml", "e.xml", "link.xml"]
+    assert second[0] is first[0]
+    assert second == [corpus.resolve() / n for n in ("a.xml", "e.xml", "link.xml")]

@@ -64,7 +64,7 @@ class Config:
         one per file: a 5,000-letter corpus is listed on every (re)build.
         """
         found: dict[Path, None] = {}
-        folders: dict[str, Path] = {}
+        folders: dict[str, tuple[Path, dict[str, Path], dict[str, Path]]] = {}
         for pattern in patterns:
             full = pattern if os.path.isabs(pattern) else os.path.join(str(self.root), pattern)
             for m, is_link in _matches(full):
@@ -72,10 +72,20 @@ class Config:
                     found[Path(os.path.realpath(m))] = None
                     continue
                 head, tail = os.path.split(m)
-                real = folders.get(head)
-                if real is None:
-                    real = folders[head] = Path(os.path.realpath(head))
-                found[real / tail] = None  # a child of a made Path: half the cost of Path(folder, name)
+                folder = folders.get(head)
+                if folder is None:
+                    real = Path(os.path.realpath(head))
+                    folder = folders[head] = (real, _LISTED.get(real, {}), {})
+                real, before, now = folder
+                path = before.get(tail)
+                if path is None:  # a child of a made Path: half the cost of Path(folder, name)
+                    path = real / tail
+                now[tail] = path
+                found[path] = None
+        for real, _, now in folders.values():
+            if len(_LISTED) >= 64:
+                _LISTED.clear()
+            _LISTED[real] = now
         return list(found)
 
     def authority_files(self) -> list[Path]:
@@ -98,6 +108,13 @@ class Config:
             ):
                 return True
         return False
+
+
+#: The Path of every file a folder listed last time (folder -> name -> Path), given out
+#: again by the next listing (``serve --watch`` lists the corpus on every save): a Path
+#: object computes its hash on first use, and a build hashes each source's path tens of
+#: times in dictionaries (0.02-0.04 s of each Escher rebuild for new objects).
+_LISTED: dict[Path, dict[str, Path]] = {}
 
 
 def _matches(pattern: str) -> list[tuple[str, bool]]:
