@@ -63,9 +63,23 @@ def test_serve_watch_rebuilds_after_a_source_changes(tmp_path: Path) -> None:
         workers = descendants(proc.pid)
         assert workers, "the render workers were stopped after the rebuild"
         memo.write_text(memo.read_text().replace("Victors are always right.", "Victors are always just."))
+        wait_for(lines, r"^0 new findings, 0 findings gone$")
         wait_for(lines, r"^Built html")
         assert "Victors are always just." in fetch(base + "memo-1949-07-27.html")
         assert workers <= descendants(proc.pid)
+
+        # what a save changed is printed: a finding that appeared, then one gone
+        good = memo.read_text()
+        memo.write_text(good.replace("Victors are always just.",
+                                     '<persName ref="#pers-nobody">Victors</persName> are always just.'))
+        wait_for(lines, r"^tei/1949-07-27-liu-shaoqi-stalin\.xml:\d+:\d+: error\[X001\] .*pers-nobody")
+        n = int(wait_for(lines, r"^(\d+) new findings?, 0 findings gone$").group(1))
+        assert n >= 1
+        wait_for(lines, rf"^Not published: validation found {n} error")
+        assert "Victors are always just." in fetch(base + "memo-1949-07-27.html")  # the edition before
+        memo.write_text(good)
+        wait_for(lines, rf"^0 new findings, {n} findings? gone$")
+        wait_for(lines, r"^Built html")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

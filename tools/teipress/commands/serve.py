@@ -12,22 +12,74 @@ import http.server
 import signal
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 
 import click
 
+from teipress.build import BuildResult
+from teipress.commands.validate import use_color
 from teipress.config import Config, ConfigError, load_config
+from teipress.diagnostics import PLACE, Diagnostic
+from teipress.report import RunResult
+from teipress.report import text as text_report
 from teipress.session import BuildSession
 
 
-def _rebuild(config: Config, out: Path, session: BuildSession, force: bool = False) -> None:
+def _rebuild(config: Config, out: Path, session: BuildSession, reporter: _Reporter, force: bool = False) -> None:
     from teipress.build import BuildOptions, build
     from teipress.check.runner import CheckOptions
-    from teipress.commands.build import report_build
     from teipress.progress import Progress
 
     options = BuildOptions(formats=["html"], out=out, force=force, check=CheckOptions.from_config(config))
-    report_build(build(config, options, Progress(), session), out, per_code=20)
+    reporter.report(build(config, options, Progress(), session), out)
+
+
+#: what identifies a finding from one build to the next: its place moves with edits
+_FindingKey = tuple[str, str, str, str]
+
+
+def _key(d: Diagnostic) -> _FindingKey:
+    return d.path, d.code, d.severity.value, d.message
+
+
+class _Reporter:
+    """What the server prints after each build: the first build's findings (at most
+    20 per rule), then per save the findings that appeared since the build before,
+    how many went away, and the build's summary line. An editor saving a letter of a
+    corpus with thousands of known findings sees what the save did, not the same
+    list again."""
+
+    def __init__(self) -> None:
+        self.before: Counter[_FindingKey] | None = None
+
+    def report(self, result: BuildResult, out: Path) -> None:
+        from teipress.commands.build import build_summary, report_build
+
+        found = [*result.check.diagnostics, *result.render_errors]
+        now = Counter(map(_key, found))
+        before, self.before = self.before, now
+        if before is None:
+            report_build(result, out, per_code=20)
+            return
+        appeared = now - before
+        gone = sum((before - now).values())
+        new: list[Diagnostic] = []
+        if appeared:
+            wanted = dict(appeared)
+            for d in sorted(found, key=PLACE):
+                if wanted.get(k := _key(d)):
+                    new.append(d)
+                    wanted[k] -= 1
+            shown = RunResult(result.check.files, new)
+            click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False, per_code=20,
+                                          hint="run 'teipress validate' to list them all").rstrip("\n"), err=True)
+        click.echo(f"{_count(len(new), 'new finding')}, {_count(gone, 'finding')} gone", err=True)
+        click.echo(build_summary(result, out), err=True)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _stop(signum: int, _frame: object) -> None:
@@ -60,9 +112,10 @@ def command(port: int, watch: bool, out: Path | None, config_file: Path | None, 
     # clean-up, which stops its render workers
     signal.signal(signal.SIGTERM, _stop)
     # kept between the rebuilds of --watch: the render workers and the checker
+    reporter = _Reporter()
     with BuildSession() as session:
         if watch or not (html / "index.html").exists():
-            _rebuild(config, out, session, force)
+            _rebuild(config, out, session, reporter, force)
         html.mkdir(parents=True, exist_ok=True)
         handler = functools.partial(_QuietHandler, directory=str(html))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -71,7 +124,7 @@ def command(port: int, watch: bool, out: Path | None, config_file: Path | None, 
         thread.start()
         try:
             if watch:
-                _watch(config, out, session, force)
+                _watch(config, out, session, reporter, force)
             else:
                 thread.join()
         except KeyboardInterrupt:
@@ -80,7 +133,7 @@ def command(port: int, watch: bool, out: Path | None, config_file: Path | None, 
             server.shutdown()
 
 
-def _watch(config: Config, out: Path, session: BuildSession, force: bool) -> None:
+def _watch(config: Config, out: Path, session: BuildSession, reporter: _Reporter, force: bool) -> None:
     """Rebuild whenever something the edition is made from changes (never for output/ itself)."""
     from watchfiles import watch
 
@@ -110,6 +163,6 @@ def _watch(config: Config, out: Path, session: BuildSession, force: bool) -> Non
         click.echo(f"changed: {names}; rebuilding", err=True)
         try:  # a broken save is reported and the server goes on with the edition it has
             config = load_config(config_file=config.source_file)
-            _rebuild(config, out, session, force)
+            _rebuild(config, out, session, reporter, force)
         except (ConfigError, SchemaError, BuildError, StagingError) as exc:
             click.echo(f"error: {exc}; the published edition is unchanged", err=True)
