@@ -283,3 +283,69 @@ def test_findings_on_many_siblings_are_located_on_their_own_lines(tmp_path: Path
     # line 2 opens the first list, person i is on line i + 3; the second list is on line 304
     expected = [(i + 3, 7) for i in range(300) if i % 3] + [(304, 17)]
     assert [(d.line, d.col) for d in diags] == expected
+
+
+def test_a_compiled_schema_is_kept_in_the_cache_and_read_back(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled XSLT is kept under a hash of the schema (its includes resolved): the next
+    process reads it instead of making the compiler; an edit, or a damaged file, compiles again."""
+    import teipress.check.schematron as schematron
+
+    sch = tmp_path / "rules.sch"
+    sch.write_text((FIXTURES / "assert.sch").read_text("utf-8"), "utf-8")
+    cache = tmp_path / "cache"
+    first = compile_schematron(sch, cache=cache)
+    kept = list(cache.glob("schematron-*.xsl"))
+    assert len(kept) == 1 and kept[0].read_text("utf-8") == first.xslt
+
+    def no_compiler() -> None:
+        raise AssertionError("the compiler was made")
+
+    with monkeypatch.context() as m:
+        m.setattr(schematron, "_compiler_engine", no_compiler)
+        again = compile_schematron(sch, cache=cache)
+    assert again == first
+    assert SchematronRunner([again]).check(load_path(FIXTURES / "doc.xml")) == \
+        SchematronRunner([first]).check(load_path(FIXTURES / "doc.xml"))
+
+    # an edit: another key, compiled (the rule's message changed)
+    text = sch.read_text("utf-8")
+    message = etree.fromstring(text.encode()).findtext(".//{http://purl.oclc.org/dsdl/schematron}assert")
+    assert message and message.strip()
+    sch.write_text(text.replace(message.strip(), "an edited message", 1), "utf-8")
+    edited = compile_schematron(sch, cache=cache)
+    assert "an edited message" in edited.xslt and "an edited message" not in first.xslt
+    assert len(list(cache.glob("schematron-*.xsl"))) == 2
+
+    # a damaged file is compiled again, and replaced
+    damaged = cache / kept[0].name
+    sch.write_text(text, "utf-8")
+    damaged.write_text("<not-the-compiler-output", "utf-8")
+    assert compile_schematron(sch, cache=cache) == first
+    assert damaged.read_text("utf-8") == first.xslt
+
+
+def test_the_cache_keeps_the_most_recently_used_schemas(tmp_path: Path) -> None:
+    import teipress.check.schematron as schematron
+
+    cache = tmp_path / "cache"
+    base = (FIXTURES / "assert.sch").read_text("utf-8")
+    for i in range(schematron.KEEP_COMPILED + 3):
+        sch = tmp_path / f"rules{i}.sch"
+        sch.write_text(base, "utf-8")
+        compile_schematron(sch, cache=cache)
+    assert len(list(cache.glob("schematron-*.xsl"))) == schematron.KEEP_COMPILED
+
+
+def test_an_edit_of_an_included_file_compiles_the_schema_again(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(FIXTURES / "include.sch", tmp_path / "include.sch")
+    shutil.copytree(FIXTURES / "inc", tmp_path / "inc")
+    cache = tmp_path / "cache"
+    before = compile_schematron(tmp_path / "include.sch", cache=cache)
+    included = tmp_path / "inc" / "title-pattern.sch"
+    included.write_text(included.read_text("utf-8").replace("</sch:pattern>", "</sch:pattern><!-- edited -->", 1)
+                        .replace('id="', 'id="edited-', 1), "utf-8")
+    after = compile_schematron(tmp_path / "include.sch", cache=cache)
+    assert len(list(cache.glob("schematron-*.xsl"))) == 2 and after.xslt != before.xslt

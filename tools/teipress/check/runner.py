@@ -76,15 +76,17 @@ class CheckOptions:
         return files + [p.resolve() for p in self.rules]
 
 
-def compile_rules(options: CheckOptions) -> list[CompiledSchematron]:
-    """Compile every Schematron file of the run, once (the workers receive the XSLT text).
+def compile_rules(options: CheckOptions, cache: Path | None = None) -> list[CompiledSchematron]:
+    """Compile every Schematron file of the run, once (the workers receive the XSLT text);
+    with a *cache* folder, the compiled XSLT is kept there for the next run.
 
     ``--phase`` names a phase of the user's rule files; the project rules have none.
     """
     from teipress.check.schematron import compile_schematron
 
     project = options.rule_files()[0] if options.project_rules else None
-    return [compile_schematron(p, phase=None if p == project else options.phase) for p in options.rule_files()]
+    return [compile_schematron(p, phase=None if p == project else options.phase, cache=cache)
+            for p in options.rule_files()]
 
 
 class _Checker:
@@ -233,13 +235,14 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, root, key_attrs)) as pool:
             # compiled in a worker: a saxonche processor in the parent would stay (and be
             # counted) through the rest of a build
-            compiled = pool.submit(compile_rules, options).result()
+            compiled = pool.submit(compile_rules, options, cache.folder if cache is not None else None).result()
             check = partial(_check_in_worker, compiled=compiled)
             for path, res in zip(todo, pool.map(check, todo, chunksize=chunk), strict=True):
                 results[path] = res
     elif todo:
         def make() -> _Checker:
-            return _Checker(options, root, compile_rules(options), key_attrs)
+            return _Checker(options, root, compile_rules(options, cache.folder if cache is not None else None),
+                            key_attrs)
 
         # the rules and schema a checker was made from are what the cache is named after
         checker = make() if session is None or cache is None else session.checker(

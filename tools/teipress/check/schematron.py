@@ -23,6 +23,10 @@ Life cycle, chosen so that compiling happens once per run (or per worker process
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -37,7 +41,7 @@ from lxml import etree
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.load import LoadedDocument, secure_parser
 from teipress.locate import ChildIndex, ElementLocator, element_at_path
-from teipress.paths import xslt_path
+from teipress.paths import code_version, xslt_path
 from teipress.xslt import XsltEngine, XsltError
 
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
@@ -256,20 +260,33 @@ def _preprocess(sch: Path) -> tuple[etree._Element, str]:
     return root, display
 
 
-def compile_schematron(sch: Path, phase: str | None = None) -> CompiledSchematron:
+def compile_schematron(sch: Path, phase: str | None = None, cache: Path | None = None) -> CompiledSchematron:
     """Compile *sch* to XSLT text once; the phase is checked now and applied at run time.
 
     *phase* may be a phase id, ``#ALL`` or ``#DEFAULT``/None (the schema's defaultPhase).
+    With a *cache* folder the XSLT is kept there under a hash of the schema (includes
+    resolved), its name and the compiler: making the compiler costs a process about
+    0.05 s, a good part of rechecking one edited file (see :func:`_compiled`).
     """
     root, display = _preprocess(sch)
-    engine = _compiler_engine()
-    node = engine.parse(etree.tostring(root, encoding="unicode"))
-    try:
-        out = engine.transform("compile", node)
-    except XsltError as exc:
-        raise _problem(display, 0, 0, f"the Schematron compiler failed: {exc}",
-                       "please report this with the .sch attached") from None
-    result = etree.fromstring(out.encode("utf-8"))
+    text = etree.tostring(root, encoding="unicode")
+    kept = _kept_file(cache, text, display) if cache is not None else None
+    out = _read_kept(kept)
+    result = _parse_output(out) if out is not None else None
+    if result is None:
+        out = None
+        engine = _compiler_engine()
+        try:
+            out = engine.transform("compile", engine.parse(text))
+        except XsltError as exc:
+            raise _problem(display, 0, 0, f"the Schematron compiler failed: {exc}",
+                           "please report this with the .sch attached") from None
+        result = etree.fromstring(out.encode("utf-8"))
+    elif kept is not None:
+        with contextlib.suppress(OSError):  # recently used: kept when older ones are dropped
+            os.utime(kept)
+        kept = None
+    assert out is not None
     if etree.QName(result).localname == "errors":
         problems = [
             SchematronProblem(e.get("file") or display, int(e.get("line") or 0), int(e.get("col") or 0),
@@ -283,11 +300,67 @@ def compile_schematron(sch: Path, phase: str | None = None) -> CompiledSchematro
     if phase not in (None, "", "#DEFAULT", "#ALL") and phase not in phases:
         raise _problem(display, _sourceline(root), 1, f"unknown phase {phase!r}",
                        "use one of: " + ", ".join(("#ALL", "#DEFAULT", *phases)))
-    return CompiledSchematron(
+    compiled = CompiledSchematron(
         source=sch.resolve(), display=display, xslt=out, phase=phase, phases=phases,
         default_phase=meta.get("default-phase") or "#ALL",
         query_binding=meta.get("query-binding") or "xslt",
         rules=tuple(_rule_infos(root, meta)))
+    if kept is not None:
+        _keep(kept, out)
+    return compiled
+
+
+#: Compiled schemas kept per cache folder (the most recently used); older ones are removed.
+KEEP_COMPILED = 8
+
+
+@functools.cache
+def _compiler_digest() -> str:
+    """The compiler's code: teipress's and the compiler stylesheets'."""
+    h = hashlib.sha256(code_version().encode())
+    for path in sorted(xslt_path("schematron").glob("*.xsl")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _kept_file(cache: Path, text: str, display: str) -> Path:
+    key = hashlib.sha256(f"{_compiler_digest()}\0{display}\0{text}".encode()).hexdigest()[:32]
+    return cache / f"schematron-{key}.xsl"
+
+
+def _read_kept(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _parse_output(out: str) -> etree._Element | None:
+    """A kept compiler output, if it is one (a damaged file is compiled again)."""
+    try:
+        result = etree.fromstring(out.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return None
+    if result.find(f"{{{COMPILER_NS}}}meta") is None:
+        return None
+    return result
+
+
+def _keep(path: Path, out: str) -> None:
+    """Write a compiled schema into the cache (atomically) and drop the oldest ones."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
+                                         delete=False) as tmp:
+            tmp.write(out)
+        os.replace(tmp.name, path)
+        kept = sorted(path.parent.glob("schematron-*.xsl"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for stale in kept[KEEP_COMPILED:]:
+            stale.unlink(missing_ok=True)
+    except OSError:  # a cache that cannot be written: compiled again next time
+        pass
 
 
 def _rule_infos(root: etree._Element, meta: etree._Element) -> list[RuleInfo]:
