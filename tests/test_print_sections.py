@@ -108,3 +108,16 @@ def test_links_libxml2_would_escape_are_left_to_the_book_serialiser(engine: Xslt
     # as the book's serialiser writes it (escape-uri-attributes: non-ASCII as %XX)
     assert shown == ["https://de.wikipedia.org/wiki/Z%C3%BCrich", "#memo-1949-07-27-p1"]
     assert html == saxon(engine, etree.fromstring(b"<parts>" + part + b"</parts>"))
+
+
+def test_preparing_a_section_folds_source_line_breaks_but_in_preformatted_text() -> None:
+    from teipress.render.print_ import prepare_tree
+
+    plain = etree.fromstring(b"<parts><section><p>a\n   b <em>c\n d</em>\n e</p><p id='kept'>f</p></section></parts>")
+    prepare_tree(plain, block_prefix="tpp-b-x-")
+    assert etree.tostring(plain) == (b'<parts><section><p id="tpp-b-x-1">a b <em>c d</em> e</p>'
+                                     b'<p id="kept">f</p></section></parts>')
+    pre = etree.fromstring(b"<parts><section><p>a\n b</p><pre>x\n  <b>y\n z</b>\n w</pre>\n<p>c</p></section></parts>")
+    prepare_tree(pre, block_prefix="tpp-b-x-")
+    assert etree.tostring(pre) == (b'<parts><section><p id="tpp-b-x-1">a b</p><pre>x\n  <b>y\n z</b>\n w</pre> '
+                                   b'<p id="tpp-b-x-2">c</p></section></parts>')

@@ -577,12 +577,15 @@ def prepare_tree(tree: etree._Element, block_prefix: str = BLOCK_ID_PREFIX) -> N
       each document's section on its own, with a *block_prefix* naming the document
       (``tpp-b-<doc>-1``), so the ids do not depend on the other documents.
     """
+    # where no element keeps its whitespace (the sections made today), no text's
+    # ancestors need looking at: a walk up from every text was half of this function
+    keeps = next(tree.iter(*_PRESERVE_SPACE), None) is not None
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
-        if el.text and "\n" in el.text and not _preserves_space(el):
+        if el.text and "\n" in el.text and not (keeps and _preserves_space(el)):
             el.text = _LINE_BREAK_SPACE.sub(" ", el.text)
-        if el.tail and "\n" in el.tail and not _preserves_space(el.getparent()):
+        if el.tail and "\n" in el.tail and not (keeps and _preserves_space(el.getparent())):
             el.tail = _LINE_BREAK_SPACE.sub(" ", el.tail)
     n = 0
     for el in tree.iter(*_TEXT_BLOCKS):
