@@ -119,3 +119,20 @@ def alive(pids: set[int]) -> set[int]:
         if state != "Z":
             running.add(pid)
     return running
+
+
+def test_a_finding_that_moved_is_neither_new_nor_gone() -> None:
+    from teipress.commands.serve import _changes
+    from teipress.diagnostics import Diagnostic, Severity
+
+    def finding(line: int, message: str, path: str = "a.xml") -> Diagnostic:
+        return Diagnostic(path, line, 1, "X001", Severity.ERROR, message)
+
+    same, moved, fixed, twice = finding(1, "same"), finding(5, "moved"), finding(9, "fixed"), finding(3, "twice")
+    before = [same, moved, fixed, twice]
+    new = finding(2, "new")
+    now = [same, finding(7, "moved"), twice, finding(4, "twice"), new]
+    appeared, gone = _changes(before, now)
+    assert [d.message for d in appeared] == ["twice", "new"] and gone == 1  # "fixed"
+    assert _changes(now, now) == ([], 0)
+    assert _changes(before, [finding(1, "same", "b.xml")]) == ([finding(1, "same", "b.xml")], 4)

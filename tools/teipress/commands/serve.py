@@ -35,7 +35,7 @@ def _rebuild(config: Config, out: Path, session: BuildSession, reporter: _Report
     reporter.report(build(config, options, Progress(), session), out)
 
 
-#: what identifies a finding from one build to the next: its place moves with edits
+#: what identifies a finding from one build to the next (its place moves with edits)
 _FindingKey = tuple[str, str, str, str]
 
 
@@ -51,31 +51,45 @@ class _Reporter:
     list again."""
 
     def __init__(self) -> None:
-        self.before: Counter[_FindingKey] | None = None
+        self.before: list[Diagnostic] | None = None
 
     def report(self, result: BuildResult, out: Path) -> None:
         from teipress.commands.build import build_summary, report_build
 
         found = [*result.check.diagnostics, *result.render_errors]
-        now = Counter(map(_key, found))
-        before, self.before = self.before, now
+        before, self.before = self.before, found
         if before is None:
             report_build(result, out, per_code=20)
             return
-        appeared = now - before
-        gone = sum((before - now).values())
-        new: list[Diagnostic] = []
+        appeared, gone = _changes(before, found)
         if appeared:
-            wanted = dict(appeared)
-            for d in sorted(found, key=PLACE):
-                if wanted.get(k := _key(d)):
-                    new.append(d)
-                    wanted[k] -= 1
-            shown = RunResult(result.check.files, new)
+            shown = RunResult(result.check.files, sorted(appeared, key=PLACE))
             click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False, per_code=20,
                                           hint="run 'teipress validate' to list them all").rstrip("\n"), err=True)
-        click.echo(f"{_count(len(new), 'new finding')}, {_count(gone, 'finding')} gone", err=True)
+        click.echo(f"{_count(len(appeared), 'new finding')}, {_count(gone, 'finding')} gone", err=True)
         click.echo(build_summary(result, out), err=True)
+
+
+def _changes(before: list[Diagnostic], now: list[Diagnostic]) -> tuple[list[Diagnostic], int]:
+    """The findings of *now* not in *before* (by :func:`_key`), and how many of *before* went.
+
+    A session hands out the very finding objects of the build before for what did not
+    change (see teipress.session), so only the others are compared by key: keying all
+    90,000 Escher findings took 0.1 s after every save.
+    """
+    kept = set(map(id, before))
+    fresh = [d for d in now if id(d) not in kept]
+    still = set(map(id, now))
+    lost = [d for d in before if id(d) not in still]
+    left = Counter(map(_key, lost))
+    appeared: list[Diagnostic] = []
+    for d in fresh:
+        k = _key(d)
+        if left[k] > 0:
+            left[k] -= 1
+        else:
+            appeared.append(d)
+    return appeared, sum(left.values())
 
 
 def _count(n: int, what: str) -> str:
