@@ -620,18 +620,20 @@ class _Pool:
         self.pool: ProcessPoolExecutor | None = None
 
     def get(self, warm: int = 0) -> ProcessPoolExecutor:
-        """The pool; with *warm*, that many workers are started now (a pool starts its
-        workers as tasks arrive, and a worker compiles its stylesheets as it starts)."""
+        """The pool; with *warm*, that many workers are started now if it is new (a pool
+        starts its workers as tasks arrive, and a worker compiles its stylesheets as it
+        starts; a session's kept pool has them running)."""
         if self.pool is None:
+            def start() -> ProcessPoolExecutor:
+                pool = self._start()
+                for _ in range(warm):
+                    pool.submit(int)
+                return pool
+
             if self._session is not None and self._key is not None:
-                kept = self._session.pools_reused
-                self.pool = self._session.render_pool(self._key(), self._start)
-                if self._session.pools_reused > kept:
-                    return self.pool  # its workers are running, stylesheets compiled
+                self.pool = self._session.render_pool(self._key(), start)
             else:
-                self.pool = self._start()
-            for _ in range(warm):
-                self.pool.submit(int)
+                self.pool = start()
         return self.pool
 
     def shutdown(self, failed: bool = False) -> None:
