@@ -38,6 +38,7 @@ from typing import Any
 
 from lxml import etree
 
+from teipress.atomic import write_atomic
 from teipress.diagnostics import Diagnostic, Severity
 from teipress.load import LoadedDocument, secure_parser
 from teipress.locate import ChildIndex, ElementLocator, element_at_path
@@ -351,11 +352,7 @@ def _parse_output(out: str) -> etree._Element | None:
 def _keep(path: Path, out: str) -> None:
     """Write a compiled schema into the cache (atomically) and drop the oldest ones."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
-                                         delete=False) as tmp:
-            tmp.write(out)
-        os.replace(tmp.name, path)
+        write_atomic(path, out.encode("utf-8"), sync=False)
         kept = sorted(path.parent.glob("schematron-*.xsl"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for stale in kept[KEEP_COMPILED:]:
             stale.unlink(missing_ok=True)

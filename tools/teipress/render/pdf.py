@@ -22,12 +22,13 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from teipress.atomic import write_atomic
 
 #: PDF variants a user may ask for (WeasyPrint names), default first.
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b", "pdf/a-2b", "pdf/ua-2", "pdf/a-3u", "pdf/a-3a")
@@ -278,22 +279,6 @@ def pdf_bytes(document: Any, *, pdf_variant: str = "pdf/ua-1") -> bytes:
     if not isinstance(data, bytes) or not data.startswith(b"%PDF-"):
         raise PrintError("WeasyPrint returned no PDF data")
     return data
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write *data* to *path* through a temporary file in the same folder + os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def render_pdf(html_path: Path, pdf_path: Path, *, pdf_variant: str = "pdf/ua-1", base_dir: Path) -> PdfInfo:

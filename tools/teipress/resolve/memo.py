@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from teipress import paths
+from teipress.atomic import write_atomic
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, DiagnosticRow, from_rows
 from teipress.resolve.corpus import Extracted
@@ -287,7 +288,7 @@ class MemoStore:
             payload = {"version": MEMO_VERSION, "key": memo.key, "shas": memo.shas, "buckets": names,
                        "register": digest, "register_stat": [st.st_ino, st.st_size, st.st_mtime_ns],
                        "content": memo.register_content, "digests": memo.digests}
-            _atomic(self.folder / MEMO_FILE, marshal.dumps(payload))
+            write_atomic(self.folder / MEMO_FILE, marshal.dumps(payload), sync=False)
             for stale in self.folder.glob("register-*.xml"):
                 if stale != reg:
                     stale.unlink(missing_ok=True)
@@ -320,7 +321,7 @@ class MemoStore:
             name = hashlib.sha256(data).hexdigest()[:32]
             target = _bucket_file(self.folder, name)
             if not target.is_file():
-                _atomic(target, data)
+                write_atomic(target, data, sync=False)
             names.append(name)
         return names
 
@@ -375,8 +376,3 @@ class _HashingWriter:
 def _str_dict(value: object) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
-
-def _atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
