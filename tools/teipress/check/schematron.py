@@ -267,15 +267,15 @@ def compile_schematron(sch: Path, phase: str | None = None, cache: Path | None =
     *phase* may be a phase id, ``#ALL`` or ``#DEFAULT``/None (the schema's defaultPhase).
     With a *cache* folder the XSLT is kept there under a hash of the schema (includes
     resolved), its name and the compiler: making the compiler costs a process about
-    0.05 s, a good part of rechecking one edited file (see :func:`_compiled`).
+    0.05 s, a good part of rechecking one edited file.
     """
     root, display = _preprocess(sch)
     text = etree.tostring(root, encoding="unicode")
     kept = _kept_file(cache, text, display) if cache is not None else None
-    out = _read_kept(kept)
-    result = _parse_output(out) if out is not None else None
-    if result is None:
-        out = None
+    read = _read_kept(kept) if kept is not None else None
+    if read is not None:
+        out, result = read
+    else:
         engine = _compiler_engine()
         try:
             out = engine.transform("compile", engine.parse(text))
@@ -283,11 +283,6 @@ def compile_schematron(sch: Path, phase: str | None = None, cache: Path | None =
             raise _problem(display, 0, 0, f"the Schematron compiler failed: {exc}",
                            "please report this with the .sch attached") from None
         result = etree.fromstring(out.encode("utf-8"))
-    elif kept is not None:
-        with contextlib.suppress(OSError):  # recently used: kept when older ones are dropped
-            os.utime(kept)
-        kept = None
-    assert out is not None
     if etree.QName(result).localname == "errors":
         problems = [
             SchematronProblem(e.get("file") or display, int(e.get("line") or 0), int(e.get("col") or 0),
@@ -306,7 +301,7 @@ def compile_schematron(sch: Path, phase: str | None = None, cache: Path | None =
         default_phase=meta.get("default-phase") or "#ALL",
         query_binding=meta.get("query-binding") or "xslt",
         rules=tuple(_rule_infos(root, meta)))
-    if kept is not None:
+    if kept is not None and read is None:
         _keep(kept, out)
     return compiled
 
@@ -329,24 +324,18 @@ def _kept_file(cache: Path, text: str, display: str) -> Path:
     return cache / f"schematron-{key}.xsl"
 
 
-def _read_kept(path: Path | None) -> str | None:
-    if path is None:
-        return None
+def _read_kept(path: Path) -> tuple[str, etree._Element] | None:
+    """A kept compiler output and its tree, if there is one (a damaged file is a miss)."""
     try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _parse_output(out: str) -> etree._Element | None:
-    """A kept compiler output, if it is one (a damaged file is compiled again)."""
-    try:
+        out = path.read_text("utf-8")
         result = etree.fromstring(out.encode("utf-8"))
-    except etree.XMLSyntaxError:
+    except (OSError, UnicodeDecodeError, etree.XMLSyntaxError):
         return None
     if result.find(f"{{{COMPILER_NS}}}meta") is None:
         return None
-    return result
+    with contextlib.suppress(OSError):  # recently used: kept when older ones are dropped
+        os.utime(path)
+    return out, result
 
 
 def _keep(path: Path, out: str) -> None:
