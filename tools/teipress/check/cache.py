@@ -145,13 +145,11 @@ class CheckCache:
         *kept*, the stat signatures and hashes of the previous call (a build session's),
         stands in for the database's table, and is brought up to date.
         """
-        known: dict[str, tuple[str, str]] = {}
-        if kept:
-            known = kept
-        else:
+        known = kept if kept is not None else {}
+        if not known:
             try:
                 with closing(self._connect()) as db:
-                    known = {p: (s, h) for p, s, h in db.execute("SELECT path, stat, sha FROM stats")}
+                    known.update((p, (s, h)) for p, s, h in db.execute("SELECT path, stat, sha FROM stats"))
             except sqlite3.Error:
                 pass
         out: dict[Path, str] = {}
@@ -171,10 +169,7 @@ class CheckCache:
         if changed:
             self._write(lambda db: db.executemany(
                 "INSERT OR REPLACE INTO stats (path, stat, sha) VALUES (?, ?, ?)", changed))
-        if kept is not None:
-            if kept is not known:
-                kept.update(known)
-            kept.update((path, (sig, sha)) for path, sig, sha in changed)
+        known.update((path, (sig, sha)) for path, sig, sha in changed)
         return out
 
     def get_many(self, shas: Iterable[str], displays: dict[str, str],
