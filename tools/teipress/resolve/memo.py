@@ -72,6 +72,8 @@ def bucket_of(path: str) -> int:
 
 def _bucket_file(folder: Path, name: str) -> Path:
     return folder / f"findings-{name}.marshal"
+
+
 #: (bucket name, path) -> the findings made of that bucket's rows for the path, and
 #: whether one of them quotes a position (see Memo.findings_for)
 MadeFindings = dict[tuple[str, str], tuple[list[Diagnostic], bool]]
@@ -127,7 +129,6 @@ class Memo:
         changed = [files[p].display for p in changed_paths]
         out: list[Diagnostic] = []
         moved_rows: Findings = {}
-        make = Diagnostic.from_row
         kept_now: MadeFindings = {}
         try:
             for path, rows in self.findings.items():
@@ -160,9 +161,8 @@ class Memo:
                     at = table.get((row[1], row[2]))
                     if at is None:
                         return None
-                    row = (row[0], at[0], at[1], *row[3:])
-                    out.append(make(row))
-                    moved.append(row)
+                    moved.append((row[0], at[0], at[1], *row[3:]))
+                out.extend(from_rows(moved))
                 moved_rows[path] = moved
         except (ValueError, TypeError, KeyError, IndexError):  # another shape, or a severity no version writes
             return None
