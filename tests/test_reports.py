@@ -130,3 +130,12 @@ def test_sarif_schema_rejects_a_broken_log() -> None:
     schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
     validator = jsonschema.Draft4Validator(schema)
     assert not validator.is_valid({"version": "2.1.0", "runs": [{"results": []}]})
+
+
+def test_text_cap_sorts_findings_that_differ_only_in_severity() -> None:
+    """Two findings of one rule at one place (an error and a warning): the severity is not
+    part of the order (an enum without one), so capping the list cannot fail on them."""
+    pair = [Diagnostic("a.xml", 1, 1, "X001", Severity.ERROR, "first"),
+            Diagnostic("a.xml", 1, 1, "X001", Severity.WARNING, "second")]
+    out = text_report.render(RunResult(["a.xml"], pair), per_code=5, summary=False)
+    assert out.splitlines() == ["a.xml:1:1: error[X001] first", "a.xml:1:1: warning[X001] second"]

@@ -13,8 +13,9 @@ import operator
 from teipress.diagnostics import PLACE, Diagnostic, Severity
 from teipress.report import RunResult
 
-#: a finding's code, and its code then place (see diagnostics.PLACE: the fields in C)
-_CODE, _CODE_PLACE = operator.itemgetter(3), operator.itemgetter(3, 0, 1, 2, 4)
+#: a finding's code, and its code then place (see diagnostics.PLACE: the fields in C; not
+#: the severity, an enum without an order)
+_CODE, _CODE_PLACE = operator.itemgetter(3), operator.itemgetter(3, 0, 1, 2)
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
 
