@@ -14,6 +14,7 @@ from teipress.report import text as text_report
 
 if TYPE_CHECKING:  # the CLI imports every command at start-up; the build phase only when run
     from teipress.build import BuildResult
+    from teipress.diagnostics import Diagnostic
 
 EDITION_FORMATS = ("html", "print", "pdf", "text", "all")
 
@@ -93,15 +94,20 @@ def _write_stdout(line: bytes) -> None:
 def report_build(result: BuildResult, out: Path, per_code: int = 0) -> None:
     """Diagnostics (compiler style, at most *per_code* per rule code when > 0) and the
     one-line build summary, on standard error."""
+    echo_findings(result, [*result.check.diagnostics, *result.render_errors], per_code)
+    click.echo(build_summary(result, out), err=True)
+
+
+def echo_findings(result: BuildResult, findings: list[Diagnostic], per_code: int = 0) -> None:
+    """*findings* of a build compiler style on standard error, in place order, at most
+    *per_code* per rule code when > 0 (``teipress serve`` shows those a save added)."""
     from teipress.commands.validate import use_color
     from teipress.report import RunResult
 
-    diags = [*result.check.diagnostics, *result.render_errors]  # put in order by the report
-    if diags:
-        shown = RunResult(result.check.files, diags, result.check.seconds)
+    if findings:
+        shown = RunResult(result.check.files, findings, result.check.seconds)
         click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False, per_code=per_code,
                                       hint="run 'teipress validate' to list them all").rstrip("\n"), err=True)
-    click.echo(build_summary(result, out), err=True)
 
 
 def build_summary(result: BuildResult, out: Path) -> str:

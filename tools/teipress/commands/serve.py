@@ -17,20 +17,19 @@ from pathlib import Path
 
 import click
 
-from teipress.build import BuildResult
-from teipress.commands.validate import use_color
+from teipress.build import BuildError, BuildOptions, BuildResult, build
+from teipress.check.runner import CheckOptions
+from teipress.check.schema import SchemaError
+from teipress.commands.build import build_summary, echo_findings, report_build
 from teipress.config import Config, ConfigError, load_config
-from teipress.diagnostics import PLACE, Diagnostic
-from teipress.report import RunResult
-from teipress.report import text as text_report
+from teipress.diagnostics import Diagnostic
+from teipress.progress import Progress
+from teipress.report.text import plural
 from teipress.session import BuildSession
+from teipress.staging import StagingError
 
 
 def _rebuild(config: Config, out: Path, session: BuildSession, reporter: _Reporter, force: bool = False) -> None:
-    from teipress.build import BuildOptions, build
-    from teipress.check.runner import CheckOptions
-    from teipress.progress import Progress
-
     options = BuildOptions(formats=["html"], out=out, force=force, check=CheckOptions.from_config(config))
     reporter.report(build(config, options, Progress(), session), out)
 
@@ -54,19 +53,14 @@ class _Reporter:
         self.before: list[Diagnostic] | None = None
 
     def report(self, result: BuildResult, out: Path) -> None:
-        from teipress.commands.build import build_summary, report_build
-
         found = [*result.check.diagnostics, *result.render_errors]
         before, self.before = self.before, found
         if before is None:
             report_build(result, out, per_code=20)
             return
         appeared, gone = _changes(before, found)
-        if appeared:
-            shown = RunResult(result.check.files, sorted(appeared, key=PLACE))
-            click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False, per_code=20,
-                                          hint="run 'teipress validate' to list them all").rstrip("\n"), err=True)
-        click.echo(f"{_count(len(appeared), 'new finding')}, {_count(gone, 'finding')} gone", err=True)
+        echo_findings(result, appeared, per_code=20)
+        click.echo(f"{plural(len(appeared), 'new finding')}, {plural(gone, 'finding')} gone", err=True)
         click.echo(build_summary(result, out), err=True)
 
 
@@ -90,10 +84,6 @@ def _changes(before: list[Diagnostic], now: list[Diagnostic]) -> tuple[list[Diag
         else:
             appeared.append(d)
     return appeared, sum(left.values())
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _stop(signum: int, _frame: object) -> None:
@@ -151,10 +141,7 @@ def _watch(config: Config, out: Path, session: BuildSession, reporter: _Reporter
     """Rebuild whenever something the edition is made from changes (never for output/ itself)."""
     from watchfiles import watch
 
-    from teipress.build import BuildError
-    from teipress.check.schema import SchemaError
     from teipress.paths import data_dir
-    from teipress.staging import StagingError
 
     roots = sorted({p.parent for p in [*config.source_files(), *config.authority_files()]}
                    | {data_dir("xslt"), data_dir("schema")}

@@ -87,10 +87,12 @@ def _first_per_code(result: RunResult, per_code: int) -> tuple[list[Diagnostic],
     return listed, hidden
 
 
+def plural(n: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def summary_line(result: RunResult) -> str:
     """``Checked 3 files: 1 error, 2 warnings (0.41 s)``."""
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
     return (f"Checked {plural(len(result.files), 'file')}: {plural(result.errors, 'error')}, "
             f"{plural(result.warnings, 'warning')} ({result.seconds:.2f} s)")
