@@ -225,6 +225,7 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
                 shown = displays[path]  # two files with the same content share one cache row
                 results[path] = (shown, [d if d.path == shown else d._replace(path=shown)
                                          for d in hit.diagnostics], hit if hit.parsed else None)
+    rules_cache = cache.folder if cache is not None else None  # compiled Schematron kept there
     # Pool start-up (a saxonche processor and compiled rules per worker) costs
     # about a second; below a handful of files one process is faster.
     if jobs > 1 and len(todo) >= 4 * jobs:
@@ -235,18 +236,17 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, root, key_attrs)) as pool:
             # compiled in a worker: a saxonche processor in the parent would stay (and be
             # counted) through the rest of a build
-            compiled = pool.submit(compile_rules, options, cache.folder if cache is not None else None).result()
+            compiled = pool.submit(compile_rules, options, rules_cache).result()
             check = partial(_check_in_worker, compiled=compiled)
             for path, res in zip(todo, pool.map(check, todo, chunksize=chunk), strict=True):
                 results[path] = res
     elif todo:
         def make() -> _Checker:
-            return _Checker(options, root, compile_rules(options, cache.folder if cache is not None else None),
-                            key_attrs)
+            return _Checker(options, root, compile_rules(options, rules_cache), key_attrs)
 
-        # the rules and schema a checker was made from are what the cache is named after
-        checker = make() if session is None or cache is None else session.checker(
-            (cache.path, root, repr(key_attrs), options.schema, options.schema_engine), make)
+        # what a checker is made from (schema, rules, options, @key mappings, the project
+        # the cache lives in) is what the check cache's file is named after
+        checker = make() if session is None or cache is None else session.checker(cache.path, make)
         for path in todo:
             results[path] = checker.check_path(path)
     if cache is not None:
