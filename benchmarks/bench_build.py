@@ -110,29 +110,22 @@ def serve_rebuilds(config: Path, out: Path, letters: Path, edits: int) -> tuple[
                 pass
         raise SystemExit(f"serve: no line starting {prefix!r} within {seconds} s")
 
-    peak = [0]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], synth.tree_memory(proc.pid)[1])
-            done.wait(0.2)
-
     seconds: list[float] = []
+    pss = 0
     try:
         wait_for("Watching")
-        threading.Thread(target=sample, daemon=True).start()
-        for _ in range(edits):
-            time.sleep(1.0)  # an editor's saves are seconds apart
-            started = time.perf_counter()
-            touch_one_letter(letters)
-            wait_for("Built html")
-            seconds.append(time.perf_counter() - started)
+        with synth.PeakMemory(proc.pid) as peak:
+            for _ in range(edits):
+                time.sleep(1.0)  # an editor's saves are seconds apart
+                started = time.perf_counter()
+                touch_one_letter(letters)
+                wait_for("Built html")
+                seconds.append(time.perf_counter() - started)
+        pss = peak.pss
     finally:
-        done.set()
         proc.terminate()
         proc.wait(timeout=60)
-    return seconds, peak[0]
+    return seconds, pss
 
 
 def describe(label: str, r: synth.RunStats, s: dict, size: int | None = None) -> dict[str, object]:

@@ -452,31 +452,45 @@ def run_measured(cmd: list[str], *, cwd: Path | None = None, interval: float = 0
     """
     import subprocess
     import tempfile
-    import threading
 
-    peak = [0, 0, 0]
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out_file, stderr=err_file, env=env)
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                rss, pss, n = tree_memory(proc.pid)
-                peak[0], peak[1], peak[2] = max(peak[0], rss), max(peak[1], pss), max(peak[2], n)
-                done.wait(interval)
-
-        th = threading.Thread(target=sample, daemon=True)
-        th.start()
-        proc.wait()
-        seconds = time.perf_counter() - t0
-        done.set()
-        th.join()
+        with PeakMemory(proc.pid, interval) as peak:
+            proc.wait()
+            seconds = time.perf_counter() - t0
         out_file.seek(0)
         err_file.seek(0)
         out = out_file.read().decode("utf-8", "replace")
         err = err_file.read().decode("utf-8", "replace")
-    return RunStats(seconds, proc.returncode, peak[0], peak[1], peak[2], out, err)
+    return RunStats(seconds, proc.returncode, peak.rss, peak.pss, peak.procs, out, err)
+
+
+class PeakMemory:
+    """The peak memory of *pid*'s process tree (:func:`tree_memory`), sampled every
+    *interval* seconds by a thread while the ``with`` block runs."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        import threading
+
+        self.pid, self.interval = pid, interval
+        self.rss = self.pss = self.procs = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            rss, pss, n = tree_memory(self.pid)
+            self.rss, self.pss, self.procs = max(self.rss, rss), max(self.pss, pss), max(self.procs, n)
+            self._done.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def snapshot_code(dest: Path) -> dict[str, str]:
