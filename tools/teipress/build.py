@@ -60,6 +60,7 @@ from teipress import REGISTER_NS, __version__, paths
 from teipress.check.cache import CheckCache
 from teipress.check.runner import CheckOptions, check_files, default_jobs, finish
 from teipress.config import Config
+from teipress.daemon.protocol import daemon_folder
 from teipress.diagnostics import Diagnostic, DiagnosticRow, Severity, as_dicts, from_rows
 from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
@@ -141,6 +142,8 @@ class BuildResult:
     render_errors: list[Diagnostic] = field(default_factory=list)
     #: the previous build's register and cross-reference findings were reused (no resolve)
     resolve_reused: bool = False
+    #: built by the project's build daemon (see teipress.daemon)
+    daemon: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -154,6 +157,7 @@ class BuildResult:
             "checked_documents": self.check.extra.get("checked", 0),
             "checks_from_cache": self.check.extra.get("from_cache", 0),
             "resolve_reused": self.resolve_reused,
+            "daemon": self.daemon,
             "errors": self.check.errors + len(self.render_errors),
             "warnings": self.check.warnings,
             "seconds": round(self.seconds, 3),
@@ -560,7 +564,9 @@ def build(config: Config, options: BuildOptions, progress: Progress,
         trash = cache_dir / TRASH
         previous = [out / name for name in formats if (out / name).exists()]
         if cache_dir.is_dir():
-            previous.extend(child for child in cache_dir.iterdir() if child != trash)
+            # the daemon's folder stays: a daemon running this build keeps its socket
+            keep = {trash, daemon_folder(config.root)}
+            previous.extend(child for child in cache_dir.iterdir() if child not in keep)
         for path in previous:  # removed in the background (tens of thousands of files)
             discard(path, trash)
     phases: dict[str, float] = {}

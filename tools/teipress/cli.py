@@ -16,7 +16,7 @@ import click
 from teipress import __version__
 
 #: Subcommand modules; each exposes a click command named ``command``.
-COMMAND_MODULES = ("validate", "rules", "xref", "build", "serve")
+COMMAND_MODULES = ("validate", "rules", "xref", "build", "serve", "daemon")
 
 
 class LazyGroup(click.Group):
@@ -44,6 +44,7 @@ def cli() -> None:
       teipress validate            check every source (schema, Schematron, pointers)
       teipress xref                report entities, mentions and broken pointers
       teipress build               write the HTML, print/PDF and text editions to output/
+      teipress daemon start        keep a build daemon: later builds skip the start-up
     """
 
 

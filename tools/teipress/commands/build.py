@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 import orjson
@@ -15,6 +16,7 @@ from teipress.report import text as text_report
 if TYPE_CHECKING:  # the CLI imports every command at start-up; the build phase only when run
     from teipress.build import BuildResult
     from teipress.diagnostics import Diagnostic
+    from teipress.session import BuildSession
 
 EDITION_FORMATS = ("html", "print", "pdf", "text", "all")
 
@@ -38,44 +40,95 @@ EDITION_FORMATS = ("html", "print", "pdf", "text", "all")
                    "'teipress validate' and --summary json list every one.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this pyproject.toml/teipress.toml instead of searching upward.")
+@click.option("--no-daemon", is_flag=True,
+              help="Build in this process even when a build daemon runs for the project ('teipress daemon').")
 def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, clean: bool,
-            schema: str | None, summary: str, quiet: bool, max_per_rule: int, config_file: Path | None) -> None:
+            schema: str | None, summary: str, quiet: bool, max_per_rule: int, config_file: Path | None,
+            no_daemon: bool) -> None:
     """Build the editions: load → check → resolve → render → report.
 
     Refuses to publish when validation finds errors (warnings are shown, not fatal) unless
     --force. Only documents whose sources, stylesheets or register entries changed are
     re-rendered; the previous output stays intact until the new one is complete.
+
+    When a build daemon runs for the project ('teipress daemon start'), the build is
+    handed to it: the same files, output and exit status, without the start-up costs.
+    """
+    params = BuildParams(list(formats), out, jobs, force, clean, schema, summary, quiet, max_per_rule, config_file)
+    if not no_daemon:
+        from teipress.daemon.client import forward
+
+        code = forward(params)
+        if code is not None:
+            sys.exit(code)
+    sys.exit(run_build(params))
+
+
+class BuildParams(NamedTuple):
+    """The options of ``teipress build``, as the command line gives them (a daemon gets
+    them as JSON from :meth:`to_json` and runs :func:`run_build` on them)."""
+
+    formats: list[str]
+    out: Path | None
+    jobs: int
+    force: bool
+    clean: bool
+    schema: str | None
+    summary: str
+    quiet: bool
+    max_per_rule: int
+    config_file: Path | None
+
+    def to_json(self) -> dict[str, object]:
+        return {k: (os.fspath(v) if isinstance(v, Path) else v) for k, v in self._asdict().items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BuildParams:
+        paths = {k: Path(data[k]) if data.get(k) is not None else None for k in ("out", "config_file")}
+        return cls(**{**data, **paths})
+
+
+def run_build(params: BuildParams, session: BuildSession | None = None, *, daemon: bool = False) -> int:
+    """Build as *params* say and report; the exit status (0 published, 1 errors, 2 nothing
+    published for another reason, or a usage or configuration error).
+
+    *session*: a daemon's (see :mod:`teipress.daemon`), which then also shows phases as
+    plain lines rather than bars (*daemon*: the output goes through a socket).
     """
     from teipress.build import BuildError, BuildOptions, build
     from teipress.check.runner import CheckOptions
     from teipress.check.schema import SchemaError
-    from teipress.progress import for_stream
+    from teipress.progress import PlainProgress, Progress, for_stream
     from teipress.staging import StagingError
 
-    if "json" in formats:
-        summary = "json"
-    chosen = [f for f in formats if f != "json"] or ["all"]
+    summary = "json" if "json" in params.formats else params.summary
+    chosen = [f for f in params.formats if f != "json"] or ["all"]
     try:
-        config = load_config(config_file=config_file)
+        config = load_config(config_file=params.config_file)
         options = BuildOptions(
-            formats=chosen, out=out or config.output_dir(), jobs=jobs, force=force, clean=clean,
-            check=CheckOptions.from_config(config, schema=schema or config.schema))
-        progress = for_stream(sys.stderr, quiet=quiet or summary == "json")
+            formats=chosen, out=params.out or config.output_dir(), jobs=params.jobs, force=params.force,
+            clean=params.clean, check=CheckOptions.from_config(config, schema=params.schema or config.schema))
+        quiet = params.quiet or summary == "json"
+        progress: Progress = (Progress() if quiet else PlainProgress(sys.stderr)) if daemon \
+            else for_stream(sys.stderr, quiet=quiet)
+        if session is not None and params.clean:  # everything again, the session's memory too
+            session.close()
         try:
-            result = build(config, options, progress)
+            result = build(config, options, progress, session)
         finally:
             progress.close()
     except (ConfigError, SchemaError, BuildError, StagingError) as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        return 2
+    result.daemon = daemon
     if summary == "json":
         # compact: the summary of a large corpus lists tens of thousands of findings (the
         # Escher letters: 90,000, 42 MB; orjson writes them in 0.06 s, the json module 0.5 s)
         _write_stdout(orjson.dumps(result.to_dict()))
     else:
-        report_build(result, options.out, per_code=max_per_rule)
+        report_build(result, options.out, per_code=params.max_per_rule)
     errors = result.check.errors + len(result.render_errors)
-    sys.exit(0 if result.published else (1 if errors else 2))
+    return 0 if result.published else (1 if errors else 2)
 
 
 def _write_stdout(line: bytes) -> None:
@@ -122,4 +175,4 @@ def build_summary(result: BuildResult, out: Path) -> str:
             f"{result.rendered_documents} rendered, {result.files_written} files written, "
             f"{result.files_kept} kept, {result.files_removed} removed; "
             f"{result.check.errors} errors, {result.check.warnings} warnings "
-            f"({result.seconds:.2f} s)")
+            f"({result.seconds:.2f} s{', by the build daemon' if result.daemon else ''})")

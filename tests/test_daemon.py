@@ -1,0 +1,190 @@
+"""`teipress daemon`: `teipress build` handed to a daemon that keeps a build session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from test_serve import alive, descendants
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMO = "1949-07-27-liu-shaoqi-stalin.xml"
+
+
+@pytest.fixture
+def project() -> Iterator[Path]:
+    """The flagship edition as a project of its own, in a short path (a Unix socket's
+    name has at most 103 bytes; pytest's temporary folders come close)."""
+    folder = Path(tempfile.mkdtemp(prefix="tpd-"))
+    shutil.copytree(ROOT / "tei", folder / "tei")
+    (folder / "teipress.toml").write_text(
+        'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\noutput = "out"\n')
+    try:
+        yield folder
+    finally:
+        run(folder, "daemon", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(cwd: Path, *args: str, epoch: str = "1700000000") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
+    env.pop("NO_COLOR", None)
+    return subprocess.run([sys.executable, "-m", "teipress", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def build_json(cwd: Path, *args: str, epoch: str = "1700000000") -> tuple[dict[str, object], str, int]:
+    r = run(cwd, "build", "--format", "html", "--format", "text", "--summary", "json", *args, epoch=epoch)
+    return json.loads(r.stdout), r.stderr, r.returncode
+
+
+def daemon_pid(folder: Path) -> int:
+    r = run(folder, "daemon", "status", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return int(json.loads(r.stdout)["pid"])
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """The files of an edition folder, but the joins' spans (stat signatures of the parts)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix != ".spans"}
+
+
+def test_builds_through_the_daemon_are_the_builds_of_the_command(project: Path) -> None:
+    assert run(project, "daemon", "status").returncode == 1
+    started = run(project, "daemon", "start")
+    assert started.returncode == 0, started.stderr
+    pid = daemon_pid(project)
+    sock = project / ".teipress-cache" / "daemon" / "socket"
+    assert stat.S_IMODE(sock.stat().st_mode) == 0o600, "only its user may talk to the daemon"
+    assert stat.S_IMODE(sock.parent.stat().st_mode) == 0o700
+
+    summary, _, code = build_json(project)
+    assert code == 0 and summary["daemon"] is True and summary["published"] is True
+    alone, _, code = build_json(project, "--no-daemon", "--out", "alone")
+    assert code == 0 and alone["daemon"] is False
+    assert tree(project / "out") == tree(project / "alone"), "the daemon's edition is the command's"
+
+    # an edit: one document rendered again, by the workers the first build started
+    workers = descendants(pid)
+    assert workers
+    memo = project / "tei" / MEMO
+    good = memo.read_text()
+    memo.write_text(good.replace("Victors are always correct.", "Victors are always right."))
+    summary, _, code = build_json(project)
+    assert code == 0 and summary["daemon"] is True and summary["rendered_documents"] == 1
+    assert summary["checked_documents"] == 1
+    assert "Victors are always right." in (project / "out" / "html" / "memo-1949-07-27.html").read_text()
+    assert workers <= descendants(pid), "the render workers were started again"
+
+    # the editor's text summary, findings and exit status come through as the command prints them
+    memo.write_text(good.replace("Victors are always correct.",
+                                 '<persName ref="#pers-nobody">Victors</persName> are always correct.'))
+    r = run(project, "build", "--format", "html")
+    assert r.returncode == 1
+    assert f"tei/{MEMO}:" in r.stderr and "error[X001]" in r.stderr and "pers-nobody" in r.stderr
+    assert "Not published: validation found" in r.stderr
+    assert "Victors are always right." in (project / "out" / "html" / "memo-1949-07-27.html").read_text()
+    memo.write_text(good)
+    r = run(project, "build", "--format", "html")
+    assert r.returncode == 0 and r.stderr.rstrip().endswith("by the build daemon)"), r.stderr
+
+    # a clean build through the daemon empties the cache but the daemon's socket
+    summary, _, code = build_json(project, "--clean")
+    assert code == 0 and summary["daemon"] is True and summary["checks_from_cache"] == 0
+    status = json.loads(run(project, "daemon", "status", "--json").stdout)
+    assert status["pid"] == pid and status["builds"] == 5
+
+    stopped = run(project, "daemon", "stop")
+    assert stopped.returncode == 0 and f"pid {pid}" in stopped.stderr
+    assert not sock.exists() and not alive({pid})
+    deadline = time.monotonic() + 20
+    while alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(workers), "a stopped daemon leaves no worker behind"
+    summary, _, code = build_json(project)
+    assert code == 0 and summary["daemon"] is False
+
+
+def test_a_killed_daemon_leaves_builds_working(project: Path) -> None:
+    assert run(project, "daemon", "start").returncode == 0
+    pid = daemon_pid(project)
+    os.killpg(pid, signal.SIGKILL)  # the daemon and its workers (a session of their own)
+    deadline = time.monotonic() + 20
+    while alive({pid}) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (project / ".teipress-cache" / "daemon" / "socket").exists(), "a killed daemon leaves its socket"
+    summary, stderr, code = build_json(project)
+    assert code == 0 and summary["daemon"] is False and summary["published"] is True
+    assert "daemon" not in stderr
+    # and a new daemon takes the stale socket's place
+    assert run(project, "daemon", "start").returncode == 0
+    assert daemon_pid(project) != pid
+    summary, _, code = build_json(project)
+    assert code == 0 and summary["daemon"] is True
+
+
+def test_a_client_with_another_build_environment_builds_itself(project: Path) -> None:
+    assert run(project, "daemon", "start", epoch="1").returncode == 0
+    summary, stderr, code = build_json(project, epoch="2")
+    assert code == 0 and summary["daemon"] is False
+    assert "other values of SOURCE_DATE_EPOCH" in stderr and "building in this process" in stderr
+    summary, stderr, code = build_json(project, epoch="1")
+    assert code == 0 and summary["daemon"] is True
+
+
+def test_an_idle_daemon_stops_by_itself(project: Path) -> None:
+    assert run(project, "daemon", "start", "--idle-timeout", "0.02").returncode == 0  # 1.2 s
+    pid = daemon_pid(project)
+    deadline = time.monotonic() + 30
+    while alive({pid}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive({pid})
+    assert not (project / ".teipress-cache" / "daemon" / "socket").exists()
+    assert "idle; stopping" in (project / ".teipress-cache" / "daemon" / "log").read_text()
+
+
+def test_a_daemon_whose_code_changed_stops_and_the_client_builds_itself(project: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from teipress.daemon import protocol
+    from teipress.daemon.server import Daemon
+
+    daemon = Daemon(project)
+    daemon.bind()
+    thread = threading.Thread(target=daemon.serve, daemon=True)
+    thread.start()
+    try:
+        # what an upgrade (or an edit of an editable install) does to a running daemon
+        monkeypatch.setattr(protocol, "code_key", lambda: "the code on disk now")
+        monkeypatch.chdir(project)
+        summary, stderr, code = build_json(project)
+        assert code == 0 and summary["daemon"] is False
+        assert "its teipress code changed since it started" in stderr
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a stale daemon stops"
+        assert not (project / ".teipress-cache" / "daemon" / "socket").exists()
+    finally:
+        daemon.stopping.set()
+        thread.join(timeout=30)
+
+
+def test_a_project_too_deep_for_a_socket_builds_in_process(tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*["a-long-folder-name"] * 5)
+    shutil.copytree(ROOT / "tei", deep / "tei")
+    (deep / "teipress.toml").write_text('sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\n')
+    r = run(deep, "daemon", "start")
+    assert r.returncode == 1 and "too long for a Unix socket" in r.stderr
+    summary, _, code = build_json(deep)
+    assert code == 0 and summary["daemon"] is False and summary["published"] is True

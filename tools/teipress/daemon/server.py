@@ -1,0 +1,278 @@
+"""The build daemon's loop: builds for ``teipress build`` in one kept session.
+
+One daemon per project, listening on the socket in the project's cache folder
+(:func:`teipress.daemon.protocol.socket_path`). Each connection is one request,
+answered in a thread of its own; builds run one at a time (a second client waits
+for the first, as two command-line builds of one output would), each in the
+client's working directory with the client's display settings, writing to the
+client's standard output and error (descriptors it sent with the request). The
+session (:class:`~teipress.session.BuildSession`) keeps the render workers, the
+checker and what the caches gave between builds.
+
+The daemon ends when asked (``teipress daemon stop``: after the build in
+progress), on SIGTERM or SIGINT, when it finds its own code changed on disk (an
+upgrade, or an edit of an editable install: it is stale), or after *idle* seconds
+without a request. A client of another installation of teipress builds in its own
+process. A client that goes away mid-build does not stop the build: it finishes
+and publishes (or not) as it would have; the edition is replaced atomically
+either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from teipress.daemon import protocol
+from teipress.session import BuildSession
+
+
+class DaemonRunning(Exception):
+    """Another daemon listens on the project's socket already."""
+
+
+@contextlib.contextmanager
+def _as_client(request: dict[str, Any]) -> Iterator[None]:
+    """The client's working directory and display variables for the time of its build."""
+    before = {name: os.environ.get(name) for name in protocol.DISPLAY_ENVIRONMENT}
+    cwd = os.getcwd()
+    os.chdir(request["cwd"])
+    _set_environment(request.get("display", {}))
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        _set_environment(before)
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    for name in protocol.DISPLAY_ENVIRONMENT:
+        value = values.get(name)
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+class Daemon:
+    """The daemon of the project at *root* (see the module doc)."""
+
+    def __init__(self, root: Path, idle: float | None = None) -> None:
+        self.root = root.resolve()
+        self.path = protocol.socket_path(self.root)
+        self.idle = idle
+        self.session = BuildSession()
+        self.code = protocol.code_key()
+        self.environment = protocol.build_environment()
+        self.started = time.time()
+        self.builds = 0
+        self.building = False
+        self.last = time.monotonic()
+        self.stopping = threading.Event()
+        self._build_lock = threading.Lock()
+        self._sock: socket.socket | None = None
+
+    # -- the socket ----------------------------------------------------------
+
+    def bind(self) -> None:
+        """Listen on the project's socket: readable and writable by this user only.
+
+        A socket file nobody listens on (a daemon that was killed) is replaced; one a
+        daemon answers on raises :class:`DaemonRunning`.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.path.parent, 0o700)
+        if os.path.lexists(self.path):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(os.fspath(self.path))
+            except OSError:
+                os.unlink(self.path)
+            else:
+                raise DaemonRunning(f"a build daemon already listens on {self.path}")
+            finally:
+                probe.close()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        mask = os.umask(0o177)
+        try:
+            sock.bind(os.fspath(self.path))
+        finally:
+            os.umask(mask)
+        sock.listen(16)
+        sock.settimeout(0.5)  # the loop looks at the clock and the stop flag between connections
+        self._sock = sock
+        self._inode = os.stat(self.path).st_ino
+        _start_helpers()
+
+
+    def serve(self) -> None:
+        """Answer requests until stopped (see the module doc); then free everything."""
+        assert self._sock is not None, "bind() first"
+        main = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
+        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)} if main else {}
+        try:
+            while not self.stopping.is_set():
+                try:
+                    conn, _ = self._sock.accept()
+                except TimeoutError:
+                    if self._idle_too_long():
+                        _log("idle; stopping")
+                        break
+                    continue
+                threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+            with self._build_lock:  # a stop request waits for the build in progress
+                pass
+        except SystemExit:
+            _log("signalled; stopping")
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.close()
+
+    def close(self) -> None:
+        """Stop listening, remove the socket (if it is still this daemon's), stop the workers."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+            with contextlib.suppress(OSError):
+                if os.stat(self.path).st_ino == self._inode:
+                    os.unlink(self.path)
+        self.session.close()
+
+    def _idle_too_long(self) -> bool:
+        return (self.idle is not None and not self.building
+                and time.monotonic() - self.last > self.idle)
+
+    # -- requests ------------------------------------------------------------
+
+    def _answer(self, conn: socket.socket) -> None:
+        fds: list[int] = []
+        with conn:
+            try:
+                uid = protocol.peer_uid(conn)
+                if uid is not None and uid != os.getuid():
+                    return
+                message = protocol.receive_with_fds(conn)
+                if message is None:
+                    return
+                kind, payload, fds = message
+                if kind == protocol.BUILD and len(fds) == 2:
+                    self._build(conn, json.loads(payload), fds)
+                    fds = []  # the build's streams own them now
+                elif kind == protocol.STATUS:
+                    protocol.send_json(conn, protocol.INFO, self.status())
+                elif kind == protocol.STOP:
+                    self.stopping.set()
+                    protocol.send_json(conn, protocol.INFO, {"stopping": True, "pid": os.getpid()})
+            except OSError:
+                pass  # the client went away
+            finally:
+                for fd in fds:
+                    os.close(fd)
+
+    def status(self) -> dict[str, Any]:
+        """What ``teipress daemon status`` shows."""
+        return {"pid": os.getpid(), "root": os.fspath(self.root), "socket": os.fspath(self.path),
+                "since": self.started, "builds": self.builds, "building": self.building,
+                "idle_seconds": round(time.monotonic() - self.last, 1), "idle_limit": self.idle,
+                "rss_mib": _rss_mib()}
+
+    def _build(self, conn: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+        """Build for *request*, writing to the client's standard output and error (*fds*,
+        closed here), and send the exit status."""
+        out = open(fds[0], "w", encoding="utf-8", errors="backslashreplace", closefd=True)  # noqa: SIM115
+        err = open(fds[1], "w", encoding="utf-8", errors="backslashreplace", closefd=True)  # noqa: SIM115
+        try:
+            self._build_into(conn, request, out, err)
+        finally:
+            for stream in (out, err):
+                with contextlib.suppress(OSError, ValueError):  # a client gone: its pipe is broken
+                    stream.close()
+
+    def _build_into(self, conn: socket.socket, request: dict[str, Any], out: TextIO, err: TextIO) -> None:
+        if protocol.code_key() != self.code:  # upgraded or edited since it started: stale
+            protocol.send_json(conn, protocol.REFUSED,
+                               {"reason": "its teipress code changed since it started; it stops"})
+            self.stopping.set()
+            return
+        if request.get("code") != self.code:  # another installation's client
+            protocol.send_json(conn, protocol.REFUSED, {"reason": "it runs another installation of teipress"})
+            return
+        if request.get("environment") != self.environment:
+            differ = sorted(k for k, v in self.environment.items() if request["environment"].get(k) != v)
+            protocol.send_json(conn, protocol.REFUSED,
+                               {"reason": f"it was started with other values of {', '.join(differ)}"})
+            return
+        with self._build_lock:
+            if self.stopping.is_set():
+                protocol.send_json(conn, protocol.REFUSED, {"reason": "it is stopping"})
+                return
+            self.building = True
+            started = time.perf_counter()
+            try:
+                code = self._run(request, out, err)
+            finally:
+                self.building = False
+                self.builds += 1
+                self.last = time.monotonic()
+            _log(f"build {self.builds}: exit {code} in {time.perf_counter() - started:.2f} s")
+        protocol.send_json(conn, protocol.EXIT, code)
+
+    def _run(self, request: dict[str, Any], out: TextIO, err: TextIO) -> int:
+        from teipress.cli import _exit_status
+        from teipress.commands.build import BuildParams, run_build
+
+        try:
+            with _as_client(request), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    return run_build(BuildParams.from_json(request["params"]), self.session, daemon=True)
+                except SystemExit as exc:
+                    return _exit_status(exc.code)
+                except Exception:  # a bug: the client sees the traceback, the next build a fresh pool
+                    self.session.discard_pool()
+                    with contextlib.suppress(OSError, ValueError):
+                        traceback.print_exc()
+                    return 1
+        finally:
+            for stream in (out, err):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _log(message: str) -> None:
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} teipress daemon {os.getpid()}: {message}",
+          file=sys.__stderr__, flush=True)
+
+
+def _rss_mib() -> float:
+    """This process's resident memory (Linux), 0 elsewhere."""
+    try:
+        with open("/proc/self/statm") as f:
+            return round(int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _start_helpers() -> None:
+    """Start multiprocessing's fork server and resource tracker now, with the daemon's own
+    standard error: started by a build, they would keep the client's (the resource
+    tracker is handed ``sys.stderr``'s descriptor), and a client reading its output
+    through a pipe would wait for that pipe's end for ever."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()
+    forkserver.ensure_running()
