@@ -139,3 +139,53 @@ def test_text_cap_sorts_findings_that_differ_only_in_severity() -> None:
             Diagnostic("a.xml", 1, 1, "X001", Severity.WARNING, "second")]
     out = text_report.render(RunResult(["a.xml"], pair), per_code=5, summary=False)
     assert out.splitlines() == ["a.xml:1:1: error[X001] first", "a.xml:1:1: warning[X001] second"]
+
+
+def test_kept_findings_json_is_the_json_of_the_findings_given_now() -> None:
+    import orjson
+
+    from teipress.diagnostics import as_dicts
+    from teipress.report.json_report import FindingsJson
+
+    def finding(path: str, line: int, message: str) -> Diagnostic:
+        return Diagnostic(path, line, 1, "X001", Severity.ERROR, message, "a hint", "xref")
+
+    kept = FindingsJson()
+
+    def check(findings: list[Diagnostic]) -> None:
+        assert b"".join(kept.array(findings)) == orjson.dumps(as_dicts(findings))
+
+    a1, a2, b1 = finding("a.xml", 1, "one"), finding("a.xml", 2, "two"), finding("b.xml", 1, "three")
+    check([a1, a2, b1])
+    check([a1, a2, b1])  # all kept
+    # an equal-looking but new finding, a changed one, an order change, a file gone, a new file
+    check([a1, a2, finding("b.xml", 1, "three, edited")])
+    check([a2, a1, finding("c.xml", 4, 'quotes " and ünïcödé')])
+    check([a1])
+    check([])
+
+
+def test_a_session_build_summary_is_the_plain_summary(tmp_path: Path) -> None:
+    import shutil
+
+    from teipress.build import BuildOptions, build
+    from teipress.check.runner import CheckOptions
+    from teipress.config import load_config
+    from teipress.progress import Progress
+    from teipress.report.json_report import FindingsJson
+    from teipress.session import BuildSession
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "tei", tmp_path / "tei")
+    (tmp_path / "teipress.toml").write_text('sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\n')
+    memo = tmp_path / "tei" / "1949-07-27-liu-shaoqi-stalin.xml"
+    config = load_config(config_file=tmp_path / "teipress.toml")
+    kept = FindingsJson()
+    with BuildSession() as session:
+        for text in ("Victors are always correct.", '<persName ref="#nobody">Victors</persName> are right.'):
+            memo.write_text(memo.read_text().replace("Victors are always correct.", text))
+            options = BuildOptions(formats=["text"], out=tmp_path / "out", force=True, jobs=1,
+                                   check=CheckOptions.from_config(config))
+            result = build(config, options, Progress(), session)
+            assert b"".join(result.to_json(kept)) == b"".join(result.to_json())
+    assert b"#nobody" in b"".join(result.to_json(kept))

@@ -76,6 +76,7 @@ from teipress.render import (
 from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView
 from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
+from teipress.report.json_report import FindingsJson
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.memo import MadeFindings, Memo, MemoStore, memo_key, register_digest
 from teipress.session import BuildSession
@@ -145,7 +146,8 @@ class BuildResult:
     #: built by the project's build daemon (see teipress.daemon)
     daemon: bool = False
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, findings: bool = True) -> dict[str, object]:
+        """The JSON summary: what the build did and (unless not *findings*) every finding."""
         return {
             "published": self.published,
             "formats": self.formats,
@@ -163,8 +165,21 @@ class BuildResult:
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "by_code": dict(sorted(Counter(d.code for d in [*self.check.diagnostics, *self.render_errors]).items())),
-            "diagnostics": as_dicts([*self.check.sorted(), *self.render_errors]),
+            "diagnostics": as_dicts(self.findings()) if findings else [],
         }
+
+    def findings(self) -> list[Diagnostic]:
+        """Every finding in the summary's order: the check's by place, then rendering errors."""
+        return [*self.check.sorted(), *self.render_errors]
+
+    def to_json(self, kept: FindingsJson | None = None) -> list[bytes]:
+        """:meth:`to_dict` as compact JSON, in pieces to be written one after the other;
+        with *kept* (a session's), the findings' JSON from what it kept of the same
+        findings."""
+        if kept is None:
+            return [orjson.dumps(self.to_dict())]
+        head = orjson.dumps(self.to_dict(findings=False))  # the findings' array is the last value
+        return [head[:-len(b"[]}")], *kept.array(self.findings()), b"}"]
 
 
 # --------------------------------------------------------------------------

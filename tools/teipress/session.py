@@ -50,6 +50,8 @@ class BuildSession:
         self.memo_buckets: dict[str, Any] = {}
         #: the findings made of them (teipress.resolve.memo.MadeFindings)
         self.memo_findings: dict[Any, Any] = {}
+        #: the JSON of the findings of the last JSON summary (teipress.report.json_report.FindingsJson)
+        self.findings_json: Any = None
         #: builds that found their render pool (or checker) ready: for tests and the benchmark
         self.pools_reused = 0
         self.checkers_reused = 0
@@ -91,6 +93,7 @@ class BuildSession:
         self._check_memory = None
         self.memo_buckets.clear()
         self.memo_findings.clear()
+        self.findings_json = None
 
     def __enter__(self) -> BuildSession:
         return self
