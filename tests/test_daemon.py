@@ -188,3 +188,20 @@ def test_a_project_too_deep_for_a_socket_builds_in_process(tmp_path: Path) -> No
     assert r.returncode == 1 and "too long for a Unix socket" in r.stderr
     summary, _, code = build_json(deep)
     assert code == 0 and summary["daemon"] is False and summary["published"] is True
+
+
+def test_a_client_gone_mid_build_does_not_stop_the_build_writing() -> None:
+    from teipress.daemon.server import client_stream
+
+    r, w = os.pipe()
+    stream = client_stream(w)
+    stream.write("phase: 1/2\n")
+    stream.flush()
+    assert os.read(r, 100) == b"phase: 1/2\n"
+    os.close(r)  # the client is gone: its end of the pipe with it
+    for _ in range(1000):
+        stream.write("a line the client will not see\n")
+    stream.buffer.writelines([b"x" * 100_000, b"\n"])
+    stream.flush()  # no BrokenPipeError
+    assert stream.buffer.raw.gone  # type: ignore[attr-defined]
+    stream.close()

@@ -21,6 +21,7 @@ either way.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
@@ -39,6 +40,32 @@ from teipress.session import BuildSession
 
 class DaemonRunning(Exception):
     """Another daemon listens on the project's socket already."""
+
+
+class _ClientFile(io.FileIO):
+    """One of the client's standard streams. Once the client has gone (its pipe is
+    broken), what the build writes is dropped: the build goes on and publishes as it
+    would have (see the module doc), instead of stopping at its next progress line."""
+
+    gone = False
+
+    def write(self, data: Any) -> int:
+        size = len(memoryview(data))
+        if not self.gone:
+            try:
+                written = super().write(data)
+                return size if written is None else written
+            except OSError:
+                self.gone = True
+        return size
+
+
+def client_stream(fd: int) -> TextIO:
+    """A text stream writing to the client's descriptor *fd* (closed with the stream),
+    line-buffered on a terminal, as Python opens its own standard streams."""
+    raw = _ClientFile(fd, "w", closefd=True)
+    return io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors="backslashreplace",
+                            line_buffering=raw.isatty())
 
 
 @contextlib.contextmanager
@@ -190,8 +217,7 @@ class Daemon:
     def _build(self, conn: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
         """Build for *request*, writing to the client's standard output and error (*fds*,
         closed here), and send the exit status."""
-        out = open(fds[0], "w", encoding="utf-8", errors="backslashreplace", closefd=True)  # noqa: SIM115
-        err = open(fds[1], "w", encoding="utf-8", errors="backslashreplace", closefd=True)  # noqa: SIM115
+        out, err = client_stream(fds[0]), client_stream(fds[1])
         try:
             self._build_into(conn, request, out, err)
         finally:
