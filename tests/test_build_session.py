@@ -179,3 +179,35 @@ def test_a_session_reads_each_check_result_and_findings_bucket_once(project: Pat
         result = run(config, out, session)
         shown = {d.path for d in result.check.diagnostics if d.source == "schematron"}
         assert "tei/renamed.xml" in shown and f"tei/{MEMO2}" not in shown
+
+
+def test_a_session_reads_the_manifests_it_wrote_without_parsing_them(project: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifests a session's build wrote are read back from memory by the next builds
+    (published, then spare); one rewritten by a build outside the session is parsed."""
+    parsed: list[str] = []
+    real = teipress.build.orjson.loads
+
+    def counting(data: bytes) -> object:
+        if b'"edition_files"' in data[:100_000]:
+            parsed.append("manifest")
+        return real(data)
+
+    monkeypatch.setattr(teipress.build.orjson, "loads", counting)
+    out = project / "out"
+    config = load_config(config_file=project / "teipress.toml")
+    with BuildSession() as session:
+        run(config, out, session)
+        run(config, out, session)  # the published manifests: the first build's
+        del parsed[:]
+        edit(project, "Victors are always correct.", "Victors are always right.")
+        run(config, out, session)  # published and spare manifests: the session's
+        assert parsed == []
+        run(config, out, None)  # a build without the session rewrites them
+        edit(project, "Victors are always right.", "Victors are always just.")
+        result = run(config, out, session)
+        assert parsed and result.rendered_documents == 1
+        assert "Victors are always just." in " ".join((out / "text" / "memo-1949-07-27.txt").read_text().split())
+    clean = tmp_path / "clean"
+    run(config, clean, None, clean=True)
+    assert published(out) == published(clean)

@@ -296,9 +296,15 @@ class Manifest:
         return [f for _, page in sorted(self.edition.items()) for f in page["files"]]
 
     @classmethod
-    def read(cls, folder: Path) -> Manifest:
+    def read(cls, folder: Path, kept: ManifestMemory | None = None) -> Manifest:
+        """The manifest of *folder* (empty if it has none or it is damaged); from *kept*
+        (a session's) when the file is the one a build of the session wrote."""
+        path = folder / MANIFEST
+        sig = _file_signature(path) if kept is not None else None
+        if kept is not None and sig is not None and sig in kept:
+            return kept[sig]
         try:
-            data = orjson.loads((folder / MANIFEST).read_bytes())
+            data = orjson.loads(path.read_bytes())
             edition = data.get("edition", {})
             if not isinstance(edition, dict):
                 edition = {}
@@ -306,11 +312,40 @@ class Manifest:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
-    def write(self, folder: Path) -> None:
+    def write(self, folder: Path, kept: ManifestMemory | None = None) -> None:
+        """Write the manifest into *folder*; *kept* (a session's) remembers it under the
+        file's signature, which publishing (a rename) does not change, so the next two
+        builds (published edition, then spare) read it without parsing.
+
+        Never changed once written: a build makes new records, and shares the unchanged
+        ones of the manifest before.
+        """
         payload = {"teipress": __version__, "env": self.env, "register": self.register,
                    "documents": self.documents, "edition": self.edition,
                    "edition_files": self.edition_files}
         write_new(folder / MANIFEST, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
+        if kept is not None:
+            sig = _file_signature(folder / MANIFEST)
+            if sig is not None:
+                kept[sig] = self
+                while len(kept) > KEPT_MANIFESTS:
+                    del kept[next(iter(kept))]
+
+
+#: A session's manifests by file signature (see Manifest.write)
+ManifestMemory = dict[tuple[int, int, int, int], Manifest]
+#: Manifests a session keeps: three formats' published and spare editions
+KEPT_MANIFESTS = 8
+
+
+def _file_signature(path: Path) -> tuple[int, int, int, int] | None:
+    """Device, inode, size and modification time of *path* (None if it is missing): the
+    same after a rename, different after any rewrite."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 # --------------------------------------------------------------------------
@@ -636,7 +671,7 @@ class _Pool:
     def __init__(self, start: Callable[[], ProcessPoolExecutor], session: BuildSession | None = None,
                  key: Callable[[], Hashable] | None = None) -> None:
         self._start = start
-        self._session = session
+        self.session = session
         self._key = key
         self.pool: ProcessPoolExecutor | None = None
 
@@ -651,8 +686,8 @@ class _Pool:
                     pool.submit(int)
                 return pool
 
-            if self._session is not None and self._key is not None:
-                self.pool = self._session.render_pool(self._key(), start)
+            if self.session is not None and self._key is not None:
+                self.pool = self.session.render_pool(self._key(), start)
             else:
                 self.pool = start()
         return self.pool
@@ -660,9 +695,9 @@ class _Pool:
     def shutdown(self, failed: bool = False) -> None:
         """Stop the workers, unless a session keeps them for its next build (a failed
         build's pool is not kept: a worker may have died, tasks may still be queued)."""
-        if self._session is not None and self.pool is not None:
+        if self.session is not None and self.pool is not None:
             if failed:
-                self._session.discard_pool()
+                self.session.discard_pool()
         elif self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
@@ -855,7 +890,8 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
         return RegisterFiles(lambda: slices.index.outline_xml(), register)
 
     fmts = {name: get_format(name) for name in formats}
-    old = {name: Manifest.read(out / name) for name in formats}
+    kept = pools.session.manifests if pools.session is not None else None
+    old = {name: Manifest.read(out / name, kept) for name in formats}
     new = {name: Manifest(env=envs[name], register=register_hash) for name in formats}
     keys = {p: {name: slices.key(doc_id, sha, envs[name]) for name in formats}
             for p, (doc_id, sha) in doc_info.items()}
@@ -863,7 +899,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
 
     # Carry over the published files of unchanged documents (hard links, never rewritten).
     todo: list[Path] = []
-    carry = {name: _Carry(out / name, old[name], staging / name, cache_dir, name) for name in formats}
+    carry = {name: _Carry(out / name, old[name], staging / name, cache_dir, name, kept) for name in formats}
     for p in ordered:
         doc_id, _ = doc_info[p]
         prevs = {name: old[name].documents.get(doc_id) for name in formats}
@@ -956,7 +992,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
     for name in formats:
         (staging / name).mkdir(parents=True, exist_ok=True)
         carry[name].sweep(new[name])
-        new[name].write(staging / name)
+        new[name].write(staging / name, kept)
 
 
 class _Carry:
@@ -972,10 +1008,11 @@ class _Carry:
     linking them into an empty folder does.
     """
 
-    def __init__(self, published: Path, manifest: Manifest, staged: Path, cache_dir: Path, name: str) -> None:
+    def __init__(self, published: Path, manifest: Manifest, staged: Path, cache_dir: Path, name: str,
+                 kept: ManifestMemory | None = None) -> None:
         self.published, self.staged = os.fspath(published), os.fspath(staged)
         self.present = take_spare(cache_dir / SPARES / name, staged)
-        self.spare = Manifest.read(staged) if self.present is not None else Manifest()
+        self.spare = Manifest.read(staged, kept) if self.present is not None else Manifest()
         if self.present is not None and not self._mostly_current(manifest):
             discard(staged, cache_dir / TRASH)
             self.present, self.spare = None, Manifest()
