@@ -205,3 +205,16 @@ def test_a_client_gone_mid_build_does_not_stop_the_build_writing() -> None:
     stream.flush()  # no BrokenPipeError
     assert stream.buffer.raw.gone  # type: ignore[attr-defined]
     stream.close()
+
+
+def test_a_socket_served_by_another_user_is_not_used(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from teipress.daemon import client, protocol
+
+    assert run(project, "daemon", "start").returncode == 0
+    ours = client.connect(project)
+    assert ours is not None
+    ours.close()
+    monkeypatch.setattr(protocol, "peer_uid", lambda sock: os.getuid() + 1)
+    assert client.connect(project) is None, "our output would have gone to another user's process"
+    assert "served by another user" in capsys.readouterr().err

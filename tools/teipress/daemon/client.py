@@ -71,6 +71,12 @@ def connect(root: Path) -> socket.socket | None:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(os.fspath(path))
+        # a socket another user put there (a shared project folder) gets no descriptors
+        uid = protocol.peer_uid(sock)
+        if uid is not None and uid != os.getuid():
+            print(f"teipress: {path} is served by another user (uid {uid}); not using it", file=sys.stderr)
+            sock.close()
+            return None
     except OSError:  # refused: a daemon that was killed left its socket
         sock.close()
         return None
