@@ -34,7 +34,7 @@ _idle_option = click.option(
 
 @click.group("daemon")
 def command() -> None:
-    """A build daemon for the project: 'teipress build' hands it its builds.
+    """A build daemon: 'teipress build' hands it its builds.
 
     \b
     The daemon keeps what a build starts from (render workers with compiled

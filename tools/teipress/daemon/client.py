@@ -3,10 +3,10 @@
 Runs before anything of the build is imported. When the project has no daemon (no
 socket, or one nobody listens on: a daemon that was killed), the answer comes from
 one ``stat`` or one refused connection, and the command builds in its own process
-as it always did. When the daemon cannot serve this build (it runs other teipress
-code, or another value of an environment variable builds read) or stops in the
-middle, the command says so and builds itself: a build through a daemon is never
-the only way to get one.
+as it always did. When the daemon cannot serve this build (its code changed on
+disk, it runs another installation of teipress, or another value of an
+environment variable builds read) or stops in the middle, the command says so and
+builds itself: a build through a daemon is never the only way to get one.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 def forward(params: BuildParams) -> int | None:
     """Run the build *params* describe in the project's daemon, which writes to this
     process's standard output and error as the command would; its exit status, or
-    None when this process should build itself (nothing has been written then, but
-    a note on standard error saying why, if a daemon was there)."""
+    None when this process should build itself (a note on standard error says why
+    if a daemon was there; one that died mid-build may have written part of its
+    output before)."""
     try:
         fds = [sys.stdout.fileno(), sys.stderr.fileno()]
     except (AttributeError, OSError, ValueError):  # streams without a descriptor (a test's capture)
