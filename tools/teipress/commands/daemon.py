@@ -121,10 +121,10 @@ def run(root: Path, idle_timeout: float) -> None:
     """Run the daemon in the foreground (what 'start' runs in the background)."""
     from teipress.daemon.server import Daemon, DaemonRunning
 
-    daemon = Daemon(root, idle_timeout * 60 if idle_timeout else None)
     try:
+        daemon = Daemon(root, idle_timeout * 60 if idle_timeout else None)
         daemon.bind()
-    except DaemonRunning as exc:
+    except (DaemonRunning, protocol.DaemonUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"teipress build daemon {os.getpid()} listening on {daemon.path}", err=True)
     daemon.serve()

@@ -59,12 +59,19 @@ def daemon_folder(root: Path) -> Path:
     return root / ".teipress-cache" / "daemon"
 
 
+#: Unix sockets that carry file descriptors (not on Windows)
+SUPPORTED = hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds") and hasattr(os, "getuid")
+
+
 def socket_path(root: Path) -> Path:
     """The socket of the daemon for the project at *root* (absolute).
 
     Raises :class:`DaemonUnavailable` when the path is longer than a Unix socket's
-    name can be: a project that deep builds in process.
+    name can be (a project that deep builds in process), or on a system without
+    Unix sockets that carry file descriptors.
     """
+    if not SUPPORTED:
+        raise DaemonUnavailable("this system has no Unix sockets that pass file descriptors")
     path = daemon_folder(root.absolute()) / "socket"
     if len(os.fsencode(path)) > MAX_SOCKET_PATH:
         raise DaemonUnavailable(f"{path}: too long for a Unix socket ({MAX_SOCKET_PATH} bytes at most)")
