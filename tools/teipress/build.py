@@ -892,6 +892,16 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
     fmts = {name: get_format(name) for name in formats}
     kept = pools.session.manifests if pools.session is not None else None
     old = {name: Manifest.read(out / name, kept) for name in formats}
+    jobs = options.jobs or default_jobs()
+    checked = result.check.extra.get("checked", 0)
+    if jobs > 1 and len(doc_info) >= POOL_THRESHOLD and (
+            any(old[name].env != envs[name] for name in formats)
+            or (isinstance(checked, int) and checked >= POOL_THRESHOLD)):
+        # most documents to render (a first or clean build, new stylesheets or
+        # configuration, many sources changed): the workers compile their stylesheets
+        # now, while this process indexes the register for the keys below (Escher:
+        # about a second with one core busy, before)
+        pools.get(warm=jobs)
     new = {name: Manifest(env=envs[name], register=register_hash) for name in formats}
     keys = {p: {name: slices.key(doc_id, sha, envs[name]) for name in formats}
             for p, (doc_id, sha) in doc_info.items()}
@@ -923,7 +933,6 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
 
     # Render the changed documents, streaming results straight to staging.
     progress.phase("render", len(todo))
-    jobs = options.jobs or default_jobs()
     results: Iterator[Rendered]
     local: _Renderer | None = None
     if jobs > 1 and len(todo) >= POOL_THRESHOLD:
