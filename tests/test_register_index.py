@@ -227,7 +227,8 @@ def test_the_register_writer_spells_records_as_libxml2_serialises_them() -> None
         etree.SubElement(whole, f"{R}mention", {k: str(m[k]) for k in ("doc", "anchor", "line", "form", "element")})
     expected, written = io.BytesIO(), io.BytesIO()
     writer._write_item(expected, whole, 2)
-    writer._write_entity(written, entity, 2)
+    writer._write_entity(written, entity, [tuple(m[k] for k in ("doc", "anchor", "line", "form", "element"))
+                                           for m in entity["mentions"]], 2)
     assert written.getvalue() == expected.getvalue()
     assert etree.fromstring(written.getvalue().replace(b"<r:entity ", f'<r:entity xmlns:r="{REGISTER_NS}" '.encode(), 1)
                             ).findall(f"{R}mention")[4].get("anchor") == HOSTILE[4]

@@ -13,8 +13,10 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, Protocol
 
 from lxml import etree
@@ -22,7 +24,7 @@ from lxml import etree
 import teipress
 from teipress import REGISTER_NS
 from teipress.config import Config, EditionInfo
-from teipress.resolve.corpus import Corpus, DateInfo, Entry, Mention
+from teipress.resolve.corpus import Corpus, DateInfo, Entry, PointerUse
 from teipress.resolve.extract import FORM_ELEMENTS, NUMBERED_PLACES, note_labels
 
 __all__ = ["FORM_ELEMENTS", "NUMBERED_PLACES", "Register", "build_register", "note_labels"]
@@ -56,7 +58,8 @@ class Register:
     documents: list[DocumentRecord]
     entities: list[Entry]
     chronology: list[dict[str, str]]
-    pointers: list[dict[str, str]]
+    #: (doc, value, target, kind) of each distinct pointer value of each document
+    pointers: list[tuple[str, str, str, str]]
     notes: list[dict[str, str]]
     corpus: Corpus = field(repr=False)
     _element: etree._Element | None = field(default=None, repr=False)
@@ -70,7 +73,7 @@ class Register:
             "documents": [_document_dict(d) for d in self.documents],
             "entities": [_entity_dict(e) for e in self.entities],
             "chronology": self.chronology,
-            "pointers": self.pointers,
+            "pointers": [dict(zip(POINTER_FIELDS, p, strict=True)) for p in self.pointers],
             "notes": self.notes,
         }
 
@@ -134,22 +137,26 @@ class Register:
             _write_item(out, _document_element(_document_dict(d)), 2)
         out.write(b"  </r:documents>\n  <r:entities>\n")
         for e in self.entities:
-            _write_entity(out, _entity_dict(e), 2)
+            _write_entity(out, _entity_dict(e, mentions=False), map(_mention, e.mentions), 2)
         out.write(b"  </r:entities>\n")
-        sections = {"chronology": self.chronology, "pointers": self.pointers, "notes": self.notes}
-        for section, child, keys in (
-            ("chronology", "event", ("sort", "when", "from", "to", "notBefore", "notAfter",
-                                     "doc", "anchor", "line")),
-            ("pointers", "pointer", ("doc", "value", "target", "kind")),
-            ("notes", "note", ("doc", "ordinal", "id", "label", "place", "anchor")),
-        ):
-            if not sections[section]:
+        event_keys = ("sort", "when", "from", "to", "notBefore", "notAfter", "doc", "anchor", "line")
+        note_keys = ("doc", "ordinal", "id", "label", "place", "anchor")
+        sections: list[tuple[str, Iterator[bytes]]] = [
+            ("chronology", (_flat_record("event", [(k, str(ev[k])) for k in event_keys], ev["text"], 2)
+                            for ev in self.chronology)),
+            ("pointers", (_flat_record("pointer", list(zip(POINTER_FIELDS, p, strict=True)), None, 2)
+                          for p in self.pointers)),
+            ("notes", (_flat_record("note", [(k, str(n[k])) for k in note_keys], None, 2) for n in self.notes)),
+        ]
+        for section, records in sections:
+            first = next(records, None)
+            if first is None:
                 out.write(f"  <r:{section}/>\n".encode())
                 continue
             out.write(f"  <r:{section}>\n".encode())
-            for item in sections[section]:
-                out.write(_flat_record(child, [(k, str(item[k])) for k in keys],
-                                       item["text"] if child == "event" else None, 2))
+            out.write(first)
+            for record in records:
+                out.write(record)
             out.write(f"  </r:{section}>\n".encode())
         out.write(b"</r:register>\n")
 
@@ -200,19 +207,19 @@ def _flat_record(tag: str, attrs: list[tuple[str, str]], text: str | None, level
     return (head + ">" + text.translate(_TEXT_ESCAPES) + "</r:" + tag + ">\n").encode("utf-8")
 
 
-def _write_entity(out: Writer, e: dict[str, Any], level: int) -> None:
+def _write_entity(out: Writer, e: dict[str, Any], mentions: Iterable[MentionFields], level: int) -> None:
     """An entity at depth *level*: its element without mentions, then each mention (see
     :func:`_flat_record`) before the end tag."""
     data = etree.tostring(_indented(_entity_element(e), level), encoding="UTF-8").replace(_NS_DECL, b"", 1)
     cut = data.rindex(b"\n") + 1  # the end tag's line
     out.write(b"  " * level + data[:cut])
     indent = "  " * (level + 1)
-    mentions = e["mentions"]
-    for at in range(0, len(mentions), 1000):  # an entity can have tens of thousands
+    rest = iter(mentions)
+    while chunk := list(islice(rest, 1000)):  # an entity can have tens of thousands
         # _flat_record spelt out
-        out.write("".join([f'{indent}<r:mention doc="{_attr(m["doc"])}" anchor="{_attr(m["anchor"])}" '
-                           f'line="{m["line"]}" form="{_attr(m["form"])}" element="{_attr(m["element"])}"/>\n'
-                           for m in mentions[at:at + 1000]]).encode("utf-8"))
+        out.write("".join([f'{indent}<r:mention doc="{_attr(doc)}" anchor="{_attr(anchor)}" '
+                           f'line="{line}" form="{_attr(form)}" element="{_attr(element)}"/>\n'
+                           for doc, anchor, line, form, element in chunk]).encode("utf-8"))
     out.write(data[cut:] + b"\n")
 
 
@@ -284,9 +291,19 @@ def _life_dict(d: DateInfo | None) -> dict[str, str] | None:
     return out
 
 
-def _mention_dict(m: Mention) -> dict[str, Any]:
-    return {"doc": m.doc, "anchor": m.anchor, "line": m.line, "form": m.form,
-            "element": m.element}
+#: (doc, anchor, line, form, element): a mention as the register writes it
+MentionFields = tuple[str, str, int, str, str]
+
+
+def _mention(use: PointerUse) -> MentionFields:
+    """(doc, anchor, line, form, element) of the mention *use* makes: made as it is
+    written, never kept (see Entry.mentions)."""
+    node, f = use.node, use.file
+    return f.doc_id, f.anchor(node), node.sline, node.form if node.tag in FORM_ELEMENTS else "", node.tag
+
+
+def _mention_dict(use: PointerUse) -> dict[str, Any]:
+    return dict(zip(("doc", "anchor", "line", "form", "element"), _mention(use), strict=True))
 
 
 def _document_dict(d: DocumentRecord) -> dict[str, Any]:
@@ -299,14 +316,19 @@ def _document_dict(d: DocumentRecord) -> dict[str, Any]:
     }
 
 
-def _entity_dict(e: Entry) -> dict[str, Any]:
+def _entity_dict(e: Entry, mentions: bool = True) -> dict[str, Any]:
+    """The entity's part of :meth:`Register.to_dict` (without its mentions unless *mentions*)."""
     return {
         "id": e.id, "kind": e.kind, "file": e.file.display, "line": e.sline,
         "sort": e.sort, "name": e.name, "variants": e.variants,
         "birth": _life_dict(e.birth), "death": _life_dict(e.death), "roles": e.roles,
         "idnos": [{"type": t, "href": h, "value": v} for t, h, v in e.idnos],
-        "mentions": [_mention_dict(m) for m in e.mentions],
+        "mentions": [_mention_dict(u) for u in e.mentions] if mentions else [],
     }
+
+
+#: the attributes of a register's r:pointer, in the order of Register.pointers' tuples
+POINTER_FIELDS = ("doc", "value", "target", "kind")
 
 
 def built_timestamp() -> str:
@@ -323,7 +345,7 @@ def build_register(corpus: Corpus, config: Config | None = None) -> Register:
                                                          if corpus.config else EditionInfo())
     for e in corpus.entries:
         e.mentions = []
-    pointers: list[dict[str, str]] = []
+    pointers: list[tuple[str, str, str, str]] = []
     seen: set[tuple[int, str]] = set()
     for use in corpus.uses:
         f = use.file
@@ -331,15 +353,13 @@ def build_register(corpus: Corpus, config: Config | None = None) -> Register:
         if key not in seen:
             seen.add(key)
             res = use.res
-            pointers.append({"doc": f.doc_id, "value": use.value,
-                             "target": res.entry.id if res.entry else res.target_id
+            pointers.append((f.doc_id, use.value,
+                             res.entry.id if res.entry else res.target_id
                              if res.status in ("element", "document") else "",
-                             "kind": res.kind})
+                             res.kind))
         entry = use.res.entry
         if entry is not None and f.role == "document":
-            node = use.node
-            form = node.form if node.tag in FORM_ELEMENTS else ""
-            entry.mentions.append(Mention(f.doc_id, f.anchor(node), node.sline, form, node.tag))
+            entry.mentions.append(use)
     documents: list[DocumentRecord] = []
     chronology: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
