@@ -92,6 +92,10 @@ class LazyRegister:
             self._index = self._shares.index if self._shares is not None else RegisterIndex.read(self._xml)
         return self._index
 
+    def release(self) -> None:
+        """Forget the index (it is read again if asked for): for the time after its last use."""
+        self._index = None
+
 
 class RegisterView(LazyRegister):
     """The digests the edition keys are made of, memoised.
