@@ -201,3 +201,25 @@ def test_mentions_of_a_document_that_come_back_are_kept_together(letters: Render
     for sizes in ((1, 1), (5, 2), (100, 100)):
         assert FORMAT.register_pages(ctx, ["person"], max_entities=sizes[0],
                                      max_mentions=sizes[1])["person"] == reference, sizes
+
+
+def test_the_part_store_gives_back_what_it_was_given() -> None:
+    """Register pages' parts wait on disk until their page is written (PartStore): each
+    part and each later piece comes back as put, whatever the text, in order."""
+    from teipress.render.register_batches import PartStore
+
+    store = PartStore()
+    texts = ["<li>Ünïcödé & “quotes”</li>", "", "x" * 100_000, "<li>中文</li>"]
+    for i, text in enumerate(texts):
+        store.put(f"e{i}", text)
+    store.add_more("e0", "<li>more 1</li>")
+    store.add_more("e2", "<li>more of e2</li>")
+    store.add_more("e0", "<li>more 2</li>")
+    assert [store.part(f"e{i}") for i in range(len(texts))] == texts
+    assert list(store.more("e0")) == ["<li>more 1</li>", "<li>more 2</li>"] and list(store.more("e1")) == []
+    assert store.with_more() == {"e0", "e2"}
+    store.forget("e0")  # rendered again whole: its part and pieces go
+    assert "e0" not in store and store.with_more() == {"e2"}
+    store.put("e0", "again")
+    assert store.part("e0") == "again" and store.part("e3") == texts[3]
+    store.close()

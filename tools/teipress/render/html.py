@@ -38,7 +38,7 @@ from teipress.load import LoadedDocument, load_path
 from teipress.paths import xslt_path
 from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
 from teipress.render.keys import KeyBuilder, RegisterSource
-from teipress.render.register_batches import BATCH_ENTITIES, BATCH_MENTIONS, Batch, RegisterBatches
+from teipress.render.register_batches import BATCH_ENTITIES, BATCH_MENTIONS, Batch, PartStore, RegisterBatches
 from teipress.resolve.extract import document_title
 from teipress.splice import Part, Piece, resolved, separated
 
@@ -445,18 +445,16 @@ class HtmlFormat:
             return {}
         eng = ctx.engine
         marker = secrets.token_hex(8)
-        parts: dict[str, str] = {}  # entity id -> its part, then its further mentions by id
-        more: dict[str, list[str]] = {}
+        parts = PartStore()  # entity id -> its part, and its further mentions
         src = ctx.register_source if source is None else source
         reader = RegisterBatches(src, kinds, max_entities=max_entities, max_mentions=max_mentions)
         for batch in reader.batches():
-            self._render_batch(ctx, batch, marker, parts, more)
+            self._render_batch(ctx, batch, marker, parts)
         if reader.irregular:  # split where a document's mentions were not contiguous: once more, whole
             for entity_id in reader.irregular:
-                parts.pop(entity_id, None)
-                more.pop(entity_id, None)
+                parts.forget(entity_id)
             for batch in RegisterBatches(src, kinds, only=reader.irregular).batches():
-                self._render_batch(ctx, batch, marker, parts, more)
+                self._render_batch(ctx, batch, marker, parts)
         outline = eng.parse(reader.outline)
         marks = re.compile(f"<!--{marker} (entry|more) ([A-Za-z0-9%_.~]*)-->")
 
@@ -473,11 +471,11 @@ class HtmlFormat:
                     if placed is not None:
                         placed.add(entity_id)
                     else:
-                        yield from more.get(entity_id, ())
+                        yield from parts.more(entity_id)
                 elif entity_id not in parts:
                     raise ValueError(f"register page: no part rendered for entity {entity_id!r}")
                 else:
-                    yield from expand(parts[entity_id], placed)
+                    yield from expand(parts.part(entity_id), placed)
             if placed is None:
                 yield text[pos:]
 
@@ -493,12 +491,11 @@ class HtmlFormat:
         for frame in frames.values():
             for _ in expand(frame, placed):
                 pass
-        if lost := set(more) - placed:
+        if lost := parts.with_more() - placed:
             raise ValueError(f"register pages: no place for the further mentions of {sorted(lost)}")
         return {kind: partial(expand, frame) for kind, frame in frames.items()}
 
-    def _render_batch(self, ctx: RenderContext, batch: Batch, marker: str,
-                      parts: dict[str, str], more: dict[str, list[str]]) -> None:
+    def _render_batch(self, ctx: RenderContext, batch: Batch, marker: str, parts: PartStore) -> None:
         """Transform one batch and file each piece's HTML under its entity."""
         sheet = "html-bibliography" if batch.kind == "bibl" else "html-register"
         html = ctx.engine.call(sheet, f"{{{H_NS}}}parts", self._params(
@@ -511,9 +508,9 @@ class HtmlFormat:
             if unquote(encoded) != piece.entity_id:
                 raise ValueError(f"{sheet}: h:parts wrote {unquote(encoded)!r} for {piece.entity_id!r}")
             if piece.part == 1:
-                parts[piece.entity_id] = body
+                parts.put(piece.entity_id, body)
             else:
-                more.setdefault(piece.entity_id, []).append(body)
+                parts.add_more(piece.entity_id, body)
 
 
 def _encoded(chunks: Callable[[], Iterator[str]]) -> Callable[[], Iterator[bytes]]:

@@ -27,6 +27,7 @@ with mentions).
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,3 +258,64 @@ class RegisterBatches:
     def _register(self, content: list[bytes]) -> bytes:
         """A register document: the root, the edition record, then *content*."""
         return b"".join([self._head, self._edition, *content, _end_tag(self._head)])
+
+
+class PartStore:
+    """The rendered parts of register pages, by entity id, kept in a temporary file.
+
+    A register page is made of one part per entity (its mentions as HTML) put into
+    the page's frame; every part is rendered before the frame can be filled, and
+    together they are the size of the pages: held as strings, they were the biggest
+    thing the worker making the register pages held (synthetic 5k: about 190 MB),
+    and grew with the corpus. Here each part is written to an unnamed temporary file
+    as it is made and read back when the page is written (from the page cache).
+    An entity's later pieces (an entity split across batches) are kept as a list.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the store)
+        self._end = 0
+        self._parts: dict[str, tuple[int, int]] = {}
+        self._more: dict[str, list[tuple[int, int]]] = {}
+
+    def _put(self, text: str) -> tuple[int, int]:
+        data = text.encode("utf-8")
+        self._file.seek(self._end)
+        self._file.write(data)
+        where = (self._end, len(data))
+        self._end += len(data)
+        return where
+
+    def _get(self, where: tuple[int, int]) -> str:
+        self._file.seek(where[0])
+        return self._file.read(where[1]).decode("utf-8")
+
+    def put(self, entity_id: str, text: str) -> None:
+        """The part of *entity_id* (its first piece)."""
+        self._parts[entity_id] = self._put(text)
+
+    def add_more(self, entity_id: str, text: str) -> None:
+        """One more piece of *entity_id*'s mentions."""
+        self._more.setdefault(entity_id, []).append(self._put(text))
+
+    def forget(self, entity_id: str) -> None:
+        """Drop what is kept of *entity_id* (it is rendered again, whole)."""
+        self._parts.pop(entity_id, None)
+        self._more.pop(entity_id, None)
+
+    def __contains__(self, entity_id: str) -> bool:
+        return entity_id in self._parts
+
+    def part(self, entity_id: str) -> str:
+        return self._get(self._parts[entity_id])
+
+    def more(self, entity_id: str) -> Iterator[str]:
+        for where in self._more.get(entity_id, ()):
+            yield self._get(where)
+
+    def with_more(self) -> set[str]:
+        """The entities with later pieces."""
+        return set(self._more)
+
+    def close(self) -> None:
+        self._file.close()
