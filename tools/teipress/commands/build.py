@@ -91,8 +91,9 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
     """Build as *params* say and report; the exit status (0 published, 1 errors, 2 nothing
     published for another reason, or a usage or configuration error).
 
-    *session*: a daemon's (see :mod:`teipress.daemon`), which then also shows phases as
-    plain lines rather than bars (*daemon*: the output goes through a socket).
+    *session*: a daemon's (see :mod:`teipress.daemon`). *daemon*: built by one for a
+    client, whose streams this process writes to; phases are then shown as plain lines,
+    not rich's bars (rich's console is one per process, set up for the first client).
     """
     from teipress.build import BuildError, BuildOptions, build
     from teipress.check.runner import CheckOptions
