@@ -80,7 +80,7 @@ from teipress.report.json_report import FindingsJson
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.memo import MadeFindings, Memo, MemoStore, memo_key, register_digest
 from teipress.session import BuildSession
-from teipress.splice import Previous
+from teipress.splice import Previous, Signature, signature
 from teipress.staging import (
     STAGING_PREFIX,
     discard,
@@ -333,19 +333,18 @@ class Manifest:
 
 
 #: A session's manifests by file signature (see Manifest.write)
-ManifestMemory = dict[tuple[int, int, int, int], Manifest]
+ManifestMemory = dict[Signature, Manifest]
 #: Manifests a session keeps: three formats' published and spare editions
 KEPT_MANIFESTS = 8
 
 
-def _file_signature(path: Path) -> tuple[int, int, int, int] | None:
-    """Device, inode, size and modification time of *path* (None if it is missing): the
-    same after a rename, different after any rewrite."""
+def _file_signature(path: Path) -> Signature | None:
+    """The signature of *path* (None if it is missing): the same after a rename,
+    different after any rewrite."""
     try:
-        st = os.stat(path)
+        return signature(os.stat(path))
     except OSError:
         return None
-    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 # --------------------------------------------------------------------------
