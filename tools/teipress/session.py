@@ -18,12 +18,15 @@ does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BuildSession", "CheckMemory"]
+__all__ = ["BuildSession", "CheckMemory", "exit_on_signals"]
 
 
 @dataclass
@@ -103,3 +106,28 @@ class BuildSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def exit_on_signals(*signals: signal.Signals) -> Iterator[None]:
+    """Within the block, *signals* raise SystemExit (status 128 + the signal's number).
+
+    A long-running process that keeps a session (``serve --watch``, the build daemon),
+    stopped by a service manager or a closing terminal, then leaves through its
+    clean-up, which stops the session's render workers (they outlived a terminated
+    server before). Handlers can only be set in the main thread; elsewhere (a daemon
+    run in a thread by a test) nothing is set. The previous handlers come back after.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _exit) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -25,7 +25,7 @@ from teipress.config import Config, ConfigError, load_config
 from teipress.diagnostics import Diagnostic
 from teipress.progress import Progress
 from teipress.report.text import plural
-from teipress.session import BuildSession
+from teipress.session import BuildSession, exit_on_signals
 from teipress.staging import StagingError
 
 
@@ -86,10 +86,6 @@ def _changes(before: list[Diagnostic], now: list[Diagnostic]) -> tuple[list[Diag
     return appeared, sum(left.values())
 
 
-def _stop(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -112,12 +108,9 @@ def command(port: int, watch: bool, out: Path | None, config_file: Path | None, 
         sys.exit(2)
     out = (out or config.output_dir()).resolve()
     html = out / "html"
-    # stopped by a service manager or a terminal closing: leave through the session's
-    # clean-up, which stops its render workers
-    signal.signal(signal.SIGTERM, _stop)
     # kept between the rebuilds of --watch: the render workers and the checker
     reporter = _Reporter()
-    with BuildSession() as session:
+    with exit_on_signals(signal.SIGTERM), BuildSession() as session:
         if watch or not (html / "index.html").exists():
             _rebuild(config, out, session, reporter, force)
         html.mkdir(parents=True, exist_ok=True)

@@ -73,8 +73,8 @@ def connect(root: Path) -> socket.socket | None:
     try:
         sock.connect(os.fspath(path))
         # a socket another user put there (a shared project folder) gets no descriptors
-        uid = protocol.peer_uid(sock)
-        if uid is not None and uid != os.getuid():
+        uid = protocol.other_user(sock)
+        if uid is not None:
             print(f"teipress: {path} is served by another user (uid {uid}); not using it", file=sys.stderr)
             sock.close()
             return None

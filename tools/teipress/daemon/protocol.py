@@ -49,7 +49,8 @@ _HEADER = struct.Struct(">cI")
 
 
 class DaemonUnavailable(Exception):
-    """No daemon can serve this project (no socket, a stale one, a path too long)."""
+    """No daemon can serve this project here: its socket's path would be too long, or the
+    system has no Unix sockets that pass descriptors."""
 
 
 def daemon_folder(root: Path) -> Path:
@@ -164,3 +165,10 @@ def peer_uid(sock: socket.socket) -> int | None:
     creds = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
     return int(uid)
+
+
+def other_user(sock: socket.socket) -> int | None:
+    """The user id at the other end of *sock* if it is not ours (the daemon answers no
+    such client; a client sends its descriptors to no such daemon), else None."""
+    uid = peer_uid(sock)
+    return uid if uid is not None and uid != os.getuid() else None

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from teipress.daemon import protocol
-from teipress.session import BuildSession
+from teipress.session import BuildSession, exit_on_signals
 
 
 class DaemonRunning(Exception):
@@ -141,30 +141,32 @@ class Daemon:
         self._inode = os.stat(self.path).st_ino
         _start_helpers()
 
-
     def serve(self) -> None:
         """Answer requests until stopped (see the module doc); then free everything."""
         assert self._sock is not None, "bind() first"
-        main = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
-        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)} if main else {}
         try:
-            while not self.stopping.is_set():
-                try:
-                    conn, _ = self._sock.accept()
-                except TimeoutError:
-                    if self._idle_too_long():
-                        _log("idle; stopping")
-                        break
-                    continue
-                threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-            with self._build_lock:  # a stop request waits for the build in progress
-                pass
+            with exit_on_signals(signal.SIGTERM, signal.SIGINT):
+                self._accept()
         except SystemExit:
             _log("signalled; stopping")
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
             self.close()
+
+    def _accept(self) -> None:
+        """Answer each connection in a thread until stopped or idle; then wait for the
+        build in progress."""
+        assert self._sock is not None
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                if self._idle_too_long():
+                    _log("idle; stopping")
+                    break
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+        with self._build_lock:  # a stop request waits for the build in progress
+            pass
 
     def close(self) -> None:
         """Stop listening, remove the socket (if it is still this daemon's), stop the workers."""
@@ -186,8 +188,7 @@ class Daemon:
         fds: list[int] = []
         with conn:
             try:
-                uid = protocol.peer_uid(conn)
-                if uid is not None and uid != os.getuid():
+                if protocol.other_user(conn) is not None:
                     return
                 message = protocol.receive_with_fds(conn)
                 if message is None:
@@ -273,10 +274,6 @@ class Daemon:
             for stream in (out, err):
                 with contextlib.suppress(OSError, ValueError):
                     stream.flush()
-
-
-def _stop(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
 
 
 def _log(message: str) -> None:
