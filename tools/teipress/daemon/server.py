@@ -256,15 +256,12 @@ class Daemon:
         protocol.send_json(conn, protocol.EXIT, code)
 
     def _run(self, request: dict[str, Any], out: TextIO, err: TextIO) -> int:
-        from teipress.cli import _exit_status
         from teipress.commands.build import BuildParams, run_build
 
         try:
             with _as_client(request), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 try:
                     return run_build(BuildParams.from_json(request["params"]), self.session, daemon=True)
-                except SystemExit as exc:
-                    return _exit_status(exc.code)
                 except Exception:  # a bug: the client sees the traceback, the next build a fresh pool
                     self.session.discard_pool()
                     with contextlib.suppress(OSError, ValueError):
