@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import flagship_project
 from teipress.check.cache import CheckCache
 from teipress.check.runner import CheckOptions, check_files
 from teipress.config import Config, load_config
@@ -30,10 +31,7 @@ MEMO2 = "1949-07-27-liu-shaoqi-stalin.xml"
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "tei", tmp_path / "tei")
-    (tmp_path / "teipress.toml").write_text(
-        'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\n')
-    return tmp_path
+    return flagship_project(tmp_path)
 
 
 def _options() -> CheckOptions:

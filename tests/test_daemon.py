@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import flagship_project
 from test_serve import alive, descendants
 
-ROOT = Path(__file__).resolve().parents[1]
 MEMO = "1949-07-27-liu-shaoqi-stalin.xml"
 
 
@@ -27,10 +27,7 @@ MEMO = "1949-07-27-liu-shaoqi-stalin.xml"
 def project() -> Iterator[Path]:
     """The flagship edition as a project of its own, in a short path (a Unix socket's
     name has at most 103 bytes; pytest's temporary folders come close)."""
-    folder = Path(tempfile.mkdtemp(prefix="tpd-"))
-    shutil.copytree(ROOT / "tei", folder / "tei")
-    (folder / "teipress.toml").write_text(
-        'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\noutput = "out"\n')
+    folder = flagship_project(Path(tempfile.mkdtemp(prefix="tpd-")))
     try:
         yield folder
     finally:
@@ -38,9 +35,11 @@ def project() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(cwd: Path, *args: str, epoch: str = "1700000000") -> subprocess.CompletedProcess[str]:
+def run(cwd: Path, *args: str, epoch: str = "1700000000", unset: tuple[str, ...] = ()
+        ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
-    env.pop("NO_COLOR", None)
+    for name in ("NO_COLOR", *unset):
+        env.pop(name, None)
     return subprocess.run([sys.executable, "-m", "teipress", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -181,9 +180,7 @@ def test_a_daemon_whose_code_changed_stops_and_the_client_builds_itself(project:
 
 
 def test_a_project_too_deep_for_a_socket_builds_in_process(tmp_path: Path) -> None:
-    deep = tmp_path.joinpath(*["a-long-folder-name"] * 5)
-    shutil.copytree(ROOT / "tei", deep / "tei")
-    (deep / "teipress.toml").write_text('sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\n')
+    deep = flagship_project(tmp_path.joinpath(*["a-long-folder-name"] * 5))
     r = run(deep, "daemon", "start")
     assert r.returncode == 1 and "too long for a Unix socket" in r.stderr
     summary, _, code = build_json(deep)
@@ -218,3 +215,68 @@ def test_a_socket_served_by_another_user_is_not_used(project: Path, monkeypatch:
     monkeypatch.setattr(protocol, "peer_uid", lambda sock: os.getuid() + 1)
     assert client.connect(project) is None, "our output would have gone to another user's process"
     assert "served by another user" in capsys.readouterr().err
+
+
+def test_a_build_starts_the_daemon_with_itself_as_warm_up(project: Path) -> None:
+    """``daemon = "always"`` (as "auto" does for a corpus of 100 documents and more): the
+    command-line build starts the project's daemon, which runs the same build quietly
+    first; the next ``teipress build`` is the daemon's and renders nothing again."""
+    config = project / "teipress.toml"
+    config.write_text(config.read_text() + 'daemon = "always"\n')
+    first = run(project, "build", "--format", "html", unset=("TEIPRESS_DAEMON",))
+    assert first.returncode == 0, first.stderr
+    assert "Started the project's build daemon (pid" in first.stderr
+    assert "by the build daemon" not in first.stderr, "the first build is the command's own"
+    deadline = time.monotonic() + 120
+    while True:  # the command does not wait for the daemon to listen, nor for its warm-up
+        status = json.loads(run(project, "daemon", "status", "--json").stdout)
+        if status.get("pid") and not status["warming_up"]:
+            break
+        assert time.monotonic() < deadline, f"no daemon, or its warm-up build did not end: {status}"
+        time.sleep(0.1)
+    pid = int(status["pid"])
+    log = (project / ".teipress-cache" / "daemon" / "log").read_text()
+    assert "warm-up build: exit 0" in log and "Built html for 2 document(s)" in log
+
+    summary, stderr, code = build_json(project)
+    assert code == 0 and summary["daemon"] is True, stderr
+    assert summary["rendered_documents"] == 2, "text was not in the warm-up build: rendered now"
+    r = run(project, "build", "--format", "html")
+    assert r.returncode == 0 and "0 rendered" in r.stderr and "by the build daemon" in r.stderr
+    assert "Started" not in r.stderr, "a build through the daemon starts no other"
+    assert daemon_pid(project) == pid
+
+
+def test_no_daemon_is_started_when_the_mode_or_the_flag_says_none(project: Path) -> None:
+    config = project / "teipress.toml"
+    config.write_text(config.read_text() + 'daemon = "always"\n')
+    r = run(project, "build", "--format", "text")  # the suite's TEIPRESS_DAEMON=never wins
+    assert r.returncode == 0 and "Started" not in r.stderr
+    r = run(project, "build", "--format", "text", "--no-daemon", unset=("TEIPRESS_DAEMON",))
+    assert r.returncode == 0 and "Started" not in r.stderr
+    assert run(project, "daemon", "status").returncode == 1, "no daemon runs"
+
+
+def test_when_a_build_starts_the_daemon() -> None:
+    from teipress.daemon.client import AUTO_MIN_DOCUMENTS, autostart_mode, should_autostart
+
+    many, few = AUTO_MIN_DOCUMENTS, AUTO_MIN_DOCUMENTS - 1
+    assert should_autostart("auto", many, {}) and not should_autostart("auto", few, {})
+    assert not should_autostart("auto", many, {"CI": "true"}), "not in continuous integration"
+    assert should_autostart("auto", many, {"CI": "false"}) and should_autostart("auto", many, {"CI": ""})
+    assert should_autostart("always", 1, {"CI": "1"}) and not should_autostart("never", 10**6, {})
+    assert autostart_mode("auto", {"TEIPRESS_DAEMON": "Never"}) == "never"
+    assert autostart_mode("never", {"TEIPRESS_DAEMON": "bogus"}) == "never", "an unknown value is ignored"
+    assert autostart_mode("always", {}) == "always"
+
+
+def test_the_configuration_names_a_daemon_mode(tmp_path: Path) -> None:
+    from teipress.config import ConfigError, load_config
+
+    (tmp_path / "teipress.toml").write_text('daemon = "sometimes"\n')
+    with pytest.raises(ConfigError, match="'daemon' must be one of 'auto', 'always', 'never'"):
+        load_config(config_file=tmp_path / "teipress.toml")
+    (tmp_path / "teipress.toml").write_text('daemon = "never"\n')
+    assert load_config(config_file=tmp_path / "teipress.toml").daemon == "never"
+    (tmp_path / "teipress.toml").write_text('output = "out"\n')
+    assert load_config(config_file=tmp_path / "teipress.toml").daemon == "auto", "the default"

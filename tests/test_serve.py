@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -12,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import flagship_project
 
 
 def fetch(url: str) -> str:
@@ -36,9 +35,7 @@ def wait_for(lines: queue.Queue[str], pattern: str, seconds: float = 120) -> re.
 
 
 def test_serve_watch_rebuilds_after_a_source_changes(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "tei", tmp_path / "tei")
-    (tmp_path / "teipress.toml").write_text(
-        'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\noutput = "out"\n')
+    flagship_project(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "teipress", "serve", "--watch", "--port", "0"], cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()

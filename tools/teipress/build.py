@@ -45,6 +45,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -57,6 +58,7 @@ from typing import Any, overload
 import orjson
 
 from teipress import REGISTER_NS, __version__, paths
+from teipress.build_lock import LOCK_NAME, exclusive_build
 from teipress.check.cache import CheckCache
 from teipress.check.runner import CheckOptions, check_files, default_jobs, finish
 from teipress.config import Config
@@ -601,20 +603,28 @@ def build(config: Config, options: BuildOptions, progress: Progress,
     """Run every phase; publish only when the check and every render succeeded (or ``force``).
 
     A *session* (``teipress serve --watch``) keeps the render pool and the checker for
-    the next build (see :mod:`teipress.session`)."""
+    the next build (see :mod:`teipress.session`). One build of a project runs at a
+    time (:mod:`teipress.build_lock`): another one in progress is waited for."""
     started = time.perf_counter()
+    cache_dir = config.root / ".teipress-cache"
+    with exclusive_build(cache_dir, lambda why: print(f"teipress: {why}", file=sys.stderr, flush=True)):
+        return _build(config, options, progress, session, started, cache_dir)
+
+
+def _build(config: Config, options: BuildOptions, progress: Progress, session: BuildSession | None,
+           started: float, cache_dir: Path) -> BuildResult:
     formats = expand_formats(options.formats)
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    cache_dir = config.root / ".teipress-cache"
     recover(out, cache_dir / TRASH)
     empty_trash(cache_dir / TRASH)
     if options.clean:  # everything again: published files, check results, resolve results
         trash = cache_dir / TRASH
         previous = [out / name for name in formats if (out / name).exists()]
         if cache_dir.is_dir():
-            # the daemon's folder stays: a daemon running this build keeps its socket
-            keep = {trash, daemon_folder(config.root)}
+            # the daemon's folder stays (a daemon running this build keeps its socket), and
+            # the lock this build holds (moved away, the next build would lock another file)
+            keep = {trash, daemon_folder(config.root), cache_dir / LOCK_NAME}
             previous.extend(child for child in cache_dir.iterdir() if child not in keep)
         for path in previous:  # removed in the background (tens of thousands of files)
             discard(path, trash)

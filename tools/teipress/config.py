@@ -16,6 +16,9 @@ from fnmatch import fnmatch, translate
 from pathlib import Path
 from typing import Any
 
+#: Values of the ``daemon`` key (and of the TEIPRESS_DAEMON environment variable).
+DAEMON_MODES = ("auto", "always", "never")
+
 
 class ConfigError(Exception):
     """The configuration is unusable (exit code 2)."""
@@ -51,6 +54,9 @@ class Config:
     ignore: dict[str, list[str]] = field(default_factory=dict)
     output: str = "output"
     id_scope: str = "corpus"
+    #: whether ``teipress build`` starts the project's build daemon: "auto", "always", "never"
+    #: (teipress.daemon.client.autostart)
+    daemon: str = "auto"
     keys: dict[str, str] = field(default_factory=dict)
     edition: EditionInfo = field(default_factory=EditionInfo)
     source_file: Path | None = None
@@ -208,6 +214,10 @@ def load_config(start: Path | None = None, config_file: Path | None = None) -> C
         if table["id-scope"] not in ("corpus", "document"):
             raise ConfigError(f"{where}: 'id-scope' must be \"corpus\" or \"document\"")
         cfg.id_scope = str(table["id-scope"])
+    if "daemon" in table:
+        if table["daemon"] not in DAEMON_MODES:
+            raise ConfigError(f"{where}: 'daemon' must be one of {', '.join(map(repr, DAEMON_MODES))}")
+        cfg.daemon = str(table["daemon"])
     ignore = table.get("ignore", {})
     if not isinstance(ignore, dict):
         raise ConfigError(f"{where}: 'ignore' must be a table of glob = [codes]")

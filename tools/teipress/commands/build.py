@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from teipress.config import ConfigError, load_config
+from teipress.config import Config, ConfigError, load_config
 from teipress.report import text as text_report
 
 if TYPE_CHECKING:  # the CLI imports every command at start-up; the build phase only when run
@@ -60,7 +60,7 @@ def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, 
         code = forward(params)
         if code is not None:
             sys.exit(code)
-    sys.exit(run_build(params))
+    sys.exit(run_build(params, start_daemon=not no_daemon))
 
 
 class BuildParams(NamedTuple):
@@ -87,13 +87,16 @@ class BuildParams(NamedTuple):
         return cls(**{**data, **paths})
 
 
-def run_build(params: BuildParams, session: BuildSession | None = None, *, daemon: bool = False) -> int:
+def run_build(params: BuildParams, session: BuildSession | None = None, *, daemon: bool = False,
+              start_daemon: bool = False) -> int:
     """Build as *params* say and report; the exit status (0 published, 1 errors, 2 nothing
     published for another reason, or a usage or configuration error).
 
     *session*: a daemon's (see :mod:`teipress.daemon`). *daemon*: built by one for a
     client, whose streams this process writes to; phases are then shown as plain lines,
     not rich's bars (rich's console is one per process, set up for the first client).
+    *start_daemon*: afterwards, start the project's daemon if the configuration's
+    ``daemon`` mode asks for one (:func:`teipress.daemon.client.autostart`).
     """
     from teipress.build import BuildError, BuildOptions, build
     from teipress.check.runner import CheckOptions
@@ -132,8 +135,21 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
         _write_stdout(result.to_json(kept))
     else:
         report_build(result, options.out, per_code=params.max_per_rule)
+    if start_daemon:
+        _start_daemon(params, config, result.documents, params.quiet)
     errors = result.check.errors + len(result.render_errors)
     return 0 if result.published else (1 if errors else 2)
+
+
+def _start_daemon(params: BuildParams, config: Config, documents: int, quiet: bool) -> None:
+    """Start the project's build daemon after this build when its mode says so, and say so."""
+    from teipress.daemon.client import autostart, autostart_mode
+
+    pid = autostart(config.root, params, autostart_mode(config.daemon, os.environ), documents)
+    if pid is not None and not quiet:
+        click.echo(f"Started the project's build daemon (pid {pid}): the next 'teipress build' here "
+                   "reuses this one's workers and caches. 'teipress daemon stop' stops it; "
+                   "daemon = \"never\" in the configuration (or TEIPRESS_DAEMON=never) starts none.", err=True)
 
 
 def _write_stdout(pieces: list[bytes]) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import click
 
 from teipress.daemon import protocol
-from teipress.daemon.client import connect, project_root
+from teipress.daemon.client import IDLE_MINUTES, connect, project_root, spawn
 
 #: How long ``start`` waits for a new daemon to answer.
 START_TIMEOUT = 60.0
@@ -28,7 +27,7 @@ _config_option = click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The project's pyproject.toml/teipress.toml (default: searched upward from here).")
 _idle_option = click.option(
-    "--idle-timeout", type=click.FloatRange(min=0), default=180.0, show_default=True,
+    "--idle-timeout", type=click.FloatRange(min=0), default=IDLE_MINUTES, show_default=True,
     help="Minutes without a build after which the daemon stops by itself (0: never).")
 
 
@@ -57,16 +56,10 @@ def start(config_file: Path | None, idle_timeout: float) -> None:
         click.echo(f"The build daemon runs already (pid {info['pid']}) for {root}", err=True)
         return
     try:
-        folder = protocol.socket_path(root).parent
+        proc = spawn(root, idle_timeout)
     except protocol.DaemonUnavailable as exc:
         raise click.ClickException(f"cannot start a build daemon here: {exc}") from exc
-    folder.mkdir(parents=True, exist_ok=True)
-    log = folder / "log"
-    with open(log, "ab") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "teipress", "daemon", "run", "--root", os.fspath(root),
-             "--idle-timeout", str(idle_timeout)],
-            stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, start_new_session=True)
+    log = protocol.socket_path(root).parent / "log"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -117,7 +110,9 @@ def status(config_file: Path | None, as_json: bool) -> None:
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
               help="The project folder (default: here).")
 @_idle_option
-def run(root: Path, idle_timeout: float) -> None:
+@click.option("--warm-up", "warm_up", hidden=True,
+              help="A build request (JSON) to run first, quietly: 'teipress build' starting a daemon.")
+def run(root: Path, idle_timeout: float, warm_up: str | None) -> None:
     """Run the daemon in the foreground (what 'start' runs in the background)."""
     from teipress.daemon.server import Daemon, DaemonRunning
 
@@ -127,7 +122,7 @@ def run(root: Path, idle_timeout: float) -> None:
     except (DaemonRunning, protocol.DaemonUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"teipress build daemon {os.getpid()} listening on {daemon.path}", err=True)
-    daemon.serve()
+    daemon.serve(json.loads(warm_up) if warm_up else None)
 
 
 def _ask(root: Path, kind: bytes) -> dict[str, Any] | None:

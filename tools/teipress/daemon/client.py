@@ -14,15 +14,23 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from teipress.config import find_root
+from teipress.config import DAEMON_MODES, find_root
 from teipress.daemon import protocol
 
 if TYPE_CHECKING:
     from teipress.commands.build import BuildParams
+
+#: A build of at least this many documents starts the project's daemon (mode "auto"):
+#: below it, a command-line rebuild after an edit is quick without one.
+AUTO_MIN_DOCUMENTS = 100
+#: Minutes without a build after which a daemon stops by itself (``--idle-timeout``).
+IDLE_MINUTES = 180.0
 
 
 def forward(params: BuildParams) -> int | None:
@@ -39,13 +47,7 @@ def forward(params: BuildParams) -> int | None:
     if sock is None:
         return None
     with sock:
-        request = {
-            "code": protocol.code_key(),
-            "environment": protocol.build_environment(),
-            "display": {name: os.environ.get(name) for name in protocol.DISPLAY_ENVIRONMENT},
-            "cwd": os.getcwd(),
-            "params": params.to_json(),
-        }
+        request = request_for(params)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         try:
@@ -97,3 +99,70 @@ def _wait(stream: BinaryIO) -> int | None:
     print("teipress: the build daemon stopped before the build ended; building in this process",
           file=sys.stderr)
     return None
+
+
+def request_for(params: BuildParams) -> dict[str, object]:
+    """The build request for *params* as this process would send it."""
+    return {
+        "code": protocol.code_key(),
+        "environment": protocol.build_environment(),
+        "display": {name: os.environ.get(name) for name in protocol.DISPLAY_ENVIRONMENT},
+        "cwd": os.getcwd(),
+        "params": params.to_json(),
+    }
+
+
+def spawn(root: Path, idle_minutes: float, warm_up: dict[str, object] | None = None) -> subprocess.Popen[bytes]:
+    """Start the daemon of the project at *root* in the background, detached from this
+    process (its own session; output to the log in its folder); *warm_up*: a build
+    request it runs first, quietly, so that the next build finds its workers and what
+    the caches hold ready. Raises :class:`~teipress.daemon.protocol.DaemonUnavailable`
+    where no daemon can serve the project."""
+    folder = protocol.socket_path(root).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    cmd = [sys.executable, "-m", "teipress", "daemon", "run", "--root", os.fspath(root),
+           "--idle-timeout", str(idle_minutes)]
+    if warm_up is not None:
+        cmd += ["--warm-up", json.dumps(warm_up)]
+    with open(folder / "log", "ab") as sink:
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
+                                start_new_session=True, close_fds=True)
+
+
+def autostart_mode(config_mode: str, environ: Mapping[str, str]) -> str:
+    """The daemon mode in force: TEIPRESS_DAEMON when it is set to a mode, else the
+    configuration's ``daemon``."""
+    value = environ.get("TEIPRESS_DAEMON", "").strip().lower()
+    return value if value in DAEMON_MODES else config_mode
+
+
+def should_autostart(mode: str, documents: int, environ: Mapping[str, str]) -> bool:
+    """Whether a command-line build of *documents* documents starts the project's daemon:
+    "always"; never with "never"; with "auto", for a corpus of at least
+    AUTO_MIN_DOCUMENTS documents, and not in continuous integration (``CI`` set, as
+    every CI service sets it: each job starts from a clean machine and builds once)."""
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    in_ci = environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return documents >= AUTO_MIN_DOCUMENTS and not in_ci
+
+
+def autostart(root: Path, params: BuildParams, mode: str, documents: int) -> int | None:
+    """After a command-line build of *documents* documents: start the project's daemon
+    when :func:`should_autostart` says so and none runs, with that build as its warm-up;
+    the new daemon's process id, or None."""
+    if not should_autostart(mode, documents, os.environ):
+        return None
+    sock = connect(root)
+    if sock is not None:  # one runs already (started since, or refused this build)
+        sock.close()
+        return None
+    warm = request_for(params._replace(clean=False, quiet=True, summary="text",
+                                       formats=[f for f in params.formats if f != "json"]))
+    try:
+        return spawn(root, IDLE_MINUTES, warm).pid
+    except (protocol.DaemonUnavailable, OSError):
+        return None

@@ -104,6 +104,7 @@ class Daemon:
         self.started = time.time()
         self.builds = 0
         self.building = False
+        self.warming_up = False
         self.last = time.monotonic()
         self.stopping = threading.Event()
         self._build_lock = threading.Lock()
@@ -141,9 +142,19 @@ class Daemon:
         self._inode = os.stat(self.path).st_ino
         _start_helpers()
 
-    def serve(self) -> None:
-        """Answer requests until stopped (see the module doc); then free everything."""
+    def serve(self, warm_up: dict[str, Any] | None = None) -> None:
+        """Answer requests until stopped (see the module doc); then free everything.
+
+        *warm_up*: a build request to run first (in a thread, while requests are
+        accepted and wait for it), writing to the daemon's log: ``teipress build``
+        starting a daemon after its own build hands it that build, so the daemon's
+        first build for a client finds the workers started and the caches read, as
+        later ones do.
+        """
         assert self._sock is not None, "bind() first"
+        if warm_up is not None:
+            self.warming_up = True
+            threading.Thread(target=self._warm_up, args=(warm_up,), daemon=True).start()
         try:
             with exit_on_signals(signal.SIGTERM, signal.SIGINT):
                 self._accept()
@@ -211,7 +222,7 @@ class Daemon:
     def status(self) -> dict[str, Any]:
         """What ``teipress daemon status`` shows."""
         return {"pid": os.getpid(), "root": os.fspath(self.root), "socket": os.fspath(self.path),
-                "since": self.started, "builds": self.builds, "building": self.building,
+                "since": self.started, "builds": self.builds, "building": self.building, "warming_up": self.warming_up,
                 "idle_seconds": round(time.monotonic() - self.last, 1), "idle_limit": self.idle,
                 "rss_mib": _rss_mib()}
 
@@ -240,20 +251,41 @@ class Daemon:
             protocol.send_json(conn, protocol.REFUSED,
                                {"reason": f"it was started with other values of {', '.join(differ)}"})
             return
+        started = time.perf_counter()
+        code = self._one_build(request, out, err)
+        if code is None:
+            protocol.send_json(conn, protocol.REFUSED, {"reason": "it is stopping"})
+            return
+        self.builds += 1
+        _log(f"build {self.builds}: exit {code} in {time.perf_counter() - started:.2f} s")
+        protocol.send_json(conn, protocol.EXIT, code)
+
+    def _warm_up(self, request: dict[str, Any]) -> None:
+        log = sys.__stderr__
+        try:
+            if log is not None and self._accepts(request):
+                started = time.perf_counter()
+                code = self._one_build(request, log, log)
+                _log(f"warm-up build: exit {code} in {time.perf_counter() - started:.2f} s")
+        finally:
+            self.warming_up = False
+
+    def _one_build(self, request: dict[str, Any], out: TextIO, err: TextIO) -> int | None:
+        """*request*'s build, once the one in progress is done: its exit status, or None
+        when the daemon is stopping."""
         with self._build_lock:
             if self.stopping.is_set():
-                protocol.send_json(conn, protocol.REFUSED, {"reason": "it is stopping"})
-                return
+                return None
             self.building = True
-            started = time.perf_counter()
             try:
-                code = self._run(request, out, err)
+                return self._run(request, out, err)
             finally:
                 self.building = False
-                self.builds += 1
                 self.last = time.monotonic()
-            _log(f"build {self.builds}: exit {code} in {time.perf_counter() - started:.2f} s")
-        protocol.send_json(conn, protocol.EXIT, code)
+
+    def _accepts(self, request: dict[str, Any]) -> bool:
+        """Whether *request* is for this daemon's code and build environment."""
+        return request.get("code") == self.code and request.get("environment") == self.environment
 
     def _run(self, request: dict[str, Any], out: TextIO, err: TextIO) -> int:
         from teipress.commands.build import BuildParams, run_build
