@@ -40,7 +40,8 @@ EDITION_FORMATS = ("html", "print", "pdf", "text", "all")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this pyproject.toml/teipress.toml instead of searching upward.")
 @click.option("--no-daemon", is_flag=True,
-              help="Build in this process even when a build daemon runs for the project ('teipress daemon').")
+              help="Build in this process even when a build daemon runs for the project, and start "
+                   "none afterwards ('teipress daemon'; config key 'daemon').")
 def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, clean: bool,
             schema: str | None, summary: str, quiet: bool, max_per_rule: int, config_file: Path | None,
             no_daemon: bool) -> None:
@@ -52,6 +53,7 @@ def command(formats: tuple[str, ...], out: Path | None, jobs: int, force: bool, 
 
     When a build daemon runs for the project ('teipress daemon start'), the build is
     handed to it: the same files, output and exit status, without the start-up costs.
+    A build of 100 documents or more starts one (outside CI; config key 'daemon').
     """
     params = BuildParams(list(formats), out, jobs, force, clean, schema, summary, quiet, max_per_rule, config_file)
     if not no_daemon:
