@@ -23,6 +23,7 @@ from teipress.resolve import (
     rules,
     suggest,
 )
+from teipress.resolve.corpus import Extracted
 from teipress.resolve.suggest import fixed_texts
 
 FIX = Path(__file__).parent / "fixtures" / "xref"
@@ -262,3 +263,29 @@ def test_flagship_edition_is_clean_and_registered() -> None:
              for d in reg.element.findall("r:documents/r:document", R)}
     assert dated == {"memo-1949-06-27": ("1949-06-27", "1", "memo-1949-07-27"),
                      "memo-1949-07-27": ("1949-07-27", "2", "")}
+
+
+@pytest.mark.parametrize("project", [FIX / "errors", REPO], ids=["errors", "flagship"])
+def test_a_corpus_that_owns_its_extracts_drops_their_pointer_lists_and_finds_the_same(project: Path) -> None:
+    """The build's resolve process builds its corpus with own_extracts: the same findings
+    and register, with each file's raw pointer list emptied once resolved."""
+    cfg = load_config(config_file=project / ("teipress.toml" if project != REPO else "pyproject.toml"))
+    key_attrs = [(r.element, r.attr) for r in parse_key_rules(cfg.keys)]
+
+    def extracted(paths: list[Path]) -> list[Extracted]:
+        return [Extracted.of(d, key_attrs) for d in (load_path(p, cfg.root) for p in paths) if d.ok]
+
+    def run(own: bool) -> tuple[Corpus, list[tuple[object, ...]], bytes]:
+        corpus = Corpus(extracted(cfg.source_files()), extracted(cfg.authority_files()), cfg, own_extracts=own)
+        found = [d.as_row() for d in check_corpus(corpus)]
+        reg = build_register(corpus, cfg)
+        reg.built = ""
+        return corpus, found, reg.to_xml_bytes()
+
+    kept, kept_findings, kept_register = run(False)
+    owned, owned_findings, owned_register = run(True)
+    assert any(f.extract.uses for f in kept.files)
+    assert all(f.extract.uses == [] for f in owned.files)
+    assert len(owned.uses) == len(kept.uses) > 0
+    assert owned_findings == kept_findings
+    assert owned_register == kept_register

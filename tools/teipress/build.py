@@ -834,7 +834,8 @@ def _keep_register(folder: Path, register_xml: bytes) -> tuple[Path | bytes, str
 
 
 def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,
-                      folder: Path) -> tuple[list[Diagnostic], tuple[Path | bytes, str] | None]:
+                      folder: Path, own_extracts: bool = False
+                      ) -> tuple[list[Diagnostic], tuple[Path | bytes, str] | None]:
     """Cross-reference findings and (unless *checks_only*: nothing will be published)
     the register, kept by :func:`_keep_register`.
 
@@ -842,11 +843,12 @@ def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extract
     of every extract is the biggest thing a build holds, and a process that has held
     it keeps much of that memory (a fragmented heap) through the render phase. The
     child reads the extracts from the cache's pickles it is given, writes the register
-    file and sends back only the findings.
+    file and sends back only the findings; the extracts it unpickled are its own
+    (*own_extracts*, see :class:`~teipress.resolve.Corpus`).
     """
     from teipress.resolve import Corpus, build_register, check_corpus
 
-    corpus = Corpus(docs, auths, config)
+    corpus = Corpus(docs, auths, config, own_extracts=own_extracts)
     findings = check_corpus(corpus)
     if checks_only:
         return findings, None
@@ -859,7 +861,7 @@ def _resolve_apart(config: Config, docs: list[Extracted], auths: list[Extracted]
                    folder: Path) -> tuple[list[DiagnosticRow], tuple[Path | bytes, str] | None]:
     """:func:`_resolve_and_keep` in a child process: the findings go back as rows
     (tens of thousands of dataclass instances pickle several times slower)."""
-    findings, kept = _resolve_and_keep(config, docs, auths, checks_only, folder)
+    findings, kept = _resolve_and_keep(config, docs, auths, checks_only, folder, own_extracts=True)
     return [d.as_row() for d in findings], kept
 
 
