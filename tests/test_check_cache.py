@@ -18,11 +18,11 @@ import pytest
 
 from conftest import flagship_project
 from teipress.check.cache import CheckCache
-from teipress.check.runner import CheckOptions, check_files
+from teipress.check.runner import CheckOptions, ExtractRef, check_files, extracts_by_ref
 from teipress.config import Config, load_config
 from teipress.load import load_path
 from teipress.resolve import Corpus, build_register, check_corpus
-from teipress.resolve.corpus import Extracted
+from teipress.resolve.corpus import Extracted, key_attributes
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "xref"
@@ -116,6 +116,30 @@ def test_a_corrupt_cache_is_a_miss_not_a_failure(project: Path) -> None:
     cache.path.write_bytes(b"this is not a database")
     found, extra = _extracted_run(config)
     assert extra["checked"] == 6 and len(found) == 6
+
+
+def test_extracts_read_by_their_hashes_resolve_like_the_check_phases(project: Path) -> None:
+    """The build's resolve process is sent each file's name and hash, not its extract, and
+    reads the extracts from the check cache; one the cache lacks is made from its file."""
+    config = load_config(project)
+    found, _ = _extracted_run(config)
+    expected = _resolved(config, *_split(config, found))
+
+    def by_ref(paths: list[Path]) -> list[Extracted]:
+        refs = [ExtractRef.of(found[p]) for p in paths]
+        read = extracts_by_ref(refs, _cache(config), config.root, key_attributes(config))
+        assert [(x.path, x.display, x.doc_id, x.sha256) for x in read] == [
+            (r.path, r.display, r.doc_id, r.sha256) for r in refs]
+        return read
+
+    assert _resolved(config, by_ref(config.source_files()), by_ref(config.authority_files())) == expected
+    memo = found[project / "tei" / MEMO2]
+    with sqlite3.connect(_cache(config).path) as db:  # a cache that lost two rows: those files are read again
+        gone = db.execute("DELETE FROM files WHERE sha IN (?, ?)",
+                          (memo.sha256, found[config.authority_files()[0]].sha256)).rowcount
+    assert gone == 2
+    assert _cache(config).extract_blobs([memo.sha256]) == {}
+    assert _resolved(config, by_ref(config.source_files()), by_ref(config.authority_files())) == expected
 
 
 class _Exploit:

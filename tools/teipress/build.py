@@ -60,7 +60,7 @@ import orjson
 from teipress import REGISTER_NS, __version__, paths
 from teipress.build_lock import LOCK_NAME, exclusive_build
 from teipress.check.cache import CheckCache
-from teipress.check.runner import CheckOptions, check_files, default_jobs, finish
+from teipress.check.runner import CheckOptions, ExtractRef, check_files, default_jobs, extracts_by_ref, finish
 from teipress.config import Config
 from teipress.daemon.protocol import daemon_folder
 from teipress.diagnostics import Diagnostic, DiagnosticRow, Severity, as_dicts, from_rows
@@ -79,7 +79,7 @@ from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView
 from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
 from teipress.report.json_report import FindingsJson
-from teipress.resolve.corpus import Extracted
+from teipress.resolve.corpus import Extracted, key_attributes
 from teipress.resolve.memo import MadeFindings, Memo, MemoStore, memo_key, register_digest
 from teipress.session import BuildSession
 from teipress.splice import Previous, Signature, signature
@@ -751,8 +751,12 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         if apart is None:
             apart = (options.jobs or default_jobs()) > 1 and len(docs) >= RESOLVE_APART
         if apart:
+            # the resolve process reads the extracts from the check cache: sent from here, all of
+            # them pickled into one message held by both processes (synthetic 5k: 63 MB)
+            doc_refs, auth_refs = [ExtractRef.of(d) for d in docs], [ExtractRef.of(a) for a in auths]
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as child:
-                rows, kept = child.submit(_resolve_apart, config, docs, auths, checks_only, store.folder).result()
+                rows, kept = child.submit(_resolve_apart, config, cache, doc_refs, auth_refs, checks_only,
+                                          store.folder).result()
             findings = from_rows(rows)
             del rows
         else:
@@ -849,6 +853,8 @@ def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extract
     from teipress.resolve import Corpus, build_register, check_corpus
 
     corpus = Corpus(docs, auths, config, own_extracts=own_extracts)
+    if own_extracts:  # the pickles they were loaded from are freed: give their heap back
+        _give_back_memory()
     findings = check_corpus(corpus)
     if checks_only:
         return findings, None
@@ -857,10 +863,14 @@ def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extract
     return findings, MemoStore(folder).write_register(register) or _keep_register(folder, register.to_xml_bytes())
 
 
-def _resolve_apart(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,
-                   folder: Path) -> tuple[list[DiagnosticRow], tuple[Path | bytes, str] | None]:
-    """:func:`_resolve_and_keep` in a child process: the findings go back as rows
-    (tens of thousands of dataclass instances pickle several times slower)."""
+def _resolve_apart(config: Config, cache: CheckCache, doc_refs: list[ExtractRef], auth_refs: list[ExtractRef],
+                   checks_only: bool, folder: Path) -> tuple[list[DiagnosticRow], tuple[Path | bytes, str] | None]:
+    """:func:`_resolve_and_keep` in a child process, on the extracts the check phase stored
+    in *cache*; the findings go back as rows (tens of thousands of dataclass instances
+    pickle several times slower)."""
+    key_attrs = key_attributes(config)
+    docs = extracts_by_ref(doc_refs, cache, config.root, key_attrs)
+    auths = extracts_by_ref(auth_refs, cache, config.root, key_attrs)
     findings, kept = _resolve_and_keep(config, docs, auths, checks_only, folder, own_extracts=True)
     return [d.as_row() for d in findings], kept
 

@@ -296,6 +296,35 @@ def _cached_extract(cached: CachedFile, path: Path, root: Path,
     return extract(doc, key_attrs or [])
 
 
+@dataclass(frozen=True)
+class ExtractRef:
+    """A file's extract by name (its content hash): what the build's resolve process is
+    sent instead of the extract itself (see :func:`extracts_by_ref`)."""
+
+    path: Path
+    display: str
+    doc_id: str
+    sha256: str
+
+    @classmethod
+    def of(cls, item: Extracted) -> ExtractRef:
+        return cls(item.path, item.display, item.doc_id, item.sha256)
+
+
+def extracts_by_ref(refs: Sequence[ExtractRef], cache: CheckCache, root: Path,
+                    key_attrs: list[tuple[str, str]]) -> list[Extracted]:
+    """The extracts of *refs* as the check phase stored them in *cache* (each unpickled
+    when first read); one the cache does not hold (it could not be written) is made
+    again from its file, as a stored one that cannot be read is."""
+    blobs = cache.extract_blobs(list(dict.fromkeys(r.sha256 for r in refs if r.sha256)))
+    out = [Extracted(r.path, r.display, r.doc_id, r.sha256,
+                     loader=partial(_cached_extract, CachedFile(r.sha256, [], blobs.get(r.sha256)),
+                                    r.path, root, key_attrs))
+           for r in refs]
+    blobs.clear()  # each blob is held by its loader alone, and freed once loaded
+    return out
+
+
 def finish(result: RunResult, config: Config, options: CheckOptions) -> RunResult:
     """Apply per-path ignores and ``--warnings-as-errors`` to a run's findings."""
     if config.ignore:  # one test per (file, code): a large corpus has tens of thousands of findings
