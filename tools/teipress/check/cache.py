@@ -203,31 +203,28 @@ class CheckCache:
         never pickles every extract of the corpus into one message, which both processes
         held while it was sent (synthetic 5k: 63 MB).
         """
-        found: dict[str, bytes] = {}
         try:
-            with closing(self._connect()) as db:
-                for i in range(0, len(shas), 500):
-                    chunk = shas[i:i + 500]
-                    found.update(db.execute(
-                        f"SELECT sha, extract FROM files WHERE extract IS NOT NULL "
-                        f"AND sha IN ({','.join('?' * len(chunk))})", chunk))
-        except (sqlite3.Error, OSError):
-            pass  # each file missed is extracted again from its source
-        return found
+            rows = self._rows("sha, extract", shas)
+        except (sqlite3.Error, OSError):  # each file missed is extracted again from its source
+            return {}
+        return {sha: blob for sha, blob in rows if blob is not None}
+
+    def _rows(self, columns: str, shas: Sequence[str]) -> list[tuple[Any, ...]]:
+        """*columns* of the stored files of *shas* (a query per 500: SQLite's limit of parameters)."""
+        rows: list[tuple[Any, ...]] = []
+        with closing(self._connect()) as db:
+            for i in range(0, len(shas), 500):
+                chunk = shas[i:i + 500]
+                rows.extend(db.execute(
+                    f"SELECT {columns} FROM files WHERE sha IN ({','.join('?' * len(chunk))})", chunk))
+        return rows
 
     def _read_many(self, wanted: list[str], displays: dict[str, str]) -> dict[str, CachedFile]:
         found: dict[str, CachedFile] = {}
         if not wanted:
             return found
-        rows: list[tuple[str, str, bytes | None, str, str]] = []
         try:
-            with closing(self._connect()) as db:
-                for i in range(0, len(wanted), 500):
-                    chunk = wanted[i:i + 500]
-                    rows.extend(db.execute(
-                        f"SELECT sha, diags, extract, semantic, root_id FROM files "
-                        f"WHERE sha IN ({','.join('?' * len(chunk))})",
-                        chunk))
+            rows = self._rows("sha, diags, extract, semantic, root_id", wanted)
         except sqlite3.Error:
             return found
         for sha, diags, blob, semantic, root_id in rows:
