@@ -730,6 +730,11 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         d.doc_id = ids[d.path]
     auths = [extracts[p] for p in auth_paths if p in extracts]
     files = {str(x.path): x for x in [*docs, *auths]}
+    # what the render phase needs of the extracts (they are freed before it starts)
+    doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
+    ordered = [d.path for d in docs]
+    shas = {path: x.sha256 for path, x in files.items()}
+    by_display = {x.display: path for path, x in files.items()}
     store = MemoStore(cache_dir / "resolve", session.memo_buckets if session is not None else None)
     key = memo_key(config, docs, auths)
     reused = store.load(key)
@@ -754,6 +759,10 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
             # the resolve process reads the extracts from the check cache: sent from here, all of
             # them pickled into one message held by both processes (synthetic 5k: 63 MB)
             doc_refs, auth_refs = [ExtractRef.of(d) for d in docs], [ExtractRef.of(a) for a in auths]
+            # and this process, which holds them pickled, frees them meanwhile (synthetic 10k: 126 MB)
+            extracts.clear()
+            docs, auths, files = [], [], {}
+            _give_back_memory()
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as child:
                 rows, kept = child.submit(_resolve_apart, config, cache, doc_refs, auth_refs, checks_only,
                                           store.folder).result()
@@ -771,10 +780,6 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     register, register_hash = kept
     slices = RegisterSlices(register, {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
     view = RegisterView(shares=slices, digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
-    doc_info = {d.path: (d.doc_id, d.sha256) for d in docs}
-    ordered = [d.path for d in docs]
-    shas = {path: x.sha256 for path, x in files.items()}
-    by_display = {x.display: path for path, x in files.items()}
     # the render phase needs none of the extracts: free them before the pool starts
     extracts.clear()
     del docs, auths, files, resolved
