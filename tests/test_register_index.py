@@ -56,6 +56,19 @@ def test_the_index_holds_every_record_of_the_register(register: Register) -> Non
     assert not any(b"<r:mention" in e.xml for e in index.entities.values())
 
 
+def test_the_index_keeps_one_string_per_document_and_entity_id(register: Register) -> None:
+    """Hundreds of thousands of mentions and pointers name a few thousand documents and
+    entities: each id is kept once (the build's process holds the index while it renders)."""
+    index = RegisterIndex.read(register.to_xml_bytes())
+    doc_ids = {doc_id: doc_id for doc_id in index.docs}
+    ent_ids = {ent_id: ent_id for ent_id in index.entities}
+    mentions = [doc for docs in index.mentioned_in.values() for doc in docs]
+    assert mentions and all(doc is doc_ids[doc] for doc in mentions)
+    targets = [(doc, ent) for doc, ents in index.entities_of.items() for ent in ents if ent in ent_ids]
+    assert targets and all(ent is ent_ids[ent] for _, ent in targets)
+    assert all(doc is doc_ids[doc] for doc in index.pointers_of if doc in doc_ids)
+
+
 def test_one_documents_slice_found_alone_equals_its_slice_from_the_whole_index(register: Register) -> None:
     xml = register.to_xml_bytes()
     whole = RegisterIndex.read(xml)
