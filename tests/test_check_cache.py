@@ -142,6 +142,19 @@ def test_extracts_read_by_their_hashes_resolve_like_the_check_phases(project: Pa
     assert _resolved(config, by_ref(config.source_files()), by_ref(config.authority_files())) == expected
 
 
+def test_the_names_an_extract_repeats_are_one_string_each_in_its_pickle(project: Path) -> None:
+    """Elements, types, anchors, owners and surface forms repeat within a document: each is
+    one string in the extract, so pickled once, and one string again when unpickled."""
+    config = load_config(project)
+    extract = Extracted.of(load_path(project / "tei" / MEMO2, config.root), key_attributes(config)).extract
+    for read in (extract, pickle.loads(pickle.dumps(extract, protocol=pickle.HIGHEST_PROTOCOL))):
+        for field in ("tag", "anchor", "form", "type", "owner"):
+            seen: dict[str, str] = {}
+            values = [getattr(node, field) for node in read.nodes]
+            assert all(value is seen.setdefault(value, value) for value in values), field
+            assert len(seen) < len(values), f"no {field} repeats in the memorandum: the test shows nothing"
+
+
 class _Exploit:
     def __reduce__(self) -> tuple[object, tuple[str]]:
         return (os.system, ("touch pwned",))

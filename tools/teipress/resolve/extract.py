@@ -508,10 +508,11 @@ class _Extractor:
             anc = anc.getparent()
         line, col = self.locator.position(el)
         # Names that repeat (element, type, the anchor of a paragraph's pointers, the
-        # entry that owns them) are one string each: pickled once per extract and
-        # held once by the build's parent, which holds every extract while it resolves.
-        out.nodes.append(Node(sys.intern(tag), line, col, sourceline(el), sys.intern(self.anchor(el)), form,
-                              has_text, sys.intern(el.get("type", "")), sys.intern(owner), is_entry))
+        # entry that owns them, a name's surface form) are one string each: pickled once
+        # per extract and held once by the resolve process, which holds every extract.
+        out.nodes.append(Node(sys.intern(tag), line, col, sourceline(el), sys.intern(self.anchor(el)),
+                              sys.intern(form), has_text, sys.intern(el.get("type", "")), sys.intern(owner),
+                              is_entry))
         i = self.node_index[el] = len(out.nodes) - 1
         return i
 
