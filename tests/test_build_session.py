@@ -68,6 +68,20 @@ def messages(result: teipress.build.BuildResult) -> set[str]:
     return {d.message for d in result.check.diagnostics if d.source == "schematron"}
 
 
+def test_a_sessions_first_build_makes_the_checker_even_with_nothing_to_check(project: Path) -> None:
+    """A daemon's warm-up (or serve's first build) after a build that checked everything
+    checks nothing, and still makes the checker: the editor's first save reuses it."""
+    out = project / "out"
+    config = load_config(config_file=project / "teipress.toml")
+    run(config, out, None)  # the check cache holds every file now
+    with BuildSession() as session:
+        assert run(config, out, session).check.extra["checked"] == 0
+        edit(project, "Victors are always correct.", "Victors are always right.")
+        result = run(config, out, session)
+        assert result.check.extra["checked"] == 1 and result.rendered_documents == 1
+        assert session.checkers_reused == 1, "the save made the checker"
+
+
 def test_rebuilds_in_a_session_keep_their_workers_and_equal_clean_builds(project: Path, tmp_path: Path) -> None:
     out = project / "out"
     with BuildSession() as session:

@@ -240,7 +240,10 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
             check = partial(_check_in_worker, compiled=compiled)
             for path, res in zip(todo, pool.map(check, todo, chunksize=chunk), strict=True):
                 results[path] = res
-    elif todo:
+    elif todo or (session is not None and cache is not None):
+        # A session's build makes its checker even with nothing to check (a daemon's
+        # warm-up, serve's first build): the editor's first save then checks a file
+        # without compiling the rules and starting a processor first.
         def make() -> _Checker:
             return _Checker(options, root, compile_rules(options, rules_cache), key_attrs)
 
