@@ -249,7 +249,7 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
 
         # what a checker is made from (schema, rules, options, @key mappings, the project
         # the cache lives in) is what the check cache's file is named after
-        checker = make() if session is None or cache is None else session.checker(cache.path, make)
+        checker = session.checker(cache.path, make) if session is not None and cache is not None else make()
         for path in todo:
             results[path] = checker.check_path(path)
     if cache is not None:

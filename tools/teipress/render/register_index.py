@@ -53,6 +53,12 @@ def _value(attr: re.Pattern[bytes], xml: bytes) -> str:
     return _unescape(m.group(1).decode()) if m else ""
 
 
+def _name(raw: bytes, names: dict[str, str]) -> str:
+    """An id as a record spells it, as the one string *names* keeps for it (if any)."""
+    value = _unescape(raw.decode())
+    return names.get(value, value)
+
+
 def _unescape(value: str) -> str:
     if "&" not in value:
         return value
@@ -145,12 +151,10 @@ class RegisterIndex:
         pointers, entities_of = index.pointers_of, index.entities_of
         for m in _POINTER.finditer(data):  # one match at a time: a list of them all outlived its use
             xml, raw_doc, raw_target = m.groups()
-            doc = _unescape(raw_doc.decode())
-            doc = names.get(doc, doc)
+            doc = _name(raw_doc, names)
             pointers.setdefault(doc, []).append(xml)
             if raw_target:
-                target = _unescape(raw_target.decode())
-                target = names.get(target, target)
+                target = _name(raw_target, names)
                 entities_of.setdefault(doc, set()).add(target)
                 if not doc:
                     index.authority_pointers.append((hashlib.sha256(xml).digest(), target))
@@ -231,8 +235,7 @@ class RegisterIndex:
         end = full.find(b">")
         attrs = _attributes(full)
         ent_id = attrs.get("id", "")
-        pairs = [(_unescape(d.decode()), _unescape(a.decode())) for d, a in _MENTION.findall(full)]
-        pairs = [(names.get(d, d), a) for d, a in pairs]
+        pairs = [(_name(d, names), _unescape(a.decode())) for d, a in _MENTION.findall(full)]
         xml = _without_mentions(full) if pairs else full
         digest = hashlib.sha256(_WHERE_ATTRS.sub(b"", xml[:end]) + xml[end:]).digest()
         mentions = hashlib.sha256("\x00".join(f"{d}\x01{a}" for d, a in pairs).encode())
