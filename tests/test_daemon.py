@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -270,6 +271,34 @@ def test_when_a_build_starts_the_daemon() -> None:
     assert autostart_mode("auto", {"TEIPRESS_DAEMON": "Never"}) == "never"
     assert autostart_mode("never", {"TEIPRESS_DAEMON": "bogus"}) == "never", "an unknown value is ignored"
     assert autostart_mode("always", {}) == "always"
+
+
+def test_the_warm_up_makes_the_summary_the_starting_build_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon's warm-up repeats the build that started it with the same kind of summary
+    (its output discarded): after a JSON build the session then holds the findings' JSON, and
+    the editor's first JSON rebuild encodes only the edited files' findings."""
+    from teipress.commands.build import BuildParams
+    from teipress.daemon import client
+
+    asked: list[dict[str, object]] = []
+
+    class Spawned:
+        pid = 4242
+
+    def spawn(root: Path, idle: float, warm_up: dict[str, object] | None = None) -> Spawned:
+        assert warm_up is not None
+        asked.append(warm_up)
+        return Spawned()
+
+    monkeypatch.setattr(client, "connect", lambda root: None)
+    monkeypatch.setattr(client, "spawn", spawn)
+    base = BuildParams(["html"], None, 0, False, True, None, "text", False, 20, None)
+    for params in (base._replace(summary="json"), base._replace(formats=["html", "json"]), base):
+        assert client.autostart(tmp_path, params, "always", 1) == 4242
+    sent: list[Any] = [warm["params"] for warm in asked]
+    assert [p["summary"] for p in sent] == ["json", "json", "text"]
+    assert [p["formats"] for p in sent] == [["html"], ["html"], ["html"]]
+    assert all(p["quiet"] is True and p["clean"] is False for p in sent)
 
 
 def test_the_configuration_names_a_daemon_mode(tmp_path: Path) -> None:
