@@ -442,6 +442,24 @@ def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) ->
     assert safe_join(staging, "a/./b/../c.html") == os.path.join(staging, "a", "c.html")
 
 
+def test_a_pool_makes_the_persons_page_beside_the_other_register_pages() -> None:
+    """Side by side (a pool), persons.html is a task of its own: with the other register
+    pages it was the edition's longest task, one worker idle meanwhile. One after the
+    other in one process the register pages stay one task (one pass over the register)."""
+    from teipress.build import edition_tasks
+
+    pages = {"html": ["index", "persons", "places", "organisations", "bibliography", "search-index"],
+             "text": ["edition"]}
+    assert edition_tasks(pages) == [
+        ("html", ["persons"]), ("html", ["places", "organisations", "bibliography"]),
+        ("html", ["index", "search-index"]), ("text", ["edition"])]
+    assert edition_tasks(pages, side_by_side=False) == [
+        ("html", ["persons", "places", "organisations", "bibliography"]),
+        ("html", ["index", "search-index"]), ("text", ["edition"])]
+    # a rebuild that asks for the places page alone: no empty task
+    assert edition_tasks({"html": ["places"]}) == [("html", ["places"])]
+
+
 def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path) -> None:
     """With -j 2 a rebuild of a few documents renders in the pool started before the
     resolve phase (editions side by side); with -j 1 everything runs in the build's own

@@ -514,12 +514,13 @@ def _edition_in_worker(name: str, paths: list[str], root: Path, pages: list[str]
 EditionOutcome = tuple[str, list[str], list[tuple[str, str]] | Exception]
 
 
-def edition_tasks(pages: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+def edition_tasks(pages: dict[str, list[str]], side_by_side: bool = True) -> list[tuple[str, list[str]]]:
     """(format, pages) per group of the *pages* asked for that the format can make on its
-    own (:meth:`EditionFormat.edition_groups`). In a pool the groups run side by side:
-    fairer to two cores, and no worker holds what every page of a format needs at once."""
-    return [(name, group) for name, wanted in pages.items() for group in get_format(name).edition_groups(wanted)
-            if group]
+    own (:meth:`EditionFormat.edition_groups`). In a pool (*side_by_side*) the groups run
+    side by side: fairer to two cores, and no worker holds what every page of a format
+    needs at once."""
+    return [(name, group) for name, wanted in pages.items()
+            for group in get_format(name).edition_groups(wanted, side_by_side) if group]
 
 
 def _render_editions(pool: ProcessPoolExecutor | None, local: _Renderer | None, tasks: list[tuple[str, list[str]]],
@@ -1008,7 +1009,7 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 for stale in linked:
                     os.unlink(stale)
                 pages.setdefault(name, []).append(page)
-    tasks = edition_tasks(pages)
+    tasks = edition_tasks(pages, side_by_side=pool is not None)
     progress.phase("edition", len(tasks))
     if pages and pool is None and local is None:
         local = _Renderer(config, formats, build_date, staging, register_files(), renamed)

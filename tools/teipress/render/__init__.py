@@ -266,10 +266,12 @@ class EditionFormat(Protocol):
         """
         ...
 
-    def edition_groups(self, pages: Sequence[str]) -> list[list[str]]:
+    def edition_groups(self, pages: Sequence[str], side_by_side: bool = True) -> list[list[str]]:
         """*pages* in groups that can be made independently (by different processes at
         the same time), the most expensive group first; pages that read each other's
-        files (a book and its frame) stay in one group."""
+        files (a book and its frame) stay in one group. *side_by_side*: the groups run
+        in different processes at once (a pool); else one after the other in one
+        process, where pages that share an expensive read are better made together."""
         ...
 
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
