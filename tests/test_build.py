@@ -443,21 +443,22 @@ def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) ->
 
 
 def test_a_pool_makes_the_persons_page_beside_the_other_register_pages() -> None:
-    """Side by side (a pool), persons.html is a task of its own: with the other register
-    pages it was the edition's longest task, one worker idle meanwhile. One after the
-    other in one process the register pages stay one task (one pass over the register)."""
-    from teipress.build import edition_tasks
+    """persons.html is a task of its own: with the other register pages it was the edition's
+    longest task, one worker idle meanwhile. Sharing reads (one process; a register too
+    large for two passes at once) the register pages stay one task."""
+    from teipress.build import APART_REGISTER_MAX, _size, edition_tasks
 
     pages = {"html": ["index", "persons", "places", "organisations", "bibliography", "search-index"],
              "text": ["edition"]}
     assert edition_tasks(pages) == [
         ("html", ["persons"]), ("html", ["places", "organisations", "bibliography"]),
         ("html", ["index", "search-index"]), ("text", ["edition"])]
-    assert edition_tasks(pages, side_by_side=False) == [
+    assert edition_tasks(pages, share_reads=True) == [
         ("html", ["persons", "places", "organisations", "bibliography"]),
         ("html", ["index", "search-index"]), ("text", ["edition"])]
     # a rebuild that asks for the places page alone: no empty task
     assert edition_tasks({"html": ["places"]}) == [("html", ["places"])]
+    assert _size(b"<r:register/>") == 13 and _size(Path("/nonexistent/register.xml")) > APART_REGISTER_MAX
 
 
 def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path) -> None:

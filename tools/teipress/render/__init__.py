@@ -266,12 +266,13 @@ class EditionFormat(Protocol):
         """
         ...
 
-    def edition_groups(self, pages: Sequence[str], side_by_side: bool = True) -> list[list[str]]:
+    def edition_groups(self, pages: Sequence[str], share_reads: bool = False) -> list[list[str]]:
         """*pages* in groups that can be made independently (by different processes at
         the same time), the most expensive group first; pages that read each other's
-        files (a book and its frame) stay in one group. *side_by_side*: the groups run
-        in different processes at once (a pool); else one after the other in one
-        process, where pages that share an expensive read are better made together."""
+        files (a book and its frame) stay in one group. *share_reads*: pages that read
+        the same large input stay in one group too (the groups run one after the other
+        in one process, where a second read only adds its time; or the input is so
+        large that two processes reading it at once would hold it twice)."""
         ...
 
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],

@@ -354,22 +354,22 @@ class HtmlFormat:
                 ed, reg.entities_digest(frozenset({kind}), mentions=True)).hexdigest()
         return out
 
-    def edition_groups(self, pages: Sequence[str], side_by_side: bool = True) -> list[list[str]]:
-        """The register pages and the bibliography, then the other pages (the register's
-        outline, the sidecars); side by side, the persons page apart from the other
-        register pages.
+    def edition_groups(self, pages: Sequence[str], share_reads: bool = False) -> list[list[str]]:
+        """The persons page, the other register pages and the bibliography, then the other
+        pages (the register's outline, the sidecars); with *share_reads* the register
+        pages are one group.
 
         A group of register pages reads the complete register once, in batches (only
-        its kinds' entities). In one group they were the edition's longest task by far
-        (5,000 synthetic documents: 51 s of CPU against 13 s for every other edition
-        page), one worker rendering while the other had nothing left to do; persons hold
-        the largest share of the mentions, so the two halves are of a size. One after
-        the other in one process they stay one group: a second pass over the register
-        would only add its reading.
+        its kinds' entities). As one group they were the edition's longest task by far
+        (the Escher letters: 10.5 s in one worker, the other done with every other
+        edition page after 5.1 s), and persons hold the largest share of the mentions,
+        so the two halves are of a size (5.0 and 4.5 s). Two passes at once hold two
+        passes' memory (the synthetic 5,000 documents' peak: 796 -> 939 MiB), which the
+        build avoids for a large register (see ``build.APART_REGISTER_MAX``).
         """
         registers = {page.removesuffix(".html") for page in REGISTER_PAGES} | {"bibliography"}
         others = [p for p in pages if p not in registers]
-        if not side_by_side:
+        if share_reads:
             return [[p for p in pages if p in registers], others]
         return [[p for p in pages if p == "persons"],
                 [p for p in pages if p in registers and p != "persons"], others]

@@ -206,7 +206,7 @@ class PrintFormat:
         book = KeyBuilder(frame).add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest()
         return {"css": KeyBuilder(self.css_name).hexdigest(), "frame": frame, "book": book}
 
-    def edition_groups(self, pages: Sequence[str], side_by_side: bool = True) -> list[list[str]]:
+    def edition_groups(self, pages: Sequence[str], share_reads: bool = False) -> list[list[str]]:
         """One group: the book is joined into its frame, which the same call makes or reads."""
         return [list(pages)]
 

@@ -114,7 +114,7 @@ class TextFormat:
         edition = KeyBuilder(front, index).add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest()
         return {"front": front, "index": index, "edition": edition}
 
-    def edition_groups(self, pages: Sequence[str], side_by_side: bool = True) -> list[list[str]]:
+    def edition_groups(self, pages: Sequence[str], share_reads: bool = False) -> list[list[str]]:
         """One group: edition.txt joins the front matter and index parts the same call makes or reads."""
         return [list(pages)]
 
