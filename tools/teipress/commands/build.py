@@ -83,6 +83,13 @@ class BuildParams(NamedTuple):
     def to_json(self) -> dict[str, object]:
         return {k: (os.fspath(v) if isinstance(v, Path) else v) for k, v in self._asdict().items()}
 
+    def canonical(self) -> BuildParams:
+        """``--format json`` (the issue's spelling of ``--summary json``) as the summary it
+        asks for: the formats are then edition formats only (none: all of them)."""
+        if "json" not in self.formats:
+            return self
+        return self._replace(summary="json", formats=[f for f in self.formats if f != "json"])
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BuildParams:
         paths = {k: Path(data[k]) if data.get(k) is not None else None for k in ("out", "config_file")}
@@ -106,8 +113,9 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
     from teipress.progress import PlainProgress, Progress, for_stream
     from teipress.staging import StagingError
 
-    summary = "json" if "json" in params.formats else params.summary
-    chosen = [f for f in params.formats if f != "json"] or ["all"]
+    params = params.canonical()
+    summary = params.summary
+    chosen = params.formats or ["all"]
     try:
         config = load_config(config_file=params.config_file)
         options = BuildOptions(

@@ -163,9 +163,7 @@ def autostart(root: Path, params: BuildParams, mode: str, documents: int) -> int
     # the same kind of summary (discarded): a JSON one leaves the findings' JSON in the
     # session for the next JSON build, which then encodes the edited files' findings only
     # (the Escher letters: 90,000 findings, 0.2-0.3 s for the first edit after a text warm-up)
-    summary = "json" if "json" in params.formats else params.summary
-    warm = request_for(params._replace(clean=False, quiet=True, summary=summary,
-                                       formats=[f for f in params.formats if f != "json"]))
+    warm = request_for(params.canonical()._replace(clean=False, quiet=True))
     try:
         return spawn(root, IDLE_MINUTES, warm).pid
     except (protocol.DaemonUnavailable, OSError):

@@ -368,11 +368,11 @@ class HtmlFormat:
         build avoids for a large register (see ``build.APART_REGISTER_MAX``).
         """
         registers = {page.removesuffix(".html") for page in REGISTER_PAGES} | {"bibliography"}
+        wanted = [p for p in pages if p in registers]
         others = [p for p in pages if p not in registers]
         if share_reads:
-            return [[p for p in pages if p in registers], others]
-        return [[p for p in pages if p == "persons"],
-                [p for p in pages if p in registers and p != "persons"], others]
+            return [wanted, others]
+        return [[p for p in wanted if p == "persons"], [p for p in wanted if p != "persons"], others]
 
     def render_edition(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
                        rendered: Path, pages: Collection[str] | None = None) -> list[OutputFile]:
