@@ -79,7 +79,10 @@ def build_book(out: Path, print_settings: dict[str, str] | None = None) -> Book:
     pages = text.split("\f")
     if pages and not pages[-1].strip():
         pages.pop()
-    parts = etree.fromstring(FORMAT.collect_parts(ctx, docs, out))
+    by_id = {d.doc_id: d for d in docs}
+    parts = etree.Element("parts")  # every section as the tree it was serialised from, in reading order
+    for doc_id in FORMAT.reading_order(ctx):
+        parts.extend(FORMAT.section_tree(ctx, doc_id, engine.parse(by_id[doc_id].data)))
     return Book(out / "edition.pdf", files["edition.html"].decode(), parts,
                 etree.fromstring(reg_xml), pages)
 

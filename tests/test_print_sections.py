@@ -44,7 +44,12 @@ def rendered(engine: XsltEngine, sources: list[Path], root: Path) -> dict[str, b
     auths = [load_path(p, root) for p in AUTHORITIES if p.is_relative_to(root)]
     reg = build_register(Corpus(docs, auths, cfg), cfg).to_xml_bytes()
     ctx = RenderContext(cfg, engine, reg, etree.fromstring(reg), "2026-11-28")
-    return {f.relpath: f.data for d in docs for f in FORMAT.render_document(ctx, d, engine.parse(d.data))}
+    files = {f.relpath: f.data for d in docs for f in FORMAT.render_document(ctx, d, engine.parse(d.data))}
+    # and each section as the tree it was serialised from (which the build does not keep)
+    for d in docs:
+        tree = FORMAT.section_tree(ctx, d.doc_id, engine.parse(d.data))
+        files[f"parts/{d.doc_id}.xml"] = b"".join(etree.tostring(el) for el in tree)
+    return files
 
 
 def test_flagship_sections_are_byte_for_byte_the_book_serialisers(engine: XsltEngine) -> None:

@@ -1,13 +1,13 @@
 """The print edition: one paged HTML book (CSS Paged Media) and its PDF.
 
 Per document, ``xslt/print/document.xsl`` makes the document's section of the
-book (``parts/<doc-id>.xml``), which is kept in the output, serialised as the
-book will hold it (``sections/<doc-id>.html``), with what the front and back
-matter read of it (``toc/<doc-id>.xml``), so unchanged documents are not
-re-rendered. Once per build, :meth:`PrintFormat.render_edition` makes the
-book's *frame* with ``xslt/print/edition.xsl`` (front matter, contents,
-bibliography, index; a marker where the documents go) from those facts alone,
-joins the serialised sections into it in Python, and renders it with WeasyPrint.
+book, which is kept in the output serialised as the book will hold it
+(``sections/<doc-id>.html``), with what the front and back matter read of it
+(``toc/<doc-id>.xml``), so unchanged documents are not re-rendered. Once per
+build, :meth:`PrintFormat.render_edition` makes the book's *frame* with
+``xslt/print/edition.xsl`` (front matter, contents, bibliography, index; a
+marker where the documents go) from those facts alone, joins the serialised
+sections into it in Python, and renders it with WeasyPrint.
 The frame is kept between builds with its own key: a change of one document's
 text re-joins strings, it does not run XSLT over the other documents.
 
@@ -162,24 +162,28 @@ class PrintFormat:
     # -- per document -----------------------------------------------------
 
     def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
-        """The document's section of the book, in three forms kept between builds.
+        """The document's section of the book, in the two forms kept between builds.
 
-        ``parts/<id>.xml`` is the section ready for the book (see :func:`prepare_parts`);
-        ``sections/<id>.html`` the same serialised as the book's HTML, so the book is
-        assembled by joining strings; ``toc/<id>.xml`` what the front and back matter
+        ``sections/<id>.html`` is the section serialised as the book's HTML, so the book
+        is assembled by joining strings; ``toc/<id>.xml`` what the front and back matter
         read of it (title, date, index anchors, block ids), the document's edition
-        facts (see :func:`section_facts`).
+        facts (see :func:`section_facts`). The section as a tree (:meth:`section_tree`)
+        is not kept: no later step reads it, and a file more per document is most of
+        the cost of writing one on some disks (creating a file took 0.2-0.7 ms here).
         """
-        tree = etree.fromstring(b"<parts>" + self.part(ctx, doc.doc_id, node).encode() + b"</parts>")
-        prepare_tree(tree, block_prefix=block_prefix(doc.doc_id))
-        inner = b"".join(etree.tostring(el, encoding="utf-8") for el in tree)
+        tree = self.section_tree(ctx, doc.doc_id, node)
         html = section_html(tree)
         if html is None:  # a link libxml2 would write otherwise: the book's own serialiser
             html = ctx.engine.call("print-section", f"{{{TPP}}}section",
-                                   {"parts": ctx.engine.parse(b"<parts>" + inner + b"</parts>")}).encode("utf-8")
-        return [OutputFile(f"parts/{doc.doc_id}.xml", inner),
-                OutputFile(section_file(doc.doc_id), html),
+                                   {"parts": ctx.engine.parse(etree.tostring(tree))}).encode("utf-8")
+        return [OutputFile(section_file(doc.doc_id), html),
                 OutputFile(facts_file(doc.doc_id), section_facts(tree))]
+
+    def section_tree(self, ctx: RenderContext, doc_id: str, node: Any) -> etree._Element:
+        """``<parts>`` holding the document's section ready for the book (see :func:`prepare_tree`)."""
+        tree = etree.fromstring(b"<parts>" + self.part(ctx, doc_id, node).encode() + b"</parts>")
+        prepare_tree(tree, block_prefix=block_prefix(doc_id))
+        return tree
 
     def part(self, ctx: RenderContext, doc_id: str, node: Any) -> str:
         return ctx.engine.transform("print-document", node, ctx.params(doc_id))
@@ -276,17 +280,6 @@ class PrintFormat:
             if doc is not None:
                 made = {f.relpath: f.data for f in self.render_document(ctx, doc, ctx.engine.parse(doc.data))}
                 yield doc_id, {n: made[n] for n in wanted}
-
-    def collect_parts(self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path) -> bytes:
-        """``<parts>`` with every document section (prepared for the book) in reading order."""
-        def part(doc_id: str) -> tuple[str, ...]:
-            return (f"parts/{doc_id}.xml",)
-
-        chunks = [b"<parts>"]
-        for doc_id, files in self._sections(ctx, documents, rendered, part):
-            chunks.append(files[part(doc_id)[0]] or b"")
-        chunks.append(b"</parts>")
-        return b"".join(chunks)
 
     def collect_sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
                          rendered: Path, facts: bool = True, whole_facts: bool = False) -> Sections:
