@@ -15,9 +15,10 @@ import lxml.html
 import pytest
 from lxml import etree
 
+from teipress import TEI_NS
 from teipress.config import Config
 from teipress.load import load_path
-from teipress.render import OutputFile, RenderContext, engine_for
+from teipress.render import OutputFile, RenderContext, engine_for, sidecar_body, sidecar_facts
 from teipress.render.html import FORMAT, doc_page, passages_from_page, search_index_js
 from teipress.resolve import Corpus, build_register
 
@@ -64,11 +65,14 @@ def one(page: Any, xpath: str) -> Any:
 
 def test_page_files_and_stable_url(render: Render) -> None:
     page, files = render("conventions.xml")
-    assert [f.relpath for f in files] == ["conv-1843.html", "tei/conv-1843.xml", "search/conv-1843.js",
-                                          "headers/conv-1843.xml"]
+    assert [f.relpath for f in files] == ["conv-1843.html", "tei/conv-1843.xml", ".documents/conv-1843"]
     assert files[1].data == (FIX / "conventions.xml").read_bytes()
-    # the document's search entries, serialised as they stand in search-index.js
-    entries = json.loads(b"[" + files[2].data + b"]")
+    # the sidecar: the header facts index.html reads (hashed alone for its key) ...
+    header = etree.fromstring(sidecar_facts(files[2].data))
+    assert header.tag == f"{{{TEI_NS}}}teiHeader" and header.get("n") == "conv-1843"
+    assert files[2].facts == sidecar_facts(files[2].data)
+    # ... and the document's search entries, serialised as they stand in search-index.js
+    entries = json.loads(b"[" + sidecar_body(files[2].data) + b"]")
     assert entries[0] == {"u": "conv-1843.html", "t": "A Letter on Engines", "k": "document",
                           "x": "A Letter on Engines"}
     assert [(e["u"], e["x"]) for e in entries[1:3]] == [

@@ -1,4 +1,4 @@
-"""A document's section as the book holds it (``sections/<id>.html``): serialised by
+"""A document's section as the book holds it (its sidecar's body): serialised by
 libxml2, it is the HTML the book's own serialiser (section.xsl on Saxon) makes."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from lxml import etree
 
 from teipress.config import Config, EditionInfo
 from teipress.load import load_path
-from teipress.render import RenderContext, engine_for
+from teipress.render import RenderContext, document_sidecar, engine_for, sidecar_body
 from teipress.render.print_ import FORMAT, TPP, section_html
 from teipress.resolve import Corpus, build_register
 from teipress.xslt import XsltEngine
@@ -44,9 +44,12 @@ def rendered(engine: XsltEngine, sources: list[Path], root: Path) -> dict[str, b
     auths = [load_path(p, root) for p in AUTHORITIES if p.is_relative_to(root)]
     reg = build_register(Corpus(docs, auths, cfg), cfg).to_xml_bytes()
     ctx = RenderContext(cfg, engine, reg, etree.fromstring(reg), "2026-11-28")
-    files = {f.relpath: f.data for d in docs for f in FORMAT.render_document(ctx, d, engine.parse(d.data))}
-    # and each section as the tree it was serialised from (which the build does not keep)
+    files: dict[str, bytes] = {}
     for d in docs:
+        (sidecar,) = FORMAT.render_document(ctx, d, engine.parse(d.data))
+        assert sidecar.relpath == document_sidecar(d.doc_id)
+        files[f"sections/{d.doc_id}.html"] = sidecar_body(sidecar.data)
+        # and the section as the tree it was serialised from (which the build does not keep)
         tree = FORMAT.section_tree(ctx, d.doc_id, engine.parse(d.data))
         files[f"parts/{d.doc_id}.xml"] = b"".join(etree.tostring(el) for el in tree)
     return files

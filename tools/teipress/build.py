@@ -1121,5 +1121,6 @@ def _facts(relpaths: Sequence[str], files: Sequence[OutputFile]) -> str:
     h = hashlib.sha256()
     for f in sorted(files, key=lambda f: f.relpath):
         if f.relpath in wanted:
-            h.update(f.relpath.encode() + b"\x00" + hashlib.sha256(f.data).digest())
+            shown = f.data if f.facts is None else f.facts  # a sidecar: its facts (see render.sidecar_file)
+            h.update(f.relpath.encode() + b"\x00" + hashlib.sha256(shown).digest())
     return h.hexdigest()

@@ -89,7 +89,7 @@ class FrameFacts:
     anchors: IndexAnchors = field(default_factory=IndexAnchors)
 
     def add(self, facts: bytes) -> None:
-        """One document's facts (``toc/<id>.xml``, see ``print_.section_facts``)."""
+        """One document's facts (its sidecar's, see ``print_.section_facts``)."""
         for section in etree.fromstring(b"<parts>" + facts + b"</parts>").iterfind("section"):
             self.anchors.add((el.get("data-entity", ""), el.get("id", ""))
                              for el in section.iter() if el.get("data-entity") is not None and el.get("id") is not None)

@@ -35,7 +35,17 @@ from teipress import REGISTER_NS, TEI_NS
 from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import xslt_path
-from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_kept
+from teipress.render import (
+    DocumentKeys,
+    OutputFile,
+    RenderContext,
+    document_sidecar,
+    keys,
+    read_kept,
+    sidecar_body,
+    sidecar_facts,
+    sidecar_file,
+)
 from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.register_batches import BATCH_ENTITIES, BATCH_MENTIONS, Batch, PartStore, RegisterBatches
 from teipress.resolve.extract import document_title
@@ -145,11 +155,6 @@ def passages_from_page(html: bytes, page: str, doc_title: str) -> list[SearchEnt
     return out
 
 
-def search_sidecar(doc_id: str) -> str:
-    """Where a document's search entries are kept between builds, serialised for the index."""
-    return f"search/{doc_id}.js"
-
-
 #: Where the search index's spans are kept (see teipress.splice), with the page ``search-index``.
 SEARCH_INDEX_SPANS = ".edition/search-index.js.spans"
 #: The register's entries of the search index, kept between builds (see HtmlFormat.render_edition).
@@ -196,19 +201,15 @@ def index_js_chunks(fragments: Iterable[str | bytes | Part]) -> Iterator[Piece]:
     written as its fragments are read; a kept fragment's bytes are written as read,
     or copied from the previous index: see teipress.splice)."""
     yield b"window.TEIPRESS_SEARCH = ["
+    # a kept part is a document's sidecar, whose body its entries are (other fragments are all body)
     yield from separated((f.encode("utf-8") if isinstance(f, str) else f for f in fragments), b",",
-                         form_name="search")
+                         form=sidecar_body, form_name="search-entries")
     yield b"];\n"
 
 
 def search_index_js(entries: Iterable[SearchEntry]) -> bytes:
     """The index of *entries* (see :func:`index_js`)."""
     return index_js([entries_fragment(entries)])
-
-
-def header_sidecar(doc_id: str) -> str:
-    """Where a document's header facts for index.html are kept between builds."""
-    return f"headers/{doc_id}.xml"
 
 
 def header_facts(doc: LoadedDocument) -> bytes:
@@ -233,7 +234,7 @@ def _headers_document(doc_recs: Sequence[etree._Element], rendered: Path,
                       documents: Sequence[LoadedDocument]) -> bytes:
     """One teiCorpus of every register document's header facts, in reading order (for index.html).
 
-    Concatenated from the sidecars :meth:`HtmlFormat.render_document` wrote; a
+    Concatenated from the sidecars' facts :meth:`HtmlFormat.render_document` wrote; a
     document without one (rendering without a build) is loaded here instead.
     An encodingDesc identical to one before it is left out: the index shows each
     distinct block once, in the order of first appearance, and the letters of a
@@ -249,11 +250,12 @@ def _headers_document(doc_recs: Sequence[etree._Element], rendered: Path,
         seen.add(m.group(0))
         return m.group(0)
 
+    base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
     for rec in doc_recs:
         doc_id = rec.get("id", "")
-        path = rendered / header_sidecar(doc_id)
-        if path.is_file():
-            facts = path.read_bytes()
+        kept = read_kept(base + document_sidecar(doc_id))
+        if kept is not None:
+            facts = sidecar_facts(kept)
         else:
             if missing is None:
                 missing = {d.doc_id: d for d in documents if d.ok}
@@ -301,9 +303,10 @@ class HtmlFormat:
         return ctx.params(doc_id, **{"teipress-version": teipress.__version__, **extra})
 
     def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
-        """The document's page, a copy of its TEI source (for the download link), its
-        search entries (``search/<id>.js``, serialised as they stand in the index) and its header facts for the index
-        (``headers/<id>.xml``).
+        """The document's page, a copy of its TEI source (for the download link) and its
+        sidecar (``.documents/<id>``, see :func:`~teipress.render.sidecar_file`): its
+        header facts for the index, and its search entries serialised as they stand in
+        the index.
 
         The passages are extracted here, from the page just rendered, so the work runs
         in the parallel workers and is kept with the page when the document is
@@ -316,12 +319,11 @@ class HtmlFormat:
         entries = [SearchEntry(page, title, "document", title), *passages_from_page(html, page, title)]
         return [OutputFile(page, html),
                 OutputFile(f"tei/{doc.doc_id}.xml", doc.data),
-                OutputFile(search_sidecar(doc.doc_id), entries_fragment(entries).encode("utf-8")),
-                OutputFile(header_sidecar(doc.doc_id), header_facts(doc))]
+                sidecar_file(doc.doc_id, header_facts(doc), entries_fragment(entries).encode("utf-8"))]
 
     def edition_facts(self, doc_id: str) -> Sequence[str]:
-        """The header sidecar: index.html shows the documents' encodingDesc and header dates."""
-        return [header_sidecar(doc_id)]
+        """The sidecar (its facts): index.html shows the documents' encodingDesc and header dates."""
+        return [document_sidecar(doc_id)]
 
     def edition_keys(self, config: Config, register: RegisterSource,
                      documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
@@ -379,9 +381,9 @@ class HtmlFormat:
         """Index, registers, chronology, bibliography, search page, search index, assets.
 
         Only *pages* (names from :meth:`edition_keys`; ``None``: all) are made. The
-        index reads the documents' header sidecars and the search index their
-        passage sidecars, both written by :meth:`render_document`; no document is
-        loaded again unless a sidecar is missing.
+        index reads the header facts of the documents' sidecars and the search index
+        their entries, both written by :meth:`render_document`; no document is loaded
+        again unless a sidecar is missing.
         """
         eng = ctx.engine
         out: list[OutputFile] = []
@@ -560,7 +562,7 @@ def _search_fragments(doc_recs: list[etree._Element], rendered: Path,
     # a page's fragment is written with the page (HtmlFormat.render_document): where one
     # is, so is the other, and only a missing fragment needs the page looked at
     for rec in doc_recs:
-        yield Part(base + search_sidecar(rec.get("id", "")), otherwise=partial(from_page, rec))
+        yield Part(base + document_sidecar(rec.get("id", "")), otherwise=partial(from_page, rec))
     yield register_part
 
 

@@ -1,9 +1,9 @@
 """The print edition: one paged HTML book (CSS Paged Media) and its PDF.
 
 Per document, ``xslt/print/document.xsl`` makes the document's section of the
-book, which is kept in the output serialised as the book will hold it
-(``sections/<doc-id>.html``), with what the front and back matter read of it
-(``toc/<doc-id>.xml``), so unchanged documents are not re-rendered. Once per
+book, which is kept in the output serialised as the book will hold it, with what
+the front and back matter read of it (its sidecar, ``.documents/<doc-id>``), so
+unchanged documents are not re-rendered. Once per
 build, :meth:`PrintFormat.render_edition` makes the book's *frame* with
 ``xslt/print/edition.xsl`` (front matter, contents, bibliography, index; a
 marker where the documents go) from those facts alone, joins the serialised
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -36,7 +36,18 @@ from teipress import REGISTER_NS
 from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import data_dir
-from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, read_chunks, read_kept
+from teipress.render import (
+    DocumentKeys,
+    OutputFile,
+    RenderContext,
+    document_sidecar,
+    keys,
+    read_chunks,
+    read_kept,
+    sidecar_body,
+    sidecar_facts,
+    sidecar_file,
+)
 from teipress.render.book_frame import Frame, FrameFacts, MarkerMissing, replace_marker
 from teipress.render.keys import KeyBuilder, RegisterSource
 from teipress.render.pdf import (
@@ -162,22 +173,20 @@ class PrintFormat:
     # -- per document -----------------------------------------------------
 
     def render_document(self, ctx: RenderContext, doc: LoadedDocument, node: Any) -> list[OutputFile]:
-        """The document's section of the book, in the two forms kept between builds.
+        """The document's section of the book, kept between builds as its sidecar
+        (``.documents/<id>``, see :func:`~teipress.render.sidecar_file`).
 
-        ``sections/<id>.html`` is the section serialised as the book's HTML, so the book
-        is assembled by joining strings; ``toc/<id>.xml`` what the front and back matter
-        read of it (title, date, index anchors, block ids), the document's edition
-        facts (see :func:`section_facts`). The section as a tree (:meth:`section_tree`)
-        is not kept: no later step reads it, and a file more per document is most of
-        the cost of writing one on some disks (creating a file took 0.2-0.7 ms here).
+        Its body is the section serialised as the book's HTML, so the book is assembled
+        by joining strings; its facts what the front and back matter read of it (title,
+        date, index anchors, block ids: see :func:`section_facts`). The section as a
+        tree (:meth:`section_tree`) is not kept: no later step reads it.
         """
         tree = self.section_tree(ctx, doc.doc_id, node)
         html = section_html(tree)
         if html is None:  # a link libxml2 would write otherwise: the book's own serialiser
             html = ctx.engine.call("print-section", f"{{{TPP}}}section",
                                    {"parts": ctx.engine.parse(etree.tostring(tree))}).encode("utf-8")
-        return [OutputFile(section_file(doc.doc_id), html),
-                OutputFile(facts_file(doc.doc_id), section_facts(tree))]
+        return [sidecar_file(doc.doc_id, section_facts(tree), html)]
 
     def section_tree(self, ctx: RenderContext, doc_id: str, node: Any) -> etree._Element:
         """``<parts>`` holding the document's section ready for the book (see :func:`prepare_tree`)."""
@@ -191,8 +200,8 @@ class PrintFormat:
     # -- the book ---------------------------------------------------------
 
     def edition_facts(self, doc_id: str) -> Sequence[str]:
-        """What the front and back matter show of a section: ``toc/<id>.xml``."""
-        return [facts_file(doc_id)]
+        """What the front and back matter show of a section: its sidecar's facts."""
+        return [document_sidecar(doc_id)]
 
     def edition_keys(self, config: Config, register: RegisterSource,
                      documents: Mapping[str, DocumentKeys]) -> dict[str, str]:
@@ -258,52 +267,41 @@ class PrintFormat:
         ordered = sorted(docs, key=lambda d: int(d.get("position") or 0))
         return [d.get("id", "") for d in ordered]
 
-    def _sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument], rendered: Path,
-                  names: Callable[[str], tuple[str, ...]], later: Callable[[str], bool] = lambda name: False,
-                  ) -> Iterator[tuple[str, dict[str, bytes | None]]]:
-        """Per document in reading order, its files *names* from :meth:`render_document`.
-
-        They come from *rendered* (written by the build), except those *later* says are
-        read when used (``None`` here); a document missing there is rendered here, so
-        the book can also be made without a build.
-        """
-        missing: dict[str, LoadedDocument] | None = None
-        base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
-        for doc_id in self.reading_order(ctx):
-            wanted = names(doc_id)
-            if all(os.path.isfile(base + n) for n in wanted):
-                yield doc_id, {n: None if later(n) else read_kept(base + n) for n in wanted}
-                continue
-            if missing is None:
-                missing = {d.doc_id: d for d in documents if d.ok}
-            doc = missing.get(doc_id)
-            if doc is not None:
-                made = {f.relpath: f.data for f in self.render_document(ctx, doc, ctx.engine.parse(doc.data))}
-                yield doc_id, {n: made[n] for n in wanted}
-
     def collect_sections(self, ctx: RenderContext, documents: Sequence[LoadedDocument],
                          rendered: Path, facts: bool = True, whole_facts: bool = False) -> Sections:
         """Where each section is, in reading order, and the sections' facts: as the frame
         needs them (*facts*, see :class:`FrameFacts`) and (*whole_facts*) whole, as the
         PDF layout reads them.
 
-        The sections the build wrote stay on disk until the book is written
-        (:meth:`Sections.chunks`); only those made here (no build) are held.
+        They come from the sidecars in *rendered* (written by the build); a document
+        without one there is rendered here, so the book can also be made without a
+        build. The sections the build wrote stay on disk until the book is written
+        (:meth:`Sections.chunks`); only those made here are held.
         """
         parts = [b"<parts>"]
         order: list[tuple[str, bytes | None]] = []
         frame_facts = FrameFacts() if facts else None
-
-        def names(doc_id: str) -> tuple[str, ...]:
-            return (facts_file(doc_id), section_file(doc_id)) if facts or whole_facts else (section_file(doc_id),)
-
-        for doc_id, files in self._sections(ctx, documents, rendered, names,
-                                            later=lambda name: name.startswith(SECTIONS)):
+        read = facts or whole_facts
+        missing: dict[str, LoadedDocument] | None = None
+        base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
+        for doc_id in self.reading_order(ctx):
+            path = base + document_sidecar(doc_id)
+            data = read_kept(path) if read else (b"" if os.path.isfile(path) else None)
+            section: bytes | None = None  # kept: read when the book is written
+            if data is None:
+                if missing is None:
+                    missing = {d.doc_id: d for d in documents if d.ok}
+                doc = missing.get(doc_id)
+                if doc is None:
+                    continue
+                made = self.render_document(ctx, doc, ctx.engine.parse(doc.data))
+                data = next(f.data for f in made if f.relpath == document_sidecar(doc_id))
+                section = sidecar_body(data)
             if frame_facts is not None:
-                frame_facts.add(files[facts_file(doc_id)] or b"")
+                frame_facts.add(sidecar_facts(data))
             if whole_facts:
-                parts.append(files[facts_file(doc_id)] or b"")
-            order.append((doc_id, files[section_file(doc_id)]))
+                parts.append(sidecar_facts(data))
+            order.append((doc_id, section))
         parts.append(b"</parts>")
         return Sections(b"".join(parts) if whole_facts else b"", order, rendered, frame_facts)
 
@@ -406,20 +404,6 @@ FRAME_FILE = ".edition/book-frame.html"
 BOOK_SPANS = ".edition/edition.html.spans"
 
 
-#: the folder of the documents' sections (:func:`section_file`)
-SECTIONS = "sections/"
-
-
-def section_file(doc_id: str) -> str:
-    """Where a document's section, serialised as the book's HTML, is kept."""
-    return f"{SECTIONS}{doc_id}.html"
-
-
-def facts_file(doc_id: str) -> str:
-    """Where what the front and back matter read of a document's section is kept."""
-    return f"toc/{doc_id}.xml"
-
-
 def block_prefix(doc_id: str) -> str:
     """Prefix of the block ids of one document's section: unique in the book, stable across builds."""
     return f"{BLOCK_ID_PREFIX}-{doc_id}-"
@@ -492,7 +476,10 @@ class Sections:
     def _documents(self) -> Iterator[Piece]:
         base = os.fspath(self.folder) + os.sep
         for doc_id, section in self.order:
-            yield Part(base + section_file(doc_id), form_name="section") if section is None else section
+            if section is None:
+                yield Part(base + document_sidecar(doc_id), form=sidecar_body, form_name="section-body")
+            else:
+                yield section
 
     def join(self, frame: str | Frame) -> str:
         """The whole book as one string (the PDF layout needs it)."""
