@@ -21,13 +21,14 @@ from teipress.config import Config, load_config
 from teipress.load import LoadedDocument, load_path
 from teipress.render import RenderContext, engine_for
 from teipress.render.html import FORMAT, REGISTER_PAGES, _bibliography_document
-from teipress.render.register_batches import RegisterBatches
+from teipress.render.register_batches import KeptParts, RegisterBatches
 from teipress.resolve import Corpus, build_register
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "registers"
 R = f"{{{REGISTER_NS}}}"
 KINDS = ("person", "place", "org", "bibl")
+_SAVE = KeptParts.save
 DATE = "2026-11-28"
 
 
@@ -223,3 +224,88 @@ def test_the_part_store_gives_back_what_it_was_given() -> None:
     store.put("e0", "again")
     assert store.part("e0") == "again" and store.part("e3") == texts[3]
     store.close()
+
+
+def _pages_kept(ctx: RenderContext, folder: Path, salt: str, monkeypatch: pytest.MonkeyPatch,
+                sizes: tuple[int, int] = (2, 4)) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
+    """The register pages rendered with pieces kept in *folder*; per kind (reused, made)."""
+    counts: dict[str, tuple[int, int]] = {}
+
+    def counting(store: KeptParts) -> None:
+        counts[store.path.name.removesuffix(".parts")] = (store.reused, store.made)
+        _SAVE(store)
+
+    monkeypatch.setattr(KeptParts, "save", counting)
+    ctx.kept_parts, ctx.kept_parts_salt = folder, salt
+    try:
+        return FORMAT.register_pages(ctx, KINDS, max_entities=sizes[0], max_mentions=sizes[1]), counts
+    finally:
+        ctx.kept_parts = None
+
+
+def test_kept_pieces_are_reused_and_only_changed_ones_rendered(letters: RenderContext, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build keeps each rendered piece of a register page under a hash of what it shows
+    (KeptParts): the next build transforms only pieces whose entity, mentioned documents'
+    records or environment changed, and the pages are the same bytes."""
+    folder = tmp_path / "parts"
+    first, made = _pages_kept(letters, folder, "env-1", monkeypatch)
+    assert first == {kind: whole(letters, kind) for kind in KINDS}
+    assert all(reused == 0 for reused, _ in made.values()) and made["person"][1] >= 4
+
+    again, counts = _pages_kept(letters, folder, "env-1", monkeypatch)
+    assert again == first
+    assert {kind: c[1] for kind, c in counts.items()} == dict.fromkeys(KINDS, 0)
+    assert counts["person"][0] == made["person"][1]
+
+    # letter 2 retitled: the pieces mentioning it, and only those, are rendered again
+    xml = letters.register_xml
+    at = xml.index(b"<r:title>", xml.index(b'<r:document id="letter-2"')) + len(b"<r:title>")
+    changed = xml[:at] + b"Retitled: " + xml[at:]
+    ctx = RenderContext(letters.config, letters.engine, changed, None, DATE)
+    pages, counts = _pages_kept(ctx, folder, "env-1", monkeypatch)
+    assert pages == {kind: whole(ctx, kind) for kind in KINDS} and "Retitled: " in pages["person"]
+    pieces = [p for b in RegisterBatches(changed, KINDS, max_entities=2, max_mentions=4).batches() for p in b.pieces]
+    naming = sum(1 for p in pieces if p.kind == "person" and "letter-2" in p.docs)
+    assert 0 < naming < len([p for p in pieces if p.kind == "person"])
+    assert counts["person"][1] == naming
+
+    # another environment (stylesheets, configuration, build date): nothing is reused
+    _, counts = _pages_kept(ctx, folder, "env-2", monkeypatch)
+    assert all(reused == 0 for reused, _ in counts.values())
+
+
+def test_unreadable_kept_pieces_are_ignored_and_a_failed_run_keeps_them(letters: RenderContext, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "parts"
+    reference = {kind: whole(letters, kind) for kind in KINDS}
+    _pages_kept(letters, folder, "env", monkeypatch)
+    kept = (folder / "person.parts").read_bytes()
+    for damaged in (b"", b"junk", kept[:-3], kept[:len(kept) // 2] + b"\xff" * 8, b"\0" * 20):
+        (folder / "person.parts").write_bytes(damaged)
+        pages, counts = _pages_kept(letters, folder, "env", monkeypatch)
+        assert pages == reference and counts["person"][0] == 0, damaged[:20]
+
+    # a run that fails part way leaves the previous run's file and no temporary one
+    kept = (folder / "person.parts").read_bytes()
+    calls = []
+
+    def failing(*args: Any, **kwargs: Any) -> list[str]:
+        calls.append(1)
+        raise RuntimeError("stylesheet failed")
+
+    monkeypatch.setattr(type(FORMAT), "_transform_pieces", failing)
+    xml = letters.register_xml.replace(b"<r:title>", b"<r:title>Changed ")
+    with pytest.raises(RuntimeError):
+        _pages_kept(RenderContext(letters.config, letters.engine, xml, None, DATE), folder, "env", monkeypatch)
+    assert calls and (folder / "person.parts").read_bytes() == kept
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{kind}.parts" for kind in KINDS)
+
+
+def test_a_cache_that_cannot_be_written_only_keeps_nothing(letters: RenderContext, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    pages, counts = _pages_kept(letters, blocked / "parts", "env", monkeypatch)
+    assert pages == {kind: whole(letters, kind) for kind in KINDS}
+    assert counts["person"][1] > 0 and blocked.read_text() == "a file where the cache folder would go"

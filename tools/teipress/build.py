@@ -393,6 +393,9 @@ class _Renderer:
         self.formats: list[EditionFormat] = [get_format(f) for f in formats]
         engine = engine_for(self.formats)
         self.ctx = RenderContext(config, engine, b"", None, build_date, slice_of)
+        if "html" in formats:  # register pages keep their pieces in the cache (see KeptParts)
+            self.ctx.kept_parts = config.root / ".teipress-cache" / "register-parts"
+            self.ctx.kept_parts_salt = f"{environment_key(config, 'html')}\0{build_date}"
         self._register: RegisterFiles | None = None
         if register is not None:
             self.use(register, self.ids)

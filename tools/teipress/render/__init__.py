@@ -170,6 +170,10 @@ class RenderContext:
         self.engine = engine
         self.build_date = build_date
         self.slice_of = slice_of
+        #: where register pages keep their rendered pieces between builds (a build sets it,
+        #: see ``register_batches.KeptParts``), and what those depend on besides the register
+        self.kept_parts: Path | None = None
+        self.kept_parts_salt = ""
         self.use_register(register_xml, full_register)
         self._tree: etree._Element | None = register_tree
 

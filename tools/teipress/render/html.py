@@ -47,7 +47,15 @@ from teipress.render import (
     sidecar_file,
 )
 from teipress.render.keys import KeyBuilder, RegisterSource
-from teipress.render.register_batches import BATCH_ENTITIES, BATCH_MENTIONS, Batch, PartStore, RegisterBatches
+from teipress.render.register_batches import (
+    BATCH_ENTITIES,
+    BATCH_MENTIONS,
+    Batch,
+    KeptParts,
+    PartStore,
+    RegisterBatches,
+)
+from teipress.render.register_batches import Piece as EntityPiece
 from teipress.resolve.extract import document_title
 from teipress.splice import Part, Piece, resolved, separated
 
@@ -466,14 +474,25 @@ class HtmlFormat:
         marker = secrets.token_hex(8)
         parts = PartStore()  # entity id -> its part, and its further mentions
         src = ctx.register_source if source is None else source
-        reader = RegisterBatches(src, kinds, max_entities=max_entities, max_mentions=max_mentions)
-        for batch in reader.batches():
-            self._render_batch(ctx, batch, marker, parts)
-        if reader.irregular:  # split where a document's mentions were not contiguous: once more, whole
-            for entity_id in reader.irregular:
-                parts.forget(entity_id)
-            for batch in RegisterBatches(src, kinds, only=reader.irregular).batches():
-                self._render_batch(ctx, batch, marker, parts)
+        folder = ctx.kept_parts
+        kept = ({kind: KeptParts(folder / f"{kind}.parts", ctx.kept_parts_salt) for kind in kinds}
+                if folder is not None else {})
+        try:
+            reader = RegisterBatches(src, kinds, max_entities=max_entities, max_mentions=max_mentions)
+            for batch in reader.batches():
+                self._render_batch(ctx, reader, batch, marker, parts, kept.get(batch.kind))
+            if reader.irregular:  # split where a document's mentions were not contiguous: once more, whole
+                for entity_id in reader.irregular:
+                    parts.forget(entity_id)
+                again = RegisterBatches(src, kinds, only=reader.irregular)
+                for batch in again.batches():
+                    self._render_batch(ctx, again, batch, marker, parts, kept.get(batch.kind))
+        except BaseException:
+            for store in kept.values():
+                store.discard()
+            raise
+        for store in kept.values():
+            store.save()
         outline = eng.parse(reader.outline)
         marks = re.compile(f"<!--{marker} (entry|more) ([A-Za-z0-9%_.~]*)-->")
 
@@ -514,22 +533,48 @@ class HtmlFormat:
             raise ValueError(f"register pages: no place for the further mentions of {sorted(lost)}")
         return {kind: partial(expand, frame) for kind, frame in frames.items()}
 
-    def _render_batch(self, ctx: RenderContext, batch: Batch, marker: str, parts: PartStore) -> None:
-        """Transform one batch and file each piece's HTML under its entity."""
-        sheet = "html-bibliography" if batch.kind == "bibl" else "html-register"
+    def _render_batch(self, ctx: RenderContext, reader: RegisterBatches, batch: Batch, marker: str,
+                      parts: PartStore, kept: KeptParts | None = None) -> None:
+        """Transform one batch and file each piece's HTML under its entity; with *kept*,
+        only the pieces it holds no rendering of are transformed (see :class:`KeptParts`)."""
+        texts: dict[int, str] = {}
+        keys: list[str] = []
+        if kept is not None:
+            keys = [kept.key(batch.kind, reader.edition, p, reader.records(p)) for p in batch.pieces]
+            for i, key in enumerate(keys):
+                text = kept.use(key, marker)
+                if text is not None:
+                    texts[i] = text
+        todo = [i for i in range(len(batch.pieces)) if i not in texts]
+        if todo:
+            pieces = [batch.pieces[i] for i in todo]
+            xml = batch.xml if len(todo) == len(batch.pieces) else reader.batch_of(batch.kind, pieces).xml
+            for i, text in zip(todo, self._transform_pieces(ctx, batch.kind, xml, pieces, marker), strict=True):
+                texts[i] = text
+                if kept is not None:
+                    kept.put(keys[i], text, marker)
+        for i, piece in enumerate(batch.pieces):
+            if piece.part == 1:
+                parts.put(piece.entity_id, texts[i])
+            else:
+                parts.add_more(piece.entity_id, texts[i])
+
+    def _transform_pieces(self, ctx: RenderContext, kind: str, xml: bytes, pieces: list[EntityPiece],
+                          marker: str) -> list[str]:
+        """The HTML of each of *pieces*, from one transform (template ``h:parts``) of *xml*."""
+        sheet = "html-bibliography" if kind == "bibl" else "html-register"
         html = ctx.engine.call(sheet, f"{{{H_NS}}}parts", self._params(
-            ctx, register=ctx.engine.parse(batch.xml), kind=batch.kind, **{"part-marker": marker}))
+            ctx, register=ctx.engine.parse(xml), kind=kind, **{"part-marker": marker}))
         starts = html.split(f"<!--{marker} entry ")
-        if starts[0] or len(starts) != len(batch.pieces) + 1:
-            raise ValueError(f"{sheet}: h:parts wrote {len(starts) - 1} parts for {len(batch.pieces)} entities")
-        for piece, text in zip(batch.pieces, starts[1:], strict=True):
+        if starts[0] or len(starts) != len(pieces) + 1:
+            raise ValueError(f"{sheet}: h:parts wrote {len(starts) - 1} parts for {len(pieces)} entities")
+        out: list[str] = []
+        for piece, text in zip(pieces, starts[1:], strict=True):
             encoded, _, body = text.partition("-->")
             if unquote(encoded) != piece.entity_id:
                 raise ValueError(f"{sheet}: h:parts wrote {unquote(encoded)!r} for {piece.entity_id!r}")
-            if piece.part == 1:
-                parts.put(piece.entity_id, body)
-            else:
-                parts.add_more(piece.entity_id, body)
+            out.append(body)
+        return out
 
 
 def _encoded(chunks: Callable[[], Iterator[str]]) -> Callable[[], Iterator[bytes]]:
