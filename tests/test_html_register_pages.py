@@ -8,6 +8,7 @@ mentions in ``ctx.register``.
 
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
 from typing import Any
 
@@ -281,7 +282,13 @@ def test_unreadable_kept_pieces_are_ignored_and_a_failed_run_keeps_them(letters:
     reference = {kind: whole(letters, kind) for kind in KINDS}
     _pages_kept(letters, folder, "env", monkeypatch)
     kept = (folder / "person.parts").read_bytes()
-    for damaged in (b"", b"junk", kept[:-3], kept[:len(kept) // 2] + b"\xff" * 8, b"\0" * 20):
+    index_at = int.from_bytes(kept[-8:], "little")
+    pieces, key = kept[:index_at], next(iter(marshal.loads(kept[index_at:-8])))
+    damaged_index = [  # an index whose entries do not point at pieces
+        pieces + marshal.dumps(index) + index_at.to_bytes(8, "little")
+        for index in ({key: (0, 10**9)}, {key: "x"}, {key: (0, 1, 2)}, {key: (-5, 3)}, [key])]
+    for damaged in (b"", b"junk", kept[:-3], kept[:len(kept) // 2] + b"\xff" * 8, b"\0" * 20,
+                    b"\xff" * index_at + kept[index_at:], *damaged_index):
         (folder / "person.parts").write_bytes(damaged)
         pages, counts = _pages_kept(letters, folder, "env", monkeypatch)
         assert pages == reference and counts["person"][0] == 0, damaged[:20]

@@ -425,13 +425,18 @@ class KeptParts:
         where = self._old.get(key)
         if where is None or self._old_file is None:
             return None
-        self._old_file.seek(where[0])
-        data = self._old_file.read(where[1])
-        if len(data) != where[1]:
+        try:  # the file is this cache's own, but may be damaged: then the piece is rendered
+            start, size = where
+            self._old_file.seek(start)
+            data = self._old_file.read(size)
+            text = data.decode("utf-8") if len(data) == size else None
+        except (TypeError, ValueError, OSError):
+            return None
+        if text is None:
             return None
         self._write(key, data)
         self.reused += 1
-        return data.decode("utf-8").replace(_MARK, marker)
+        return text.replace(_MARK, marker)
 
     def put(self, key: str, text: str, marker: str) -> None:
         """Keep the rendering *text* (made with *marker*) of the piece under *key*."""
