@@ -57,7 +57,7 @@ from typing import Any, overload
 
 import orjson
 
-from teipress import REGISTER_NS, __version__, paths
+from teipress import REGISTER_NS, __version__, collector, paths
 from teipress.build_lock import LOCK_NAME, exclusive_build
 from teipress.check.cache import CheckCache
 from teipress.check.runner import CheckOptions, ExtractRef, check_files, default_jobs, extracts_by_ref, finish
@@ -895,11 +895,14 @@ def _resolve_apart(config: Config, cache: CheckCache, doc_refs: list[ExtractRef]
     """:func:`_resolve_and_keep` in a child process, on the extracts the check phase stored
     in *cache*; the findings go back as rows (tens of thousands of dataclass instances
     pickle several times slower)."""
-    key_attrs = key_attributes(config)
-    docs = extracts_by_ref(doc_refs, cache, config.root, key_attrs)
-    auths = extracts_by_ref(auth_refs, cache, config.root, key_attrs)
-    findings, kept = _resolve_and_keep(config, docs, auths, checks_only, folder, own_extracts=True)
-    return [d.as_row() for d in findings], kept
+    # a new interpreter (forkserver), whose collector the command's tuning does not reach,
+    # building the largest heap of the build: see teipress.collector
+    with collector.paused():
+        key_attrs = key_attributes(config)
+        docs = extracts_by_ref(doc_refs, cache, config.root, key_attrs)
+        auths = extracts_by_ref(auth_refs, cache, config.root, key_attrs)
+        findings, kept = _resolve_and_keep(config, docs, auths, checks_only, folder, own_extracts=True)
+        return [d.as_row() for d in findings], kept
 
 
 def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache,

@@ -1,0 +1,67 @@
+"""teipress.collector: the cyclic collector paused where a build holds its largest heap."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from pathlib import Path
+
+import pytest
+
+from teipress import build as build_module
+from teipress import collector
+from teipress.build import BuildOptions, _resolve_apart
+from teipress.check.cache import CheckCache
+from teipress.check.runner import ExtractRef, check_files
+from teipress.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_paused_stops_automatic_collection_and_gives_it_back() -> None:
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+        with collector.paused():  # nested: still paused, and not resumed by the inner block
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector.paused():
+        raise RuntimeError("a failed step")
+    assert gc.isenabled()
+    gc.disable()  # turned off by the host program: left off
+    try:
+        with collector.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_resolve_process_works_with_the_collector_paused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolve process (a new interpreter, untouched by the command's tuning) builds the
+    corpus model with the collector paused, and leaves it running afterwards."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tei", project / "tei")
+    config = load_config(ROOT)
+    config.root = project
+    config.sources = ["tei/*.xml"]
+    config.authorities = ["tei/authority/*.xml"]
+    options = BuildOptions(formats=["html"], out=project / "out")
+    options.check.corpus = False
+    cache = CheckCache(project / ".teipress-cache" / "check", options.check, config.root, config.keys)
+    extracts: dict = {}
+    check_files([*config.source_files(), *config.authority_files()], config, options.check, cache, extracts)
+    seen: list[bool] = []
+    real = build_module._resolve_and_keep
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "_resolve_and_keep", watched)
+    rows, kept = _resolve_apart(config, cache, [ExtractRef.of(extracts[p]) for p in config.source_files()],
+                                [ExtractRef.of(extracts[p]) for p in config.authority_files()], False,
+                                project / ".teipress-cache" / "resolve")
+    assert seen == [False] and gc.isenabled()
+    assert kept is not None and rows is not None
