@@ -46,11 +46,12 @@ def rendered(engine: XsltEngine, sources: list[Path], root: Path) -> dict[str, b
     ctx = RenderContext(cfg, engine, reg, etree.fromstring(reg), "2026-11-28")
     files: dict[str, bytes] = {}
     for d in docs:
-        (sidecar,) = FORMAT.render_document(ctx, d, engine.parse(d.data))
+        node = engine.parse(d.data)
+        (sidecar,) = FORMAT.render_document(ctx, d, node)
         assert sidecar.relpath == document_sidecar(d.doc_id)
         files[f"sections/{d.doc_id}.html"] = sidecar_body(sidecar.data)
         # and the section as the tree it was serialised from (which the build does not keep)
-        tree = FORMAT.section_tree(ctx, d.doc_id, engine.parse(d.data))
+        tree = FORMAT.section_tree(ctx, d.doc_id, node)
         files[f"parts/{d.doc_id}.xml"] = b"".join(etree.tostring(el) for el in tree)
     return files
 

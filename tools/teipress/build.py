@@ -393,7 +393,7 @@ class _Renderer:
         engine = engine_for(self.formats)
         self.ctx = RenderContext(config, engine, b"", None, build_date, slice_of)
         if "html" in formats:  # register pages keep their pieces in the cache (see KeptParts)
-            self.ctx.kept_parts = config.root / ".teipress-cache" / "register-parts"
+            self.ctx.kept_parts = paths.cache_dir(config.root) / "register-parts"
             self.ctx.kept_parts_salt = f"{environment_key(config, 'html')}\0{build_date}"
         self._register: RegisterFiles | None = None
         if register is not None:
@@ -625,7 +625,7 @@ def build(config: Config, options: BuildOptions, progress: Progress,
     the next build (see :mod:`teipress.session`). One build of a project runs at a
     time (:mod:`teipress.build_lock`): another one in progress is waited for."""
     started = time.perf_counter()
-    cache_dir = config.root / ".teipress-cache"
+    cache_dir = paths.cache_dir(config.root)
     with exclusive_build(cache_dir, lambda why: print(f"teipress: {why}", file=sys.stderr, flush=True)):
         return _build(config, options, progress, session, started, cache_dir)
 

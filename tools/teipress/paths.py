@@ -1,4 +1,4 @@
-"""Locate the stylesheets and schemas that ship with teipress.
+"""Locate the stylesheets and schemas that ship with teipress, and a project's cache.
 
 In a wheel they live in ``teipress/_data/{xslt,schema}`` (hatch force-include);
 in a source checkout or an editable install they are the repository's own
@@ -44,6 +44,12 @@ def code_version() -> str:
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         h.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
     return f"{__version__}+{h.hexdigest()[:16]}"
+
+
+def cache_dir(root: Path) -> Path:
+    """The project's working data (check results, resolve results, register pieces, the
+    build daemon's socket): safe to delete, and emptied by ``teipress build --clean``."""
+    return root / ".teipress-cache"
 
 
 def xslt_path(*parts: str) -> Path:

@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from teipress.paths import cache_dir
+
 # client -> daemon
 BUILD = b"B"  #: a build: JSON {"code", "environment", "display", "cwd", "params"}, with two descriptors
 STATUS = b"S"  #: what the daemon is doing (JSON answer, kind INFO)
@@ -57,7 +59,7 @@ def daemon_folder(root: Path) -> Path:
     """The daemon's folder in the project's cache (socket, log). ``teipress build
     --clean`` empties the cache but this folder: the daemon that runs the clean
     build keeps its socket."""
-    return root / ".teipress-cache" / "daemon"
+    return cache_dir(root) / "daemon"
 
 
 #: Unix sockets that carry file descriptors (not on Windows)
