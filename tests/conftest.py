@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -19,6 +22,19 @@ def flagship_project(folder: Path, extra_config: str = "") -> Path:
     (folder / "teipress.toml").write_text(
         'sources = ["tei/*.xml"]\nauthorities = ["tei/authority/*.xml"]\noutput = "out"\n' + extra_config)
     return folder
+
+
+def benchmark_synth() -> ModuleType:
+    """benchmarks/synth.py (the synthetic corpus generator), imported from its file: the
+    benchmarks folder is no package."""
+    name = "teipress_bench_synth"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "synth.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 @pytest.fixture(scope="session")

@@ -479,6 +479,36 @@ def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path
     assert b"Victors are always right." in b" ".join(one["text/memo-1949-07-27.txt"].split())
 
 
+def test_batches_of_documents_in_the_pool_equal_one_process(tmp_path: Path) -> None:
+    """Forty documents with -j 2 go to the workers in batches (see batch_size); every
+    document's files and facts are recorded under its own id, as with -j 1, and the
+    edition is the same. An edit to one of them then renders that one alone."""
+    from conftest import benchmark_synth
+    from teipress.build import BATCHES_PER_WORKER, MAX_BATCH, batch_size
+
+    assert batch_size(40, 2) == 2 and batch_size(5019, 2) == MAX_BATCH and batch_size(3, 2) == 1
+    for documents in range(1, 400, 7):
+        size = batch_size(documents, 2)
+        assert 1 <= size <= MAX_BATCH
+        assert size == 1 or -(-documents // size) >= 2 * BATCHES_PER_WORKER
+    corpus = benchmark_synth().generate(40, tmp_path / "corpus", force=True)
+    outs = {jobs: tmp_path / f"out-{jobs}" for jobs in ("1", "2")}
+    for jobs, out in outs.items():
+        data = summary("--format", "text", "--format", "html", "-j", jobs, "--out", str(out), cwd=corpus)
+        assert data["published"] is True and data["rendered_documents"] == 40, data
+    assert published_files(outs["1"]) == published_files(outs["2"])
+    for name in ("text", "html"):
+        manifests = [json.loads((out / name / ".teipress-manifest.json").read_text())["documents"]
+                     for out in outs.values()]
+        assert len(manifests[0]) == 40
+        assert {d: (m["files"], m["facts"]) for d, m in manifests[0].items()} == \
+               {d: (m["files"], m["facts"]) for d, m in manifests[1].items()}
+    edited = sorted((corpus / "tei").glob("*.xml"))[17]
+    edited.write_text(edited.read_text("utf-8").replace("</p>", " Edited.</p>", 1), "utf-8")
+    data = summary("--format", "text", "-j", "2", "--out", str(outs["2"]), cwd=corpus)
+    assert data["published"] is True and data["rendered_documents"] == 1, data
+
+
 def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(project: Path) -> None:
     """A large corpus is resolved in a child process (the parent never unpickles the
     extracts); the findings and every published file equal an in-process resolve's."""

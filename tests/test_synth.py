@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from conftest import benchmark_synth
 from teipress.check.runner import CheckOptions, check_files
 from teipress.config import load_config
 
@@ -18,16 +17,7 @@ TEI = "{http://www.tei-c.org/ns/1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 
-def _synth():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("teipress_bench_synth", REPO / "benchmarks" / "synth.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-synth = _synth()
+synth = benchmark_synth()
 
 
 @pytest.fixture(scope="module")
