@@ -509,11 +509,15 @@ def test_batches_of_documents_in_the_pool_equal_one_process(tmp_path: Path) -> N
     assert data["published"] is True and data["rendered_documents"] == 1, data
 
 
-def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(project: Path) -> None:
+def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large corpus is resolved in a child process (the parent never unpickles the
-    extracts); the findings and every published file equal an in-process resolve's."""
+    extracts), the parent reading the register while the child checks, or after it for a
+    register above the size limit; the findings and every published file equal an
+    in-process resolve's."""
     import io
 
+    from teipress import build as build_module
     from teipress.build import BuildOptions, build
     from teipress.check.runner import CheckOptions
     from teipress.config import load_config
@@ -523,14 +527,16 @@ def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(projec
     memo1.write_text(memo1.read_text().replace('ref="pers:stalin"', 'ref="pers:stallin"', 1))
     config = load_config(config_file=project / "teipress.toml")
     outcomes = {}
-    for apart in (True, False):
-        options = BuildOptions(["text", "html"], project / f"out-{apart}", jobs=2, force=True, clean=True,
-                               check=CheckOptions.from_config(config), resolve_apart=apart)
+    for apart, limit in ((True, build_module.INDEX_BESIDE_CHECKS_MAX), (True, 0), (False, 0)):
+        monkeypatch.setattr(build_module, "INDEX_BESIDE_CHECKS_MAX", limit)
+        options = BuildOptions(["text", "html"], project / f"out-{apart}-{limit}", jobs=2, force=True,
+                               clean=True, check=CheckOptions.from_config(config), resolve_apart=apart)
         result = build(config, options, for_stream(io.StringIO(), quiet=True))
         assert result.published and not result.resolve_reused
-        outcomes[apart] = ([d.to_dict() for d in result.check.sorted()], published_files(options.out))
-    assert outcomes[True] == outcomes[False]
-    assert any(d["code"] == "X001" for d in outcomes[True][0])
+        outcomes[apart, limit] = ([d.to_dict() for d in result.check.sorted()], published_files(options.out))
+    first, *others = outcomes.values()
+    assert all(other == first for other in others)
+    assert any(d["code"] == "X001" for d in first[0])
 
 
 def test_a_manifest_naming_files_outside_the_output_links_nothing_from_there(project: Path) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from teipress import build as build_module
 from teipress import collector
-from teipress.build import BuildOptions, _resolve_apart
+from teipress import resolve as resolve_module
+from teipress.build import BuildOptions, _findings_apart, _register_apart
 from teipress.check.cache import CheckCache
 from teipress.check.runner import ExtractRef, check_files
 from teipress.config import load_config
@@ -52,16 +53,25 @@ def test_the_resolve_process_works_with_the_collector_paused(tmp_path: Path, mon
     cache = CheckCache(project / ".teipress-cache" / "check", options.check, config.root, config.keys)
     extracts: dict = {}
     check_files([*config.source_files(), *config.authority_files()], config, options.check, cache, extracts)
-    seen: list[bool] = []
-    real = build_module._resolve_and_keep
+    seen: list[tuple[str, bool]] = []
+    write, check = build_module._write_register, resolve_module.check_corpus
 
-    def watched(*args: object, **kwargs: object) -> object:
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def watched_write(*args: object, **kwargs: object) -> object:
+        seen.append(("register", gc.isenabled()))
+        return write(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build_module, "_resolve_and_keep", watched)
-    rows, kept = _resolve_apart(config, cache, [ExtractRef.of(extracts[p]) for p in config.source_files()],
-                                [ExtractRef.of(extracts[p]) for p in config.authority_files()], False,
-                                project / ".teipress-cache" / "resolve")
-    assert seen == [False] and gc.isenabled()
-    assert kept is not None and rows is not None
+    def watched_check(*args: object, **kwargs: object) -> object:
+        seen.append(("checks", gc.isenabled()))
+        return check(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "_write_register", watched_write)
+    monkeypatch.setattr(resolve_module, "check_corpus", watched_check)
+    kept = _register_apart(config, cache, [ExtractRef.of(extracts[p]) for p in config.source_files()],
+                           [ExtractRef.of(extracts[p]) for p in config.authority_files()], False,
+                           project / ".teipress-cache" / "resolve")
+    assert seen == [("register", False)] and gc.isenabled()
+    rows = _findings_apart()
+    assert seen == [("register", False), ("checks", False)] and gc.isenabled()
+    assert kept is not None and kept[0].is_file() and rows == []  # the flagship edition has no findings
+    with pytest.raises(RuntimeError, match="step one"):  # the model was let go with its findings
+        _findings_apart()

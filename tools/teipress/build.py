@@ -105,8 +105,14 @@ SPARES, TRASH = "spare", "trash"
 POOL_THRESHOLD = 12
 #: Slices found by scanning the register before its index is read (see RegisterSlices.slice_xml).
 SLICE_SCANS = 8
-#: From this many documents a full resolve runs in a process of its own (see _resolve_and_keep).
+#: From this many documents a full resolve runs in a process of its own (see _register_apart).
 RESOLVE_APART = 200
+#: The largest register (bytes) the build's process reads into its index while the resolve
+#: process runs the cross-reference checks (see _register_apart). Beyond it the two at once
+#: would set the build's peak memory: synthetic 5k (158 MB), the resolve phase's processes
+#: 688 MiB together against 498 MiB one after the other; at 10k the resolve process alone
+#: is about 960 MiB.
+INDEX_BESIDE_CHECKS_MAX = 64 << 20
 R = f"{{{REGISTER_NS}}}"
 
 
@@ -790,6 +796,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
     checks_only = check.errors > 0 and not options.force
     kept: tuple[Path | bytes, str] | None
+    indexed: RegisterSlices | None = None  # the register's index, read while a resolve process checks
     held_corpus = False  # the corpus model was built in this process: its heap is given back below
     if resolved is not None:
         result.resolve_reused = True
@@ -811,8 +818,13 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
             docs, auths, files = [], [], {}
             _give_back_memory()
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as child:
-                rows, kept = child.submit(_resolve_apart, config, cache, doc_refs, auth_refs, checks_only,
-                                          store.folder).result()
+                kept = child.submit(_register_apart, config, cache, doc_refs, auth_refs, checks_only,
+                                    store.folder).result()
+                checked = child.submit(_findings_apart)  # the same process: it holds the model
+                if kept is not None and _size(kept[0]) <= INDEX_BESIDE_CHECKS_MAX:  # see _register_apart
+                    indexed = RegisterSlices(kept[0])
+                    indexed.index  # noqa: B018 (read now, for the keys and slices below)
+                rows = checked.result()
             findings = from_rows(rows)
             del rows
         else:
@@ -826,7 +838,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         return result
     assert kept is not None
     register, register_hash = kept
-    slices = RegisterSlices(register, {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
+    slices = indexed if indexed is not None else RegisterSlices(
+        register, {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
     view = RegisterView(shares=slices, digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
     # the render phase needs none of the extracts: free them before the pool starts
     extracts.clear()
@@ -895,44 +908,78 @@ def _keep_register(folder: Path, register_xml: bytes) -> tuple[Path | bytes, str
 
 
 def _resolve_and_keep(config: Config, docs: list[Extracted], auths: list[Extracted], checks_only: bool,
-                      folder: Path, own_extracts: bool = False
-                      ) -> tuple[list[Diagnostic], tuple[Path | bytes, str] | None]:
+                      folder: Path) -> tuple[list[Diagnostic], tuple[Path | bytes, str] | None]:
     """Cross-reference findings and (unless *checks_only*: nothing will be published)
-    the register, kept by :func:`_keep_register`.
+    the register, kept by :func:`_keep_register`, in this process.
 
-    For a large corpus the build runs this in a process of its own: the corpus model
-    of every extract is the biggest thing a build holds, and a process that has held
-    it keeps much of that memory (a fragmented heap) through the render phase. The
-    child reads the extracts from the check cache (:func:`_resolve_apart`), writes the
-    register file and sends back only the findings; the extracts it unpickled are its
-    own (*own_extracts*, see :class:`~teipress.resolve.Corpus`).
+    A large corpus is resolved in a process of its own instead (:func:`_register_apart`
+    and :func:`_findings_apart`): the corpus model of every extract is the biggest thing
+    a build holds, and a process that has held it keeps much of that memory (a
+    fragmented heap) through the render phase.
     """
-    from teipress.resolve import Corpus, build_register, check_corpus
+    from teipress.resolve import Corpus, check_corpus
 
-    corpus = Corpus(docs, auths, config, own_extracts=own_extracts)
-    if own_extracts:  # the pickles they were loaded from are freed: give their heap back
-        _give_back_memory()
-    findings = check_corpus(corpus)
+    corpus = Corpus(docs, auths, config)
+    kept = _write_register(config, corpus, checks_only, folder)
+    return check_corpus(corpus), kept
+
+
+def _write_register(config: Config, corpus: Any, checks_only: bool, folder: Path
+                    ) -> tuple[Path | bytes, str] | None:
+    """The register of *corpus*, streamed into the resolve cache (see :func:`_keep_register`);
+    None when *checks_only*. The register does not depend on the cross-reference checks."""
     if checks_only:
-        return findings, None
+        return None
+    from teipress.resolve import build_register
+
     register = build_register(corpus, config)
     # streamed into the cache; if it cannot be written, the workers get the bytes
-    return findings, MemoStore(folder).write_register(register) or _keep_register(folder, register.to_xml_bytes())
+    return MemoStore(folder).write_register(register) or _keep_register(folder, register.to_xml_bytes())
 
 
-def _resolve_apart(config: Config, cache: CheckCache, doc_refs: list[ExtractRef], auth_refs: list[ExtractRef],
-                   checks_only: bool, folder: Path) -> tuple[list[DiagnosticRow], tuple[Path | bytes, str] | None]:
-    """:func:`_resolve_and_keep` in a child process, on the extracts the check phase stored
-    in *cache*; the findings go back as rows (tens of thousands of dataclass instances
-    pickle several times slower)."""
+#: The corpus model a resolve process holds between its two steps (see :func:`_register_apart`)
+_held_corpus: Any = None
+
+
+def _register_apart(config: Config, cache: CheckCache, doc_refs: list[ExtractRef], auth_refs: list[ExtractRef],
+                    checks_only: bool, folder: Path) -> tuple[Path | bytes, str] | None:
+    """Step one of a resolve in a process of its own: the corpus model of the extracts the
+    check phase stored in *cache*, and the register written (see :func:`_write_register`).
+
+    The model stays in this process for step two, :func:`_findings_apart`: while this
+    process runs the cross-reference checks, the build's process reads the register it
+    has just written into the index its keys and slices come from (Escher: the checks
+    0.7 s, the index 1.0 s, once one after the other), unless the register is larger
+    than :data:`INDEX_BESIDE_CHECKS_MAX`. The extracts are this process's
+    alone (``own_extracts``, see :class:`~teipress.resolve.Corpus`).
+    """
+    global _held_corpus
+    from teipress.resolve import Corpus
+
     # a new interpreter (forkserver), whose collector the command's tuning does not reach,
     # building the largest heap of the build: see teipress.collector
     with collector.paused():
         key_attrs = key_attributes(config)
         docs = extracts_by_ref(doc_refs, cache, config.root, key_attrs)
         auths = extracts_by_ref(auth_refs, cache, config.root, key_attrs)
-        findings, kept = _resolve_and_keep(config, docs, auths, checks_only, folder, own_extracts=True)
-        return [d.as_row() for d in findings], kept
+        _held_corpus = Corpus(docs, auths, config, own_extracts=True)
+        del docs, auths
+        _give_back_memory()  # the pickles the extracts were loaded from are freed
+        return _write_register(config, _held_corpus, checks_only, folder)
+
+
+def _findings_apart() -> list[DiagnosticRow]:
+    """Step two of a resolve in a process of its own: the cross-reference findings of the
+    corpus model step one left (:func:`_register_apart`), as rows (tens of thousands of
+    dataclass instances pickle several times slower); the model is let go."""
+    global _held_corpus
+    from teipress.resolve import check_corpus
+
+    corpus, _held_corpus = _held_corpus, None
+    if corpus is None:
+        raise RuntimeError("no corpus model in this resolve process: step one did not run here")
+    with collector.paused():
+        return [d.as_row() for d in check_corpus(corpus)]
 
 
 def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache,
