@@ -110,8 +110,10 @@ def sidecar_file(doc_id: str, facts: bytes, body: bytes) -> OutputFile:
     hashes (see ``EditionFormat.edition_facts``) cover them alone; *body* is the
     document's part of a joined edition file (the search index's entries, the book's
     section), joined as :func:`sidecar_body` reads it. One file where there were two:
-    creating a file is most of the cost of writing a small one on some disks (0.2-0.7
-    ms of kernel time in this machine's ``/tmp``), and a build writes one per document.
+    creating a file can be most of the cost of writing a small one (0.2-0.7 ms of kernel
+    time on an ext4 without a journal soon after many files were deleted, which a
+    ``--clean`` build does: its allocator skips recently freed inodes one by one), and a
+    build writes one per document.
     """
     return OutputFile(document_sidecar(doc_id), facts + _FACTS_END + body, facts=facts)
 
