@@ -6,16 +6,12 @@ no ``NO_COLOR``); CI logs and files get the same lines as plain text.
 
 from __future__ import annotations
 
-import bisect
+import heapq
 import io
-import operator
 
 from teipress.diagnostics import PLACE, Diagnostic, Severity
 from teipress.report import RunResult
 
-#: a finding's code, and its code then place (see diagnostics.PLACE: the fields in C; not
-#: the severity, an enum without an order)
-_CODE, _CODE_PLACE = operator.itemgetter(3), operator.itemgetter(3, 0, 1, 2)
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
 
@@ -66,23 +62,28 @@ def render(result: RunResult, *, color: bool = False, width: int = 200, summary:
 def _first_per_code(result: RunResult, per_code: int) -> tuple[list[Diagnostic], dict[str, int]]:
     """The findings to show, in place order, and how many of each code are not shown.
 
-    With a limit, one sort by code then place (in C) and a cut per code: a Python
-    loop over every finding cost more than the rest of the report (the Escher letters
-    have 90,000 findings, of which 180 are shown).
+    With a limit, the findings are grouped by code and each group's first *per_code* in
+    place order picked (``heapq.nsmallest``: about one comparison per finding). Sorting
+    them all by code and place compared long, mostly equal paths a million times (the
+    Escher letters: 90,000 findings, of which 180 are shown; 0.20-0.24 s -> 0.05 s).
+    Ties keep the order a sort by code, then place, would give.
     """
     if not per_code:
         return result.sorted(), {}
-    ordered = sorted(result.diagnostics, key=_CODE_PLACE)
+    groups: dict[str, list[Diagnostic]] = {}
+    for d in result.diagnostics:
+        group = groups.get(d.code)
+        if group is None:
+            groups[d.code] = [d]
+        else:
+            group.append(d)
     listed: list[Diagnostic] = []
     hidden: dict[str, int] = {}
-    start = 0
-    while start < len(ordered):
-        code = ordered[start].code
-        end = bisect.bisect_right(ordered, code, lo=start, key=_CODE)
-        listed.extend(ordered[start:min(end, start + per_code)])
-        if end - start > per_code:
-            hidden[code] = end - start - per_code
-        start = end
+    for code in sorted(groups):
+        group = groups[code]
+        if len(group) > per_code:
+            hidden[code] = len(group) - per_code
+        listed.extend(heapq.nsmallest(per_code, group, key=PLACE))
     listed.sort(key=PLACE)
     return listed, hidden
 
