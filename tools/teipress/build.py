@@ -796,7 +796,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
     checks_only = check.errors > 0 and not options.force
     kept: tuple[Path | bytes, str] | None
-    indexed: RegisterSlices | None = None  # the register's index, read while a resolve process checks
+    early: RegisterSlices | None = None  # the register's index, read while a resolve process checks
     held_corpus = False  # the corpus model was built in this process: its heap is given back below
     if resolved is not None:
         result.resolve_reused = True
@@ -822,8 +822,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
                                     store.folder).result()
                 checked = child.submit(_findings_apart)  # the same process: it holds the model
                 if kept is not None and _size(kept[0]) <= INDEX_BESIDE_CHECKS_MAX:  # see _register_apart
-                    indexed = RegisterSlices(kept[0])
-                    indexed.index  # noqa: B018 (read now, for the keys and slices below)
+                    early = RegisterSlices(kept[0])
+                    early.index  # noqa: B018 (read now, for the keys and slices below)
                 rows = checked.result()
             findings = from_rows(rows)
             del rows
@@ -838,7 +838,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
         return result
     assert kept is not None
     register, register_hash = kept
-    slices = indexed if indexed is not None else RegisterSlices(
+    slices = early if early is not None else RegisterSlices(
         register, {k[5:]: v for k, v in digests.items() if k.startswith("part:")})
     view = RegisterView(shares=slices, digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
     # the render phase needs none of the extracts: free them before the pool starts

@@ -13,7 +13,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -191,6 +191,13 @@ def _attr(value: str) -> str:
     return value.translate(_ATTR_ESCAPES) if _ATTR_SPECIAL.search(value) else value
 
 
+def _escaper(values: list[str]) -> Callable[[str], str]:
+    """How to write *values* as attribute values: as they are when none holds a character
+    to escape (one search over them all: the Escher letters' register has a million such
+    values, and a search each was a third of the writer's time), else :func:`_attr`."""
+    return str if _ATTR_SPECIAL.search("".join(values)) is None else _attr
+
+
 def _flat_record(tag: str, attrs: list[tuple[str, str]], text: str | None, level: int) -> bytes:
     """``<r:tag …/>`` (or with *text*) at depth *level*: the bytes :func:`_write_item`
     makes of such an element, without building one.
@@ -201,12 +208,8 @@ def _flat_record(tag: str, attrs: list[tuple[str, str]], text: str | None, level
     Their values come from parsed XML or are numbers and ids, so they hold no
     character XML forbids (lxml refused such a value; _xml_safe is for the rest).
     """
-    # one search over all the values: a value to escape is rare (the Escher letters' register:
-    # 125,000 such records, a million values, a search each was a third of the writer's time)
-    if _ATTR_SPECIAL.search("".join([v for _, v in attrs])) is None:
-        head = "  " * level + "<r:" + tag + "".join([f' {k}="{v}"' for k, v in attrs])
-    else:
-        head = "  " * level + "<r:" + tag + "".join([f' {k}="{_attr(v)}"' for k, v in attrs])
+    esc = _escaper([v for _, v in attrs])
+    head = "  " * level + "<r:" + tag + "".join([f' {k}="{esc(v)}"' for k, v in attrs])
     if text is None:
         return (head + "/>\n").encode("utf-8")
     return (head + ">" + text.translate(_TEXT_ESCAPES) + "</r:" + tag + ">\n").encode("utf-8")
@@ -221,9 +224,8 @@ def _write_entity(out: Writer, e: dict[str, Any], mentions: Iterable[MentionFiel
     indent = "  " * (level + 1)
     rest = iter(mentions)
     while chunk := list(islice(rest, 1000)):  # an entity can have tens of thousands
-        # _flat_record spelt out, with its one search over the chunk's values
-        plain = _ATTR_SPECIAL.search("".join([d + a + f + el for d, a, _, f, el in chunk])) is None
-        esc = str if plain else _attr
+        # _flat_record spelt out
+        esc = _escaper([d + a + f + el for d, a, _, f, el in chunk])
         out.write("".join([f'{indent}<r:mention doc="{esc(doc)}" anchor="{esc(anchor)}" '
                            f'line="{line}" form="{esc(form)}" element="{esc(element)}"/>\n'
                            for doc, anchor, line, form, element in chunk]).encode("utf-8"))
