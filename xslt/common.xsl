@@ -17,6 +17,7 @@
     xmlns:tei="http://www.tei-c.org/ns/1.0"
     xmlns:tp="https://teipress.dev/ns"
     xmlns:r="https://teipress.dev/ns/register"
+    xmlns:err="http://www.w3.org/2005/xqt-errors"
     exclude-result-prefixes="#all">
 
   <!-- The corpus register (docs/register.md), parsed once per run by the caller. -->
@@ -116,22 +117,41 @@
   <!-- Notes                                                               -->
   <!-- ================================================================== -->
 
-  <!-- Every note of a document, indexed once per document (for tp:note-ordinal). -->
+  <!-- Every note of a document, indexed once per document (tp:note-ordinal's fallback). -->
   <xsl:key name="tp:notes" match="tei:note" use="'all'"/>
+
+  <!-- The notes met so far in document order, the note itself included (accumulator-before
+       gives the value after a node's own start rule): a note's ordinal, for every note of a
+       document from one walk of it. -->
+  <xsl:accumulator name="tp:notes-so-far" as="xs:integer" initial-value="0">
+    <xsl:accumulator-rule match="tei:note" select="$value + 1"/>
+  </xsl:accumulator>
 
   <!-- Position of a note among all tei:note elements of its document (the register's key):
        the notes before it in document order (preceding or ancestor), plus one.
-       Why the key and the cache: count(preceding::tei:note) scans everything before the
-       note, and a footnote asks for its ordinal up to four times (label, id, call, list);
-       the key holds only the document's notes, and cache="yes" (a memo function, honoured
-       by Saxon-HE; the cache lives as long as one transformation) computes each note once.
-       A note in a tree without a document node (no key possible) is counted on the axes. -->
+       Why the accumulator: counting the notes before each note (on the axes, or among the
+       document's notes in a key) is quadratic in the number of notes; a book-length
+       document with a thousand notes spent most of its HTML and text transforms there.
+       The document stylesheets make the accumulator applicable to the document they are
+       applied to (xsl:mode use-accumulators); Saxon makes it applicable to parameters and
+       temporary trees. Any other document (a customisation's initial template, say)
+       raises XTDE3362 and is counted in the key instead. cache="yes" (a memo function,
+       honoured by Saxon-HE for one transformation): a footnote asks up to four times
+       (label, id, call, list). A note in a tree without a document node is counted on
+       the axes. -->
   <xsl:function name="tp:note-ordinal" as="xs:integer" cache="yes">
     <xsl:param name="note" as="element(tei:note)"/>
     <xsl:variable name="root" select="root($note)"/>
-    <xsl:sequence select="if ($root instance of document-node())
-                          then count(key('tp:notes', 'all', $root)[. &lt;&lt; $note]) + 1
-                          else count($note/preceding::tei:note) + count($note/ancestor::tei:note) + 1"/>
+    <xsl:choose>
+      <xsl:when test="$root instance of document-node()">
+        <xsl:try select="$note/accumulator-before('tp:notes-so-far')">
+          <xsl:catch errors="err:XTDE3362" select="count(key('tp:notes', 'all', $root)[. &lt;&lt; $note]) + 1"/>
+        </xsl:try>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:sequence select="count($note/preceding::tei:note) + count($note/ancestor::tei:note) + 1"/>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:function>
 
   <!-- The note's label as computed once by the resolve phase; falls back to @n, then the ordinal. -->

@@ -29,6 +29,9 @@
                           else count(key('h:documents', 'all', $register))"/>
   </xsl:function>
 
+  <!-- The document applied to: the accumulator of tp:note-ordinal applies. -->
+  <xsl:mode use-accumulators="#all"/>
+
   <xsl:template match="/">
     <xsl:apply-templates select="(tei:TEI, *)[1]" mode="h:document"/>
   </xsl:template>

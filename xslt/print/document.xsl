@@ -29,7 +29,8 @@
 
   <xsl:output method="xml" encoding="UTF-8" indent="no" omit-xml-declaration="yes"/>
 
-  <xsl:mode on-no-match="shallow-skip"/>
+  <!-- The document applied to: the accumulators of tp:note-ordinal and tpp:anchor-id apply. -->
+  <xsl:mode on-no-match="shallow-skip" use-accumulators="#all"/>
 
   <!-- ================================================================== -->
   <!-- The document section                                                -->

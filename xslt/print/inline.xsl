@@ -30,27 +30,44 @@
     xmlns:tpp="https://teipress.dev/ns/print"
     xmlns:h="https://teipress.dev/ns/html"
     xmlns:r="https://teipress.dev/ns/register"
+    xmlns:err="http://www.w3.org/2005/xqt-errors"
     exclude-result-prefixes="#all">
 
   <xsl:import href="../html/tei-inline.xsl"/>
 
-  <!-- The name-like elements anchors are numbered among (the count pattern of tpp:anchor-id). -->
+  <!-- The name-like elements anchors are numbered among (the count pattern of tpp:anchor-id;
+       the key is its fallback). -->
   <xsl:key name="tpp:named" use="'all'"
       match="tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:term | tei:geogName
              | tei:roleName | tei:ref | tei:bibl | tei:biblStruct | tei:person"/>
 
+  <!-- The name-like elements met so far in document order, the element itself included. -->
+  <xsl:accumulator name="tpp:named-so-far" as="xs:integer" initial-value="0">
+    <xsl:accumulator-rule select="$value + 1"
+        match="tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:term | tei:geogName
+               | tei:roleName | tei:ref | tei:bibl | tei:biblStruct | tei:person"/>
+  </xsl:accumulator>
+
   <!-- A stable id for an index anchor: document id + position among the document's
        name-like elements. Stable across runs, so pass 1 and pass 2 agree.
-       The position is what <xsl:number level="any"> with the key's pattern gives, counted
-       among the key's nodes: xsl:number walks every node before $el for every anchor,
-       quadratic in the length of a letter with hundreds of names. -->
+       The position is what <xsl:number level="any"> with the key's pattern gives: the
+       name-like elements not after $el, read from an accumulator (one walk of the
+       document for all its anchors). xsl:number walks every node before $el, and
+       counting in the key every name-like element before $el, for every anchor, was
+       quadratic too: a book-length document's print section spent most of its time
+       there (see tp:note-ordinal in common.xsl for the accumulator's applicability and
+       the fallback). -->
   <xsl:function name="tpp:anchor-id" as="xs:string">
     <xsl:param name="el" as="element()"/>
     <xsl:variable name="root" select="root($el)"/>
     <xsl:variable name="n" as="xs:string">
       <xsl:choose>
         <xsl:when test="$root instance of document-node()">
-          <xsl:variable name="count" select="count(key('tpp:named', 'all', $root)[not(. &gt;&gt; $el)])"/>
+          <xsl:variable name="count" as="xs:integer">
+            <xsl:try select="$el/accumulator-before('tpp:named-so-far')">
+              <xsl:catch errors="err:XTDE3362" select="count(key('tpp:named', 'all', $root)[not(. &gt;&gt; $el)])"/>
+            </xsl:try>
+          </xsl:variable>
           <xsl:sequence select="if ($count) then string($count) else ''"/>
         </xsl:when>
         <xsl:otherwise>

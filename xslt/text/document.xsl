@@ -23,6 +23,9 @@
   <!-- Column at which header values start. -->
   <xsl:variable name="text:header-col" as="xs:integer" select="16"/>
 
+  <!-- The document applied to: the accumulator of tp:note-ordinal applies. -->
+  <xsl:mode use-accumulators="#all"/>
+
   <xsl:template match="/">
     <xsl:apply-templates select="*" mode="text:document"/>
   </xsl:template>
