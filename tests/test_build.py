@@ -135,6 +135,47 @@ def test_validation_errors_stop_publication_unless_forced(project: Path) -> None
     assert [d["code"] for d in forced["diagnostics"]] == ["R008"]  # type: ignore[union-attr]
 
 
+def test_under_force_a_document_that_stops_parsing_stays_in_the_version_last_built(project: Path) -> None:
+    """A save in the middle of an edit: published anyway (--force), the document is not
+    left out (every page would change: the count, the positions after it) but kept as the
+    last build had it, and the findings say why; without --force nothing is published."""
+    formats = ("--format", "text", "--format", "html")
+    memo1 = project / "tei" / MEMO1
+    summary(*formats, "--force", cwd=project)
+    edited = memo1.read_text().replace("</body>", "<p>An added closing remark.</p></body>", 1)
+    memo1.write_text(edited)
+    first = summary(*formats, "--force", cwd=project)
+    assert first["rendered_documents"] == 1 and first["previous_versions"] == []
+    before = published_files(project / "out")
+
+    memo1.write_text(edited.replace("</body>", "</bdy>", 1))  # not well-formed
+    forced = summary(*formats, "--force", cwd=project)
+    assert forced["published"] is True and forced["exit"] == 0
+    assert forced["previous_versions"] == [f"tei/{MEMO1}"]
+    assert forced["by_code"] == {"P001": 1}
+    assert forced["rendered_documents"] == 0 and forced["files_written"] == 0
+    assert published_files(project / "out") == before
+    text = before["text/memo-1949-06-27.txt"]
+    assert b"An added closing remark." in text  # the version last built, not an older one
+    proc = teipress("build", *formats, "--force", cwd=project)
+    assert f"Kept in their previous version (they do not parse; see the errors above): tei/{MEMO1}" in proc.stderr
+
+    refused = summary(*formats, cwd=project)
+    assert refused["published"] is False and refused["exit"] == 1
+    assert published_files(project / "out") == before
+
+    # a document that never parsed has no earlier version: left out, as before
+    (project / "tei" / "broken.xml").write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader>')
+    both = summary(*formats, "--force", cwd=project)
+    assert both["previous_versions"] == [f"tei/{MEMO1}"] and both["by_code"] == {"P001": 2}
+    assert not any("broken" in name for name in published_files(project / "out"))
+
+    memo1.write_text(edited)  # fixed: the same as published, nothing to render
+    fixed = summary(*formats, "--force", cwd=project)
+    assert fixed["previous_versions"] == [] and fixed["by_code"] == {**first["by_code"], "P001": 1}
+    assert fixed["rendered_documents"] == 0
+
+
 def test_hostile_document_ids_cannot_escape_the_output_folder(project: Path) -> None:
     memo2 = project / "tei" / MEMO2
     memo2.write_text(memo2.read_text().replace('xml:id="memo-1949-07-27"', 'xml:id="../../../escape"', 1))

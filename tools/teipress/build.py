@@ -60,7 +60,15 @@ import orjson
 from teipress import REGISTER_NS, __version__, collector, paths
 from teipress.build_lock import LOCK_NAME, exclusive_build
 from teipress.check.cache import CheckCache
-from teipress.check.runner import CheckOptions, ExtractRef, check_files, default_jobs, extracts_by_ref, finish
+from teipress.check.runner import (
+    CheckOptions,
+    ExtractRef,
+    check_files,
+    default_jobs,
+    extracts_by_ref,
+    finish,
+    previous_extracts,
+)
 from teipress.config import Config
 from teipress.daemon.protocol import daemon_folder
 from teipress.diagnostics import Diagnostic, DiagnosticRow, Severity, as_dicts, from_rows
@@ -167,6 +175,7 @@ class BuildResult:
             "checked_documents": self.check.extra.get("checked", 0),
             "checks_from_cache": self.check.extra.get("from_cache", 0),
             "resolve_reused": self.resolve_reused,
+            "previous_versions": self.check.extra.get("previous_versions", []),
             "daemon": self.daemon,
             "errors": self.check.errors + len(self.render_errors),
             "warnings": self.check.warnings,
@@ -692,6 +701,8 @@ def _build(config: Config, options: BuildOptions, progress: Progress, session: B
     cache = CheckCache(cache_dir / "check", options.check, config.root, config.keys)
     extracts: dict[Path, Extracted] = {}
     check = check_files([*doc_paths, *auth_paths], config, options.check, cache, extracts, session)
+    if options.force:
+        check.extra["previous_versions"] = _keep_previous_versions(config, doc_paths, extracts, cache, cache_dir)
     progress.advance(len(doc_paths) + len(auth_paths))
     phases["check"] = time.perf_counter() - t
 
@@ -723,6 +734,27 @@ def _build(config: Config, options: BuildOptions, progress: Progress, session: B
         pool.shutdown(failed)
         # the previous editions (swapped in) or an unpublished one: not waited for
         discard(staging, cache_dir / TRASH)
+
+
+def _keep_previous_versions(config: Config, doc_paths: list[Path], extracts: dict[Path, Extracted],
+                            cache: CheckCache, cache_dir: Path) -> list[str]:
+    """Under ``--force``, each document that no longer parses (a save in the middle of an
+    edit) stays in the edition in the version the last build resolved, if the check cache
+    still holds it; the display names of those kept.
+
+    Left out, as it was before, such a document changed every page: the number of
+    documents and the positions after it (the Escher letters: all 5,019 rendered again,
+    40 s, and again once it was fixed). Kept, its register records, its slice and so its
+    pages are the ones published: nothing is rendered again, and its findings (P001 …)
+    say why it was not updated.
+    """
+    broken = [p for p in doc_paths if p not in extracts]
+    if not broken:
+        return []
+    shas = MemoStore(cache_dir / "resolve").last_shas()
+    found = previous_extracts({p: shas[str(p)] for p in broken if str(p) in shas}, cache, config)
+    extracts.update(found)
+    return [found[p].display for p in broken if p in found]
 
 
 class _Pool:

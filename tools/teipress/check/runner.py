@@ -34,7 +34,8 @@ from teipress.resolve.corpus import Extracted, key_attributes
 from teipress.resolve.extract import FileExtract, extract
 from teipress.session import BuildSession
 
-__all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "default_jobs", "finish"]
+__all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "default_jobs", "finish",
+           "previous_extracts"]
 
 #: What checking one file yields: its display name, findings and extract (None if it did not
 #: parse; a CachedFile when it comes from the cache, still pickled).
@@ -260,12 +261,7 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     for path in files:
         display, _, x = results[path]
         if isinstance(x, CachedFile):
-            # the blob alone (made directly: dataclasses.replace cost 6 µs a file): a resolve
-            # in another process gets the loader pickled
-            blob_only = CachedFile(x.sha256, [], x.blob, x.semantic, x.root_id)
-            found[path] = Extracted(path, display, safe_id(x.root_id or path.stem), hashes.get(path, ""),
-                                    semantic=x.semantic,
-                                    loader=partial(_cached_extract, blob_only, path, root, key_attrs))
+            found[path] = _extracted(path, display, hashes.get(path, ""), x, root, key_attrs)
         elif x is not None:
             found[path] = Extracted(path, display, safe_id(x.root_id or path.stem), hashes.get(path, ""), x)
     if extracts is not None:
@@ -278,6 +274,31 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     result.extra["checked"] = len(todo)
     result.extra["from_cache"] = len(files) - len(todo)
     return finish(result, config, options)
+
+
+def _extracted(path: Path, display: str, sha256: str, cached: CachedFile, root: Path,
+               key_attrs: list[tuple[str, str]] | None) -> Extracted:
+    """A file's extract as the check cache holds it, read when the resolve phase needs it."""
+    # the blob alone (made directly: dataclasses.replace cost 6 µs a file): a resolve
+    # in another process gets the loader pickled
+    blob_only = CachedFile(cached.sha256, [], cached.blob, cached.semantic, cached.root_id)
+    return Extracted(path, display, safe_id(cached.root_id or path.stem), sha256, semantic=cached.semantic,
+                     loader=partial(_cached_extract, blob_only, path, root, key_attrs))
+
+
+def previous_extracts(versions: dict[Path, str], cache: CheckCache, config: Config) -> dict[Path, Extracted]:
+    """The extracts of files in an earlier version: *versions* maps each file to the
+    content hash it had then. A version the cache no longer holds, or one that did not
+    parse either, is left out."""
+    displays = {sha: display_path(path, config.root) for path, sha in versions.items()}
+    hits = cache.get_many(set(versions.values()), displays)
+    key_attrs = key_attributes(config)
+    out: dict[Path, Extracted] = {}
+    for path, sha in versions.items():
+        hit = hits.get(sha)
+        if hit is not None and hit.parsed:
+            out[path] = _extracted(path, display_path(path, config.root), sha, hit, config.root, key_attrs)
+    return out
 
 
 def _size(path: Path) -> int:

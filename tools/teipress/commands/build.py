@@ -203,8 +203,11 @@ def build_summary(result: BuildResult, out: Path) -> str:
                     f"{len({d.path for d in result.check.diagnostics if d.is_error})} file(s). "
                     "Run 'teipress validate' for details, fix them, or use --force.")
         return f"Not published: {len(result.render_errors)} rendering error(s); output/ is unchanged."
+    previous = result.check.extra.get("previous_versions") or []
+    kept = (f"\nKept in their previous version (they do not parse; see the errors above): {', '.join(previous)}"
+            if isinstance(previous, list) and previous else "")
     return (f"Built {', '.join(result.formats)} for {result.documents} document(s) into {out}: "
             f"{result.rendered_documents} rendered, {result.files_written} files written, "
             f"{result.files_kept} kept, {result.files_removed} removed; "
             f"{result.check.errors} errors, {result.check.warnings} warnings "
-            f"({result.seconds:.2f} s{', by the build daemon' if result.daemon else ''})")
+            f"({result.seconds:.2f} s{', by the build daemon' if result.daemon else ''}){kept}")

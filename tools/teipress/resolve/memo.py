@@ -40,7 +40,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from teipress import paths
 from teipress.atomic import write_atomic
@@ -228,6 +228,19 @@ class MemoStore:
             return Memo(key, shas, findings, register, digests, content, kept)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
+
+    def last_shas(self) -> dict[str, str]:
+        """Path -> content hash of every file as the latest memo saw it, whatever the corpus
+        it was made for ({} without a readable memo): what the last build that resolved
+        published."""
+        try:
+            data = marshal.loads((self.folder / MEMO_FILE).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != MEMO_VERSION:
+            return {}
+        shas = data.get("shas")
+        return cast(dict[str, str], shas) if _str_dict(shas) else {}
 
     def write_register(self, register: Register) -> tuple[Path, str] | None:
         """Write *register* into the store record by record (:meth:`Register.write_xml`):
