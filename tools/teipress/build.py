@@ -226,11 +226,14 @@ class RegisterSlices(LazyRegister):
     """Per-document dependency keys and register slices, from the register's index.
 
     A document's pages show its own record (not its content hash: the source
-    hash is keyed separately), its neighbours' titles and dates (prev/next), the
-    number of documents ("Document 3 of 12"), the edition record, the entities it
-    points at or mentions (without their mention lists), its pointer resolutions
-    and note labels. The register part of the key is the same for every format,
-    so it is computed once per document.
+    hash is keyed separately; not its position either), its neighbours' labels
+    (prev/next: id, title, date), the edition record, the entities it points at or mentions
+    (without their mention lists), its pointer resolutions and note labels. Not
+    the number of documents nor a position: a document added or removed then
+    changes the pages of its neighbours only, where "Document 3 of 12" on every
+    page had every document of every format rendered again (the Escher letters:
+    40 s). The register part of the key is the same for every format, so it is
+    computed once per document.
     """
 
     def __init__(self, register_xml: bytes | Path, parts: dict[str, str] | None = None) -> None:
@@ -248,11 +251,11 @@ class RegisterSlices(LazyRegister):
         if part is None:
             ix = self.index
             if self._shared is None:
-                self._shared = KeyBuilder(str(len(ix.docs)), ix.edition_digest).hexdigest()
+                self._shared = KeyBuilder(ix.edition_digest).hexdigest()
             rec = ix.docs.get(doc_id)
             h = KeyBuilder(self._shared, rec.record if rec is not None else b"-")
             if rec is not None:
-                h.add(_record(ix, rec.prev)).add(_record(ix, rec.next))
+                h.add(_label(ix, rec.prev)).add(_label(ix, rec.next))
             for ent_id in sorted(ix.entities_of.get(doc_id, ())):
                 ent = ix.entities.get(ent_id)
                 h.add(ent_id).add(ent.digest if ent is not None else hashlib.sha256().digest())
@@ -289,9 +292,11 @@ class RegisterSlices(LazyRegister):
         return RegisterIndex.read_for(self._data, [doc_id]).slice_xml(doc_id)
 
 
-def _record(ix: RegisterIndex, doc_id: str) -> bytes:
+def _label(ix: RegisterIndex, doc_id: str) -> bytes:
+    """What a link to a neighbour shows (id, title, date), not its own links: a document
+    added after the next one changes the next one's record, not this document's page."""
     rec = ix.docs.get(doc_id) if doc_id else None
-    return rec.record if rec is not None else b"-"
+    return rec.label if rec is not None else b"-"
 
 
 @dataclass
@@ -742,11 +747,11 @@ def _keep_previous_versions(config: Config, doc_paths: list[Path], extracts: dic
     edit) stays in the edition in the version the last build resolved, if the check cache
     still holds it; the display names of those kept.
 
-    Left out, as it was before, such a document changed every page: the number of
-    documents and the positions after it (the Escher letters: all 5,019 rendered again,
-    40 s, and again once it was fixed). Kept, its register records, its slice and so its
-    pages are the ones published: nothing is rendered again, and its findings (P001 …)
-    say why it was not updated.
+    Left out, as it was before, its pages, its mentions in the register pages, its search
+    entries and its neighbours' links to it went from the published edition until it
+    parsed again, each time rendering those pages again. Kept, its register records, its
+    slice and so its pages are the ones published: nothing is rendered again, and its
+    findings (P001 …) say why it was not updated.
     """
     broken = [p for p in doc_paths if p not in extracts]
     if not broken:

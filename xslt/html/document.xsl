@@ -18,17 +18,6 @@
 
   <xsl:import href="layout.xsl"/>
 
-  <!-- Every document record of the register, indexed once (keys on $register outlive a run):
-       "Document 12 of 5019" without counting 5,019 records for every page. -->
-  <xsl:key name="h:documents" match="r:documents/r:document" use="'all'"/>
-  <!-- How many documents the edition has: a per-document slice of the register (build.py,
-       RegisterSlices.slice_xml) carries only the records a page shows, and the count. -->
-  <xsl:function name="h:document-count" as="xs:integer">
-    <xsl:variable name="given" select="$register/r:register/r:documents/@count"/>
-    <xsl:sequence select="if (exists($given)) then xs:integer($given)
-                          else count(key('h:documents', 'all', $register))"/>
-  </xsl:function>
-
   <!-- The document applied to: the accumulator of tp:note-ordinal applies. -->
   <xsl:mode use-accumulators="#all"/>
 
@@ -59,9 +48,11 @@
       <xsl:variable name="lang" select="h:lang(.)"/>
       <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
       <header class="doc-header">
-        <xsl:if test="exists($rec)">
-          <p class="doc-kicker"><xsl:value-of select="'Document ' || $rec/@position || ' of ' || h:document-count()
-              || ($date[1] ! (' · ' || .))"/></p>
+        <!-- The date, not "Document 12 of 5019": a count or position on every page would
+             make every page change when a document is added or removed (see
+             build.RegisterSlices); the index lists the documents in order. -->
+        <xsl:if test="exists($date[1])">
+          <p class="doc-kicker"><xsl:value-of select="$date[1]"/></p>
         </xsl:if>
         <h1 id="doc-title"><xsl:value-of select="$title"/></h1>
         <xsl:for-each select="tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'sub']">

@@ -27,9 +27,13 @@ _ATTR_ESCAPES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 _ROOT = re.compile(rb"<r:register\b([^>]*)>")
 _ATTRS = re.compile(rb'([\w:.-]+)="([^"]*)"')
 _LINE_ATTR = re.compile(rb' line="[^"]*"')
-_SHA_ATTR = re.compile(rb' sha256="[^"]*"')
-#: what a document's label leaves out: its content hash, file, links and who/what beyond title and date
-_LABEL_DROP = re.compile(rb' (?:sha256|file|prev|next|href)="[^"]*"|\s*<r:participant [^>]*/>'
+#: what a document's own pages do not show of its record: its content hash and its position
+#: (which every document after an added or removed one changes)
+_UNSHOWN_ATTRS = re.compile(rb' (?:sha256|position)="[^"]*"')
+_POSITION_ATTR = re.compile(rb' position="[^"]*"')
+#: what a document's label leaves out: its content hash, file, position, links and who/what
+#: beyond title and date
+_LABEL_DROP = re.compile(rb' (?:sha256|file|position|prev|next|href)="[^"]*"|\s*<r:participant [^>]*/>'
                          rb'|\s*<r:summary>.*?</r:summary>', re.S)
 _PARTICIPANT = re.compile(rb'<r:participant ref="([^"]*)"/>')
 _MENTION = re.compile(rb'<r:mention doc="([^"]*)" anchor="([^"]*)"')
@@ -70,7 +74,8 @@ class DocumentInfo:
     """One document record: serialised, and the digests keys are made of."""
 
     xml: bytes
-    #: the record without its content hash (what a page showing the record depends on)
+    #: the record without its content hash and its position (what a page showing the record
+    #: depends on; the order of documents is a key's own part where a page shows it)
     record: bytes
     #: id, title and date (what a link to the document shows)
     label: bytes
@@ -111,8 +116,6 @@ class RegisterIndex:
     authority_pointers: list[tuple[bytes, str]] = field(default_factory=list)
     chronology: bytes = b""
     events: int = 0
-    #: the number of documents in the register, when :attr:`docs` holds only some (:meth:`read_for`)
-    doc_count: int | None = None
     #: the chronology's events, serialised (for :meth:`outline_xml`)
     event_xml: list[bytes] = field(default_factory=list)
     #: entity id -> the documents that mention it, in register order
@@ -174,7 +177,7 @@ class RegisterIndex:
         # the sections in the writer's order: each search looks only where its records are
         docs_at = max(0, data.find(b"<r:documents"))
         ents_at = max(docs_at, data.find(b"<r:entities"))
-        index = cls(doc_count=data.count(b"<r:document ", docs_at, ents_at))
+        index = cls()
         index._head(data)
         # the pointers and notes stand after the entities (chronology, pointers, notes)
         ents_end = data.find(b"</r:entities>", ents_at)
@@ -223,7 +226,7 @@ class RegisterIndex:
         attrs = _attributes(xml)
         doc_id = attrs.get("id", "")
         info = DocumentInfo(
-            xml=xml, record=hashlib.sha256(_SHA_ATTR.sub(b"", xml, count=1)).digest(),
+            xml=xml, record=hashlib.sha256(_UNSHOWN_ATTRS.sub(b"", xml, count=2)).digest(),
             label=hashlib.sha256(_LABEL_DROP.sub(b"", xml)).digest(),
             position=int(attrs.get("position") or 0), prev=attrs.get("prev", ""), next=attrs.get("next", ""),
             participants=tuple(_unescape(m.decode()) for m in _PARTICIPANT.findall(xml)))
@@ -262,9 +265,11 @@ class RegisterIndex:
 
     def slice_xml(self, doc_id: str) -> bytes:
         """The register as one document's pages see it: the edition, its record and its
-        neighbours' (prev/next links) with the number of documents, the entities it
-        points at (every entity a mention of it names is a pointer target too) or lists
-        as participants, without their mention lists, its pointers and notes."""
+        neighbours' (prev/next links), without their positions, the entities it points
+        at (every entity a mention of it names is a pointer target too) or lists as
+        participants, without their mention lists, its pointers and notes. Neither the
+        number of documents nor a position: what every document after an added or
+        removed one would show differently (see ``build.RegisterSlices``)."""
         info = self.docs.get(doc_id)
         records = [] if info is None else [info, *(self.docs[n] for n in (info.prev, info.next)
                                                     if n and n in self.docs)]
@@ -272,10 +277,9 @@ class RegisterIndex:
         pointers = self.pointers_of.get(doc_id, [])
         wanted = {t for t in self.entities_of.get(doc_id, ()) if t in self.entities}
         wanted |= {p for p in (info.participants if info else ()) if p in self.entities}
-        count = self.doc_count if self.doc_count is not None else len(self.docs)
-        parts: list[bytes] = [self._open(), self.edition_xml,
-                              f'<r:documents count="{count}">'.encode(),
-                              *(d.xml for d in records), b"</r:documents><r:entities>",
+        parts: list[bytes] = [self._open(), self.edition_xml, b"<r:documents>",
+                              *(_POSITION_ATTR.sub(b"", d.xml, count=1) for d in records),
+                              b"</r:documents><r:entities>",
                               *(self.entities[e].xml for e in sorted(wanted)),
                               b"</r:entities><r:chronology/><r:pointers>", *pointers,
                               b"</r:pointers><r:notes>", *self.notes_of.get(doc_id, []),
