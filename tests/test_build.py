@@ -511,6 +511,62 @@ def test_a_pool_makes_the_persons_page_beside_the_other_register_pages() -> None
     assert _size(b"<r:register/>") == 13 and _size(Path("/nonexistent/register.xml")) > APART_REGISTER_MAX
 
 
+def test_edition_pages_of_an_edit_that_changed_a_large_register_get_a_pool() -> None:
+    """A document removed checks nothing again and renders few documents, so no pool was
+    started; its edition pages read the complete register, one after the other. From a
+    register of EDITION_POOL_MIN bytes, with two jobs and two tasks, they get a pool."""
+    from teipress.build import EDITION_POOL_MIN, _pool_for_pages
+
+    large = EDITION_POOL_MIN
+    assert _pool_for_pages(2, False, large, 2)
+    assert not _pool_for_pages(1, False, large, 2)  # -j 1: one process
+    assert not _pool_for_pages(2, True, large, 2)  # the register as before: joined files only
+    assert not _pool_for_pages(2, False, large - 1, 2)  # quicker than a pool's start
+    assert not _pool_for_pages(2, False, large, 1)  # one task: nothing side by side
+
+
+def test_a_document_removed_gets_its_edition_pages_from_a_pool_and_the_same_edition(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Removing a document checks no file again: the build's only pool is the one started
+    for the edition pages (any register counts as large here), and it publishes what
+    one process publishes."""
+    import io
+
+    from teipress import build as build_module
+    from teipress.build import BuildOptions, build
+    from teipress.check.runner import CheckOptions
+    from teipress.config import load_config
+    from teipress.progress import for_stream
+
+    config = load_config(config_file=project / "teipress.toml")
+
+    def run(jobs: int, out: Path) -> build_module.BuildResult:
+        options = BuildOptions(["text", "html"], out, jobs=jobs, force=True,
+                               check=CheckOptions.from_config(config))
+        return build(config, options, for_stream(io.StringIO(), quiet=True))
+
+    outs = {jobs: project / f"out-{jobs}" for jobs in (1, 2)}
+    for jobs, out in outs.items():
+        assert run(jobs, out).published
+    (project / "tei" / MEMO2).unlink()
+    monkeypatch.setattr(build_module, "EDITION_POOL_MIN", 0)
+    started: list[int] = []
+    real = build_module.start_render_pool
+
+    def counted(*args: object, **kwargs: object) -> object:
+        started.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "start_render_pool", counted)
+    two = run(2, outs[2])
+    assert two.published and not two.resolve_reused and two.check.extra["checked"] == 0
+    assert two.rendered_documents == 1 and started == [1]
+    started.clear()
+    one = run(1, outs[1])
+    assert one.published and started == []
+    assert published_files(outs[1]) == published_files(outs[2])
+
+
 def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path) -> None:
     """With -j 2 a rebuild of a few documents renders in the pool started before the
     resolve phase (editions side by side); with -j 1 everything runs in the build's own
