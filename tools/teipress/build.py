@@ -581,9 +581,8 @@ def _pool_for_pages(jobs: int, resolve_reused: bool, register_size: int, tasks: 
     index, the book's frame), were made one after the other in the build's process. With
     a large register two workers make them side by side: the Escher letters, a letter
     removed, render phase 7.6 -> 5.3-5.7 s; a name tagged in a version checked before,
-    3.9 -> 2.6 s. A
-    small register's pages take less than a pool's start; an unchanged register (an edit
-    of the text) leaves only joined files to make.
+    3.9 -> 2.6 s. A small register's pages take less than a pool's start; an unchanged
+    register (an edit of the text) leaves only joined files to make.
     """
     return jobs > 1 and not resolve_reused and register_size >= EDITION_POOL_MIN and tasks >= 2
 
