@@ -9,6 +9,7 @@ mentions in ``ctx.register``.
 from __future__ import annotations
 
 import marshal
+import re
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +259,19 @@ def test_kept_pieces_are_reused_and_only_changed_ones_rendered(letters: RenderCo
     assert again == first
     assert {kind: c[1] for kind, c in counts.items()} == dict.fromkeys(KINDS, 0)
     assert counts["person"][0] == made["person"][1]
+
+    # letter 2 moved (a document added before it) and edited (its content hash): what no
+    # register page shows, so no piece is rendered again
+    xml = letters.register_xml
+    start = xml.index(b'<r:document id="letter-2"')
+    end = xml.index(b">", start)
+    head = re.sub(rb' position="\d+"', b' position="99"', xml[start:end])
+    head = re.sub(rb' sha256="[0-9a-f]*"', b' sha256="' + b"0" * 64 + b'"', head)
+    assert head != xml[start:end]
+    moved = RenderContext(letters.config, letters.engine, xml[:start] + head + xml[end:], None, DATE)
+    pages, counts = _pages_kept(moved, folder, "env-1", monkeypatch)
+    assert pages == first
+    assert {kind: c[1] for kind, c in counts.items()} == dict.fromkeys(KINDS, 0)
 
     # letter 2 retitled: the pieces mentioning it, and only those, are rendered again
     xml = letters.register_xml

@@ -124,6 +124,25 @@ def _xml(el: etree._Element) -> bytes:
     return etree.tostring(el, encoding="utf-8", with_tail=False)
 
 
+#: What the register pages do not show of a document that mentions an entity (they show its
+#: title and date, and link to it by its id): left out of the batches, and so of the kept
+#: pieces' keys, where a position moved with every document added or removed before it
+#: (every piece mentioning a later document was transformed again) and a content hash
+#: with every edit.
+_UNSHOWN_DOC_ATTRS = ("sha256", "file", "position", "prev", "next", "href")
+_UNSHOWN_DOC_CHILDREN = (f"{R}participant", f"{R}summary")
+
+
+def _shown_record(el: etree._Element) -> bytes:
+    """A document record as the register pages read it (see :data:`_UNSHOWN_DOC_ATTRS`)."""
+    for name in _UNSHOWN_DOC_ATTRS:
+        if name in el.attrib:
+            del el.attrib[name]
+    for child in [c for c in el if c.tag in _UNSHOWN_DOC_CHILDREN]:
+        el.remove(child)
+    return _xml(el)
+
+
 def _forget(el: etree._Element) -> None:
     """Clear *el* and drop the siblings read before it (the usual iterparse idiom)."""
     el.clear()
@@ -215,7 +234,7 @@ class RegisterBatches:
                     piece, facts = None, None
                     flushed.clear()
                 elif tag == _DOCUMENT:
-                    self._documents[el.get("id", "")] = _xml(el)
+                    self._documents[el.get("id", "")] = _shown_record(el)
                 elif tag == _EDITION:
                     self._edition = _xml(el)
                 elif tag == _POINTER and not el.get("doc"):
