@@ -40,7 +40,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from teipress import paths
 from teipress.atomic import write_atomic
@@ -184,11 +184,19 @@ class MemoStore:
         #: so one kept is never stale; left holding those of the memo loaded last
         self.buckets = buckets
 
-    def load(self, key: str) -> Memo | None:
+    def _latest(self) -> dict[str, Any] | None:
+        """The memo file as this version writes it, whatever corpus it was made for."""
         try:
             data = marshal.loads((self.folder / MEMO_FILE).read_bytes())
-            if not isinstance(data, dict) or data.get("version") != MEMO_VERSION or data.get("key") != key:
-                return None
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        return data if isinstance(data, dict) and data.get("version") == MEMO_VERSION else None
+
+    def load(self, key: str) -> Memo | None:
+        data = self._latest()
+        if data is None or data.get("key") != key:
+            return None
+        try:
             shas, buckets, digests = data["shas"], data["buckets"], data["digests"]
             if not (_str_dict(shas) and _str_dict(digests) and isinstance(buckets, list)
                     and len(buckets) == BUCKETS):
@@ -233,13 +241,7 @@ class MemoStore:
         """Path -> content hash of every file as the latest memo saw it, whatever the corpus
         it was made for ({} without a readable memo): what the last build that resolved
         published."""
-        try:
-            data = marshal.loads((self.folder / MEMO_FILE).read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != MEMO_VERSION:
-            return {}
-        shas = data.get("shas")
+        shas = (self._latest() or {}).get("shas")
         return cast(dict[str, str], shas) if _str_dict(shas) else {}
 
     def write_register(self, register: Register) -> tuple[Path, str] | None:
