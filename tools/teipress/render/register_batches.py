@@ -41,6 +41,7 @@ from typing import IO
 from lxml import etree
 
 from teipress import REGISTER_NS
+from teipress.render.register_index import link_record
 
 R = f"{{{REGISTER_NS}}}"
 _MENTION, _ENTITY, _DOCUMENT, _EDITION, _POINTER, _NOTE = (
@@ -122,25 +123,6 @@ def _section(name: str, content: list[bytes]) -> list[bytes]:
 
 def _xml(el: etree._Element) -> bytes:
     return etree.tostring(el, encoding="utf-8", with_tail=False)
-
-
-#: What the register pages do not show of a document that mentions an entity (they show its
-#: title and date, and link to it by its id): left out of the batches, and so of the kept
-#: pieces' keys, where a position moved with every document added or removed before it
-#: (every piece mentioning a later document was transformed again) and a content hash
-#: with every edit.
-_UNSHOWN_DOC_ATTRS = ("sha256", "file", "position", "prev", "next", "href")
-_UNSHOWN_DOC_CHILDREN = (f"{R}participant", f"{R}summary")
-
-
-def _shown_record(el: etree._Element) -> bytes:
-    """A document record as the register pages read it (see :data:`_UNSHOWN_DOC_ATTRS`)."""
-    for name in _UNSHOWN_DOC_ATTRS:
-        if name in el.attrib:
-            del el.attrib[name]
-    for child in [c for c in el if c.tag in _UNSHOWN_DOC_CHILDREN]:
-        el.remove(child)
-    return _xml(el)
 
 
 def _forget(el: etree._Element) -> None:
@@ -234,7 +216,11 @@ class RegisterBatches:
                     piece, facts = None, None
                     flushed.clear()
                 elif tag == _DOCUMENT:
-                    self._documents[el.get("id", "")] = _shown_record(el)
+                    # what the pages show of a mentioning document (title, date; linked by id):
+                    # its position or content hash in the batches, and so in the kept pieces'
+                    # keys, had every piece naming a later document transformed again when a
+                    # document was added or removed
+                    self._documents[el.get("id", "")] = link_record(_xml(el))
                 elif tag == _EDITION:
                     self._edition = _xml(el)
                 elif tag == _POINTER and not el.get("doc"):

@@ -31,10 +31,18 @@ _LINE_ATTR = re.compile(rb' line="[^"]*"')
 #: (which every document after an added or removed one changes)
 _UNSHOWN_ATTRS = re.compile(rb' (?:sha256|position)="[^"]*"')
 _POSITION_ATTR = re.compile(rb' position="[^"]*"')
-#: what a document's label leaves out: its content hash, file, position, links and who/what
-#: beyond title and date
+#: what a link to a document leaves out of its record: its content hash, file, position,
+#: links and who/what beyond title and date
 _LABEL_DROP = re.compile(rb' (?:sha256|file|position|prev|next|href)="[^"]*"|\s*<r:participant [^>]*/>'
                          rb'|\s*<r:summary>.*?</r:summary>', re.S)
+
+
+def link_record(xml: bytes) -> bytes:
+    """A serialised document record as a link to the document shows it: id, title and date
+    (a document's label is its digest; the register pages read mentioning documents so).
+    Without its position, which every document after an added or removed one changes, nor
+    its content hash, which every edit changes."""
+    return _LABEL_DROP.sub(b"", xml)
 _PARTICIPANT = re.compile(rb'<r:participant ref="([^"]*)"/>')
 _MENTION = re.compile(rb'<r:mention doc="([^"]*)" anchor="([^"]*)"')
 _MENTION_LINE = re.compile(rb"\s*<r:mention [^>]*/>")
@@ -227,7 +235,7 @@ class RegisterIndex:
         doc_id = attrs.get("id", "")
         info = DocumentInfo(
             xml=xml, record=hashlib.sha256(_UNSHOWN_ATTRS.sub(b"", xml, count=2)).digest(),
-            label=hashlib.sha256(_LABEL_DROP.sub(b"", xml)).digest(),
+            label=hashlib.sha256(link_record(xml)).digest(),
             position=int(attrs.get("position") or 0), prev=attrs.get("prev", ""), next=attrs.get("next", ""),
             participants=tuple(_unescape(m.decode()) for m in _PARTICIPANT.findall(xml)))
         self.docs[doc_id] = info
