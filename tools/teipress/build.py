@@ -1164,11 +1164,12 @@ def _render_all(config: Config, formats: list[str], out: Path, staging: Path,
                 for stale in linked:
                     os.unlink(stale)
                 pages.setdefault(name, []).append(page)
-    if pool is None and _pool_for_pages(jobs, result.resolve_reused, _size(register), len(edition_tasks(pages))):
+    register_size = _size(register)
+    if pool is None and _pool_for_pages(jobs, result.resolve_reused, register_size, len(edition_tasks(pages))):
         pool = pools.get(warm=jobs)
     # pages that read the complete register apart (two passes at once) in a pool, while
     # the register is small enough for two workers to hold a pass each
-    tasks = edition_tasks(pages, share_reads=pool is None or _size(register) > APART_REGISTER_MAX)
+    tasks = edition_tasks(pages, share_reads=pool is None or register_size > APART_REGISTER_MAX)
     progress.phase("edition", len(tasks))
     if pages and pool is None and local is None:
         local = _Renderer(config, formats, build_date, staging, register_files(), renamed)

@@ -290,14 +290,14 @@ def previous_extracts(versions: dict[Path, str], cache: CheckCache, config: Conf
     """The extracts of files in an earlier version: *versions* maps each file to the
     content hash it had then. A version the cache no longer holds, or one that did not
     parse either, is left out."""
-    displays = {sha: display_path(path, config.root) for path, sha in versions.items()}
-    hits = cache.get_many(set(versions.values()), displays)
+    displays = {path: display_path(path, config.root) for path in versions}
+    hits = cache.get_many(set(versions.values()), {sha: displays[path] for path, sha in versions.items()})
     key_attrs = key_attributes(config)
     out: dict[Path, Extracted] = {}
     for path, sha in versions.items():
         hit = hits.get(sha)
         if hit is not None and hit.parsed:
-            out[path] = _extracted(path, display_path(path, config.root), sha, hit, config.root, key_attrs)
+            out[path] = _extracted(path, displays[path], sha, hit, config.root, key_attrs)
     return out
 
 
