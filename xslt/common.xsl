@@ -117,6 +117,27 @@
   <!-- Notes                                                               -->
   <!-- ================================================================== -->
 
+  <!-- How many elements of one kind stand in $el's document up to $el (preceding or
+       ancestor, $el itself if it is one): read from $accumulator, which counts them in one
+       walk of the document; where it does not apply to the document, counted among the
+       elements in $key (a key of the same elements, used with 'all').
+       Why the accumulator: counting, for each element, those before it (on the axes, or in
+       a key) is quadratic in their number; a book-length document with a thousand notes
+       spent most of its HTML and text transforms there. The document stylesheets make the
+       accumulators applicable to the document they are applied to (xsl:mode
+       use-accumulators); Saxon makes them applicable to parameters and temporary trees.
+       Any other document (a customisation's own initial mode, say) raises XTDE3362, hence
+       the key. Names from modules that do not declare this one's prefixes are given as
+       EQNames (Q{uri}local). $el must be in a tree with a document node. -->
+  <xsl:function name="tp:so-far" as="xs:integer">
+    <xsl:param name="el" as="element()"/>
+    <xsl:param name="accumulator" as="xs:string"/>
+    <xsl:param name="key" as="xs:string"/>
+    <xsl:try select="$el/accumulator-before($accumulator)">
+      <xsl:catch errors="err:XTDE3362" select="count(key($key, 'all', root($el))[not(. &gt;&gt; $el)])"/>
+    </xsl:try>
+  </xsl:function>
+
   <!-- Every note of a document, indexed once per document (tp:note-ordinal's fallback). -->
   <xsl:key name="tp:notes" match="tei:note" use="'all'"/>
 
@@ -128,30 +149,15 @@
   </xsl:accumulator>
 
   <!-- Position of a note among all tei:note elements of its document (the register's key):
-       the notes before it in document order (preceding or ancestor), plus one.
-       Why the accumulator: counting the notes before each note (on the axes, or among the
-       document's notes in a key) is quadratic in the number of notes; a book-length
-       document with a thousand notes spent most of its HTML and text transforms there.
-       The document stylesheets make the accumulator applicable to the document they are
-       applied to (xsl:mode use-accumulators); Saxon makes it applicable to parameters and
-       temporary trees. Any other document (a customisation's initial template, say)
-       raises XTDE3362 and is counted in the key instead. cache="yes" (a memo function,
-       honoured by Saxon-HE for one transformation): a footnote asks up to four times
-       (label, id, call, list). A note in a tree without a document node is counted on
-       the axes. -->
+       the notes before it in document order (preceding or ancestor), plus one (tp:so-far).
+       cache="yes" (a memo function, honoured by Saxon-HE for one transformation): a
+       footnote asks up to four times (label, id, call, list). A note in a tree without a
+       document node is counted on the axes. -->
   <xsl:function name="tp:note-ordinal" as="xs:integer" cache="yes">
     <xsl:param name="note" as="element(tei:note)"/>
-    <xsl:variable name="root" select="root($note)"/>
-    <xsl:choose>
-      <xsl:when test="$root instance of document-node()">
-        <xsl:try select="$note/accumulator-before('tp:notes-so-far')">
-          <xsl:catch errors="err:XTDE3362" select="count(key('tp:notes', 'all', $root)[. &lt;&lt; $note]) + 1"/>
-        </xsl:try>
-      </xsl:when>
-      <xsl:otherwise>
-        <xsl:sequence select="count($note/preceding::tei:note) + count($note/ancestor::tei:note) + 1"/>
-      </xsl:otherwise>
-    </xsl:choose>
+    <xsl:sequence select="if (root($note) instance of document-node())
+                          then tp:so-far($note, 'tp:notes-so-far', 'tp:notes')
+                          else count($note/preceding::tei:note) + count($note/ancestor::tei:note) + 1"/>
   </xsl:function>
 
   <!-- The note's label as computed once by the resolve phase; falls back to @n, then the ordinal. -->

@@ -30,7 +30,6 @@
     xmlns:tpp="https://teipress.dev/ns/print"
     xmlns:h="https://teipress.dev/ns/html"
     xmlns:r="https://teipress.dev/ns/register"
-    xmlns:err="http://www.w3.org/2005/xqt-errors"
     exclude-result-prefixes="#all">
 
   <xsl:import href="../html/tei-inline.xsl"/>
@@ -55,19 +54,16 @@
        document for all its anchors). xsl:number walks every node before $el, and
        counting in the key every name-like element before $el, for every anchor, was
        quadratic too: a book-length document's print section spent most of its time
-       there (see tp:note-ordinal in common.xsl for the accumulator's applicability and
-       the fallback). -->
+       there (see tp:so-far in common.xsl for the accumulator's applicability and the
+       fallback). -->
   <xsl:function name="tpp:anchor-id" as="xs:string">
     <xsl:param name="el" as="element()"/>
     <xsl:variable name="root" select="root($el)"/>
     <xsl:variable name="n" as="xs:string">
       <xsl:choose>
         <xsl:when test="$root instance of document-node()">
-          <xsl:variable name="count" as="xs:integer">
-            <xsl:try select="$el/accumulator-before('tpp:named-so-far')">
-              <xsl:catch errors="err:XTDE3362" select="count(key('tpp:named', 'all', $root)[not(. &gt;&gt; $el)])"/>
-            </xsl:try>
-          </xsl:variable>
+          <xsl:variable name="count"
+              select="tp:so-far($el, 'Q{https://teipress.dev/ns/print}named-so-far', 'Q{https://teipress.dev/ns/print}named')"/>
           <xsl:sequence select="if ($count) then string($count) else ''"/>
         </xsl:when>
         <xsl:otherwise>
