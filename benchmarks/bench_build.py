@@ -27,7 +27,10 @@ folder; the corpus is never modified in place.
     its own process, starts the project's build daemon (``daemon = "auto"``); once
     that daemon's warm-up build is done, eight saves a second apart, each followed by
     ``teipress build`` (handed to the daemon), with the JSON and the text summary in
-    turn. Every other build here runs with TEIPRESS_DAEMON=never.
+    turn. Last, ``--clean`` over the published edition: everything checked and
+    rendered again, the previous edition and the caches moved into the trash and
+    removed once the build is over. Every other build here runs with
+    TEIPRESS_DAEMON=never.
 (c) Synthetic corpora (benchmarks/synth.py, default 1000, 5000, 10000 documents;
     schema project): seconds per MB of source, and whether that stays within
     +-20 % of the 1k figure; for the first size also a no-op rebuild and a
@@ -293,6 +296,13 @@ def bench_escher(escher: Path, jobs: int, rows: list[dict[str, object]], keep: b
                          "peak_rss_mib": "", "peak_pss_mib": "", "phases": "",
                          "load": synth.loadavg().split()[0]})
         print(f"  the daemon's peak PSS (with its workers): {pss / 2**20:.0f} MiB")
+        # everything again over the published edition (--clean: to start over, or what a
+        # changed stylesheet does to every document): the previous edition and the caches
+        # go into the trash, removed once the build is over (see teipress.staging.discard)
+        print("  --clean build over the published edition")
+        synth.settle()
+        r, s = build(config, out, jobs, ["--force", "--clean"])
+        rows.append(describe("escher --clean over the edition", r, s, size))
     finally:
         if keep:
             print(f"  kept {tmp}")

@@ -468,6 +468,61 @@ def test_the_replaced_edition_is_removed_without_waiting_and_leftovers_by_the_ne
     assert data["rendered_documents"] == 0 and _gone(left)
 
 
+def test_nothing_is_removed_while_a_build_runs_only_once_it_is_over(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--clean`` moves the previous edition and the caches into the trash and a full
+    rebuild discards the old spare there, but nothing is removed before the build is
+    over: removing tens of thousands of files beside a build that creates as many
+    slowed it down (see teipress.staging.discard). The remover is asked once, after
+    the new edition is published, for everything the trash holds."""
+    import io
+
+    from teipress import build as build_module
+    from teipress import staging
+    from teipress.build import BuildOptions, build
+    from teipress.check.runner import CheckOptions
+    from teipress.config import load_config
+    from teipress.progress import for_stream
+
+    config = load_config(config_file=project / "teipress.toml")
+    out = project / "out"
+
+    def run(clean: bool) -> build_module.BuildResult:
+        options = BuildOptions(["text"], out, jobs=1, force=True, clean=clean,
+                               check=CheckOptions.from_config(config))
+        return build(config, options, for_stream(io.StringIO(), quiet=True))
+
+    assert run(False).published
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right.", 1))
+    assert run(False).published  # the first edition is now the spare
+    events: list[str] = []
+    removed: list[list[Path]] = []
+    real_publish = build_module.publish
+
+    def publish(staged: Path, target: Path) -> bool:
+        events.append("publish")
+        return real_publish(staged, target)
+
+    def remove(paths: list[Path]) -> None:
+        events.append("remove")
+        removed.append(list(paths))
+        assert all(p.exists() for p in paths)  # still there: moved into the trash, not removed
+
+    monkeypatch.setattr(build_module, "publish", publish)
+    monkeypatch.setattr(staging, "_remove_detached", remove)
+    result = run(True)
+    assert result.published and result.rendered_documents == 2 and result.check.extra["checked"] > 0
+    assert events == ["publish", "remove"]
+    trash = project / ".teipress-cache" / "trash"
+    names = sorted(p.name.rsplit("-", 1)[0] for p in removed[0])
+    # the previous text edition, the check cache and the spare (what --clean cleared), and
+    # the staging folder (the build's own, emptied): all in the trash until the build was over
+    assert {"text", "check", "spare"} <= set(names) and any(n.startswith(".teipress-staging-") for n in names)
+    assert all(p.parent == trash for p in removed[0])
+    assert "Victors are always right." in " ".join((out / "text" / "memo-1949-07-27.txt").read_text().split())
+
+
 def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) -> None:
     """Staging holds hard links to published files: a write must replace the link, never
     write through it (or through a symlink); a path must not leave the folder."""

@@ -700,17 +700,28 @@ def _build(config: Config, options: BuildOptions, progress: Progress, session: B
     formats = expand_formats(options.formats)
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    recover(out, cache_dir / TRASH)
-    empty_trash(cache_dir / TRASH)
+    trash = cache_dir / TRASH
+    try:
+        recover(out, trash)
+        return _build_in(config, options, progress, session, started, cache_dir, formats, out)
+    finally:
+        # what this build (or a killed one before it) moved into the trash: removed once
+        # the build is over, not beside it (see teipress.staging.discard)
+        empty_trash(trash)
+
+
+def _build_in(config: Config, options: BuildOptions, progress: Progress, session: BuildSession | None,
+              started: float, cache_dir: Path, formats: list[str], out: Path) -> BuildResult:
+    """:func:`_build` once the output folder is recovered (see :func:`build`)."""
+    trash = cache_dir / TRASH
     if options.clean:  # everything again: published files, check results, resolve results
-        trash = cache_dir / TRASH
         previous = [out / name for name in formats if (out / name).exists()]
         if cache_dir.is_dir():
             # the daemon's folder stays (a daemon running this build keeps its socket), and
             # the lock this build holds (moved away, the next build would lock another file)
             keep = {trash, daemon_folder(config.root), cache_dir / LOCK_NAME}
             previous.extend(child for child in cache_dir.iterdir() if child not in keep)
-        for path in previous:  # removed in the background (tens of thousands of files)
+        for path in previous:  # into the trash, removed once the build is over
             discard(path, trash)
     phases: dict[str, float] = {}
 
@@ -755,8 +766,8 @@ def _build(config: Config, options: BuildOptions, progress: Progress, session: B
         return result
     finally:
         pool.shutdown(failed)
-        # the previous editions (swapped in) or an unpublished one: not waited for
-        discard(staging, cache_dir / TRASH)
+        # the previous editions (swapped in) or an unpublished one
+        discard(staging, trash)
 
 
 def _keep_previous_versions(config: Config, doc_paths: list[Path], extracts: dict[Path, Extracted],
