@@ -63,6 +63,9 @@ FORMATS = ["--format", "html", "--format", "print", "--format", "text"]
 #: (``teipress build`` does by default after a build of 100+ documents) but in
 #: daemon_rebuilds, which measures exactly that.
 ENV: dict[str, str] = {**os.environ, "TEIPRESS_DAEMON": "never"}
+#: Temporary folders removed when the benchmark ends: a removal between timed builds slows
+#: the next one down (see synth.settle)
+LATER: list[Path] = []
 #: Peak PSS of a build per byte of source, measured on the 10k synthetic corpus (20.1 GiB for 253 MB).
 MEMORY_PER_SOURCE_BYTE = 85
 FORCE_MEMORY = False  # set by --ignore-memory
@@ -302,12 +305,13 @@ def bench_escher(escher: Path, jobs: int, rows: list[dict[str, object]], keep: b
         print("  --clean build over the published edition")
         synth.settle()
         r, s = build(config, out, jobs, ["--force", "--clean"])
+        synth.note_removal()  # the build removes the edition it replaced as it ends
         rows.append(describe("escher --clean over the edition", r, s, size))
     finally:
         if keep:
             print(f"  kept {tmp}")
         else:
-            shutil.rmtree(tmp, ignore_errors=True)
+            LATER.append(tmp)
 
 
 def bench_synthetic(sizes: list[int], jobs: int, rows: list[dict[str, object]], rebuild: bool = True) -> None:
@@ -327,6 +331,7 @@ def bench_synthetic(sizes: list[int], jobs: int, rows: list[dict[str, object]], 
             # --clean: the corpus folder is reused between runs, and so would be its caches
             synth.settle()
             r, s = build(folder / "teipress.toml", out, jobs, ["--clean"])
+            synth.note_removal()  # the caches of the run before, removed as the build ends
             row = describe(f"synthetic {n} ({size / MB:.0f} MB)", r, s, size)
             rows.append(row)
             per_mb.append((n, r.seconds / (size / MB)))
@@ -343,7 +348,7 @@ def bench_synthetic(sizes: list[int], jobs: int, rows: list[dict[str, object]], 
                 finally:
                     touched.write_bytes(original)
         finally:
-            shutil.rmtree(out, ignore_errors=True)
+            LATER.append(out)
     if per_mb:
         base = per_mb[0][1]
         print(f"\n  time per MB (relative to N={per_mb[0][0]}):")
@@ -391,7 +396,9 @@ def main() -> int:
         args.json.write_text(json.dumps(rows, indent=1), "utf-8")
     print(f"\nload average at the end: {synth.loadavg()}")
     if snap is not None:
-        shutil.rmtree(snap, ignore_errors=True)
+        LATER.append(snap)
+    for path in LATER:  # removed at the end, not between timed builds (see synth.settle)
+        synth.remove_tree(path)
     return 0
 
 

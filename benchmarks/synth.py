@@ -41,6 +41,7 @@ parameters; an existing folder with a matching stamp is reused unless --force.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import datetime as dt
 import hashlib
@@ -50,6 +51,7 @@ import random
 import re
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,7 +322,8 @@ def generate(n: int, out: Path | None = None, *, seed: int = 1949, force: bool =
     if out.exists():
         os.rename(out, old)
     os.rename(work, out)
-    shutil.rmtree(old, ignore_errors=True)
+    if old.exists():
+        remove_tree(old)
     if not quiet:
         print(f"wrote {n} documents ({total / 1e6:.1f} MB) to {out} in {time.perf_counter() - t0:.1f} s",
               file=sys.stderr)
@@ -342,21 +345,51 @@ DEFAULT_ESCHER = (REPO / ".." / "shared" / "corpora" / "escher-briefe").resolve(
 
 #: Seconds a timed build waits after :func:`settle` has flushed the disk's dirty pages
 SETTLE_SECONDS = 6
+#: Seconds after a benchmark removed many files before a timed build may start (see settle)
+QUIET_AFTER_REMOVAL = 310
+#: When a benchmark last removed files (see :func:`note_removal`), for the next run too
+REMOVAL_STAMP = Path(tempfile.gettempdir()) / "teipress-bench-last-removal"
+
+
+def note_removal() -> None:
+    """Record that files were removed now (by a benchmark, or by a build it ran: the
+    trash of a ``--clean`` build is removed as the build ends), for :func:`settle`."""
+    with contextlib.suppress(OSError):
+        REMOVAL_STAMP.write_text(f"{time.time():.3f}", "utf-8")
+
+
+def remove_tree(path: Path) -> None:
+    """``shutil.rmtree``, noted (see :func:`settle`)."""
+    shutil.rmtree(path, ignore_errors=True)
+    note_removal()
 
 
 def settle() -> None:
-    """Before a timed full build: write dirty pages out, then wait a few seconds.
+    """Before a timed full build: write dirty pages out, and wait until the files a
+    benchmark removed last are :data:`QUIET_AFTER_REMOVAL` seconds gone (at least
+    :data:`SETTLE_SECONDS`).
 
     Why: ext4 without a journal (this machine's root file system) does not reuse an
-    inode freed less than 5 s ago, or 300 s while its inode table block is still dirty,
-    and skips such inodes one by one when it allocates a new one. Right after a
-    benchmark deleted the previous run's output (25,000 files and more), every file a
-    build created cost up to 0.5 ms of kernel time instead of 0.02 ms
-    (``recently_deleted`` and ``find_inode_bit`` in a ``perf`` profile of the build).
-    The figures are the build's, not the previous run's cleanup.
+    inode freed less than 5 s ago, or 300 s while its inode table block is dirty, and
+    skips such inodes one by one when it allocates a new one. A build writing its
+    files into the block groups of files removed a minute before dirties those blocks
+    again, so a sync alone does not help: the Escher build took 45.1 s (87.0 CPU-s)
+    35 s after 50,000 files were removed and synced, 41.7 s (79.0 CPU-s) five minutes
+    after the last removal (2026-12-06); the same figures each time at every step
+    in ``perf``: ``recently_deleted``, ``find_inode_bit``, ``find_get_block_common``.
+    The figures are the build's, not a previous run's cleanup; removals by other
+    programs are not seen here.
     """
     os.sync()
-    time.sleep(SETTLE_SECONDS)
+    wait = float(SETTLE_SECONDS)
+    with contextlib.suppress(OSError, ValueError):
+        since = time.time() - float(REMOVAL_STAMP.read_text("utf-8"))
+        if since < QUIET_AFTER_REMOVAL:
+            wait = max(wait, QUIET_AFTER_REMOVAL - since)
+            print(f"  (waiting {wait:.0f} s: files were removed {since:.0f} s ago, see synth.settle)",
+                  file=sys.stderr, flush=True)
+    time.sleep(wait)
+    os.sync()
 
 
 def loadavg() -> str:
