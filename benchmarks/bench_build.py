@@ -202,11 +202,14 @@ def describe(label: str, r: synth.RunStats, s: dict, size: int | None = None) ->
         "phases": " ".join(f"{k} {v:.2f}" for k, v in phases.items()),
         "load": synth.loadavg().split()[0],
     }
+    if size and synth.last_probe is not None:  # a full build: settle() probed the machine's speed
+        row["probe"] = round(synth.last_probe, 3)
     if size:
         row["s_per_mb"] = round(r.seconds / (size / MB), 3)
     print(f"  {label:<30} {r.seconds:7.2f} s  peak RSS {row['peak_rss_mib']} MiB / PSS {row['peak_pss_mib']} MiB"
           f" ({r.peak_procs} procs)  exit {r.returncode} published={row['published']} rendered={row['rendered']}"
-          f" written={row['written']} kept={row['kept']}  [{row['phases']}]  load {row['load']}", flush=True)
+          f" written={row['written']} kept={row['kept']}  [{row['phases']}]  load {row['load']}"
+          + (f"  cpu probe {row['probe']} s" if "probe" in row else ""), flush=True)
     return row
 
 
@@ -387,11 +390,11 @@ def main() -> int:
         bench_escher(args.escher.resolve(), jobs, rows, args.keep)
     if not args.no_synthetic:
         bench_synthetic([int(x) for x in args.docs.split(",") if x.strip()], jobs, rows, not args.no_rebuild)
-    print("\n| run | seconds | s/MB | peak RSS MiB | peak PSS MiB | phases (s) | load |")
-    print("|---|---:|---:|---:|---:|---|---:|")
+    print("\n| run | seconds | s/MB | peak RSS MiB | peak PSS MiB | phases (s) | load | cpu probe (s) |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|")
     for row in rows:
         print(f"| {row['run']} | {row['seconds']} | {row.get('s_per_mb', '')} | {row['peak_rss_mib']} | "
-              f"{row['peak_pss_mib']} | {row['phases']} | {row['load']} |")
+              f"{row['peak_pss_mib']} | {row['phases']} | {row['load']} | {row.get('probe', '')} |")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), "utf-8")
     print(f"\nload average at the end: {synth.loadavg()}")

@@ -364,6 +364,30 @@ def remove_tree(path: Path) -> None:
     note_removal()
 
 
+#: Iterations of :func:`cpu_probe`'s loop
+PROBE_LOOPS = 3_000_000
+#: The probe's seconds measured on this machine when it ran at its usual speed
+PROBE_USUAL = 0.21
+#: The probe's seconds measured last by :func:`settle`, printed with the build's figures
+last_probe: float | None = None
+
+
+def cpu_probe() -> float:
+    """Seconds of a fixed pure-Python loop: how fast this machine runs right now.
+
+    The machine's speed varies by half from one hour to the next (this loop took 2.1 s
+    and 3.2-3.4 s for ten times the iterations, 2026-12-06 10:35 and 11:40, nothing else
+    running), and a figure taken in a slow hour reads like a regression; printed next
+    to each full build, the probe tells the two apart.
+    """
+    # at module level (the total a global): a loop over a local variable ran as fast in
+    # the slow hour as in the fast one, this one did not
+    code = compile(f"total = 0\nfor i in range({PROBE_LOOPS}):\n    total += i\n", "<probe>", "exec")
+    t = time.perf_counter()
+    exec(code, {})  # a constant loop
+    return time.perf_counter() - t
+
+
 def settle() -> None:
     """Before a timed full build: write dirty pages out, and wait until the files a
     benchmark removed last are :data:`QUIET_AFTER_REMOVAL` seconds gone (at least
@@ -390,6 +414,10 @@ def settle() -> None:
                   file=sys.stderr, flush=True)
     time.sleep(wait)
     os.sync()
+    global last_probe
+    last_probe = cpu_probe()
+    print(f"  (cpu probe {last_probe:.3f} s; {PROBE_USUAL:.2f} s at this machine's usual speed)",
+          file=sys.stderr, flush=True)
 
 
 def loadavg() -> str:
