@@ -162,11 +162,13 @@ def discard(folder: Path, trash: Path) -> None:
     0.45 s), and removing files while the build creates as many slows the build down
     twice: the ``rm`` takes a share of the cores, and a file system without a journal
     (ext4 in ``nojournal`` mode, this project's CI machines) skips each inode freed in
-    the last seconds one by one when it allocates a new one, so every file the build
+    the last 5 s (305 s while its inode table block is dirty, which the build's new
+    files make it) one by one when it allocates a new one, so every file the build
     wrote cost up to 0.5 ms instead of 0.02 ms. The Escher letters all rendered again
     (a stylesheet changed) took 36.8 s with the old spare removed meanwhile, 31.7 s
-    without; ``--clean`` 46.0 s against 41.5 s. One rename (same file system); where
-    that is impossible, *folder* is removed here.
+    with nothing to remove; ``--clean`` 43.7-57.1 s with the removal beside it, 39.6-44.1 s
+    after (three runs each, interleaved). One rename (same file system); where that is
+    impossible, *folder* is removed here.
     """
     if not _can_detach():
         _remove_now(folder)
