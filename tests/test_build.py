@@ -523,6 +523,21 @@ def test_nothing_is_removed_while_a_build_runs_only_once_it_is_over(
     assert "Victors are always right." in " ".join((out / "text" / "memo-1949-07-27.txt").read_text().split())
 
 
+def test_a_build_with_a_pool_leaves_no_temporary_folder_behind(project: Path, tmp_path: Path) -> None:
+    """The command ends with ``os._exit``, which runs no exit handler: the folder
+    ``multiprocessing`` makes for the forkserver's socket (``pymp-*``) was left in the
+    temporary directory by every build that started a pool."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "TEIPRESS_DAEMON": "never"}
+    proc = subprocess.run([sys.executable, "-m", "teipress", "build", "--no-daemon", "-j", "2", "--format", "text",
+                           "--summary", "json"], cwd=project, capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["published"] and data["rendered_documents"] == 2
+    assert [p.name for p in tmp.iterdir() if p.name.startswith("pymp-")] == []
+
+
 def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) -> None:
     """Staging holds hard links to published files: a write must replace the link, never
     write through it (or through a symlink); a path must not leave the folder."""

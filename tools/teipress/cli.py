@@ -67,7 +67,26 @@ def main() -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (``teipress … | head``): nothing more to say
             code = code or 1
+    _remove_pool_folder()
     os._exit(code)
+
+
+def _remove_pool_folder() -> None:
+    """Remove the temporary folder ``multiprocessing`` made for this process (it holds the
+    forkserver's socket of the render and check pools).
+
+    An exit handler removes it, and ``os._exit`` runs none: every build that started a
+    pool left a ``pymp-*`` folder in the temporary directory (thousands on a machine
+    that builds all day). Nothing to do when no pool was started.
+    """
+    process = sys.modules.get("multiprocessing.process")
+    if process is None:
+        return
+    folder = getattr(process.current_process(), "_config", {}).get("tempdir")
+    if folder:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _exit_status(code: object) -> int:
