@@ -36,13 +36,6 @@ _POSITION_ATTR = re.compile(rb' position="[^"]*"')
 _LABEL_DROP = re.compile(rb' (?:sha256|file|position|prev|next|href)="[^"]*"|\s*<r:participant [^>]*/>'
                          rb'|\s*<r:summary>.*?</r:summary>', re.S)
 
-
-def link_record(xml: bytes) -> bytes:
-    """A serialised document record as a link to the document shows it: id, title and date
-    (a document's label is its digest; the register pages read mentioning documents so).
-    Without its position, which every document after an added or removed one changes, nor
-    its content hash, which every edit changes."""
-    return _LABEL_DROP.sub(b"", xml)
 _PARTICIPANT = re.compile(rb'<r:participant ref="([^"]*)"/>')
 _MENTION = re.compile(rb'<r:mention doc="([^"]*)" anchor="([^"]*)"')
 _MENTION_LINE = re.compile(rb"\s*<r:mention [^>]*/>")
@@ -51,6 +44,14 @@ _WHERE_ATTRS = re.compile(rb' (?:file|line)="[^"]*"')
 _POINTER = re.compile(rb'(<r:pointer doc="([^"]*)" value="[^"]*" target="([^"]*)"[^>]*/>)')
 _NOTE = re.compile(rb'(<r:note doc="([^"]*)"[^>]*/>)')
 _DOC = re.compile(rb' doc="([^"]*)"')
+
+
+def link_record(xml: bytes) -> bytes:
+    """A serialised document record as a link to the document shows it: id, title and date
+    (a document's label is its digest; the register pages read mentioning documents so).
+    Without its position, which every document after an added or removed one changes, nor
+    its content hash, which every edit changes."""
+    return _LABEL_DROP.sub(b"", xml)
 
 
 def _attributes(record: bytes) -> dict[str, str]:
