@@ -368,8 +368,6 @@ def remove_tree(path: Path) -> None:
 PROBE_LOOPS = 3_000_000
 #: The probe's seconds measured on this machine when it ran at its usual speed
 PROBE_USUAL = 0.21
-#: The probe's seconds measured last by :func:`settle`, printed with the build's figures
-last_probe: float | None = None
 
 
 def cpu_probe() -> float:
@@ -388,7 +386,7 @@ def cpu_probe() -> float:
     return time.perf_counter() - t
 
 
-def settle() -> None:
+def settle() -> float:
     """Before a timed full build: write dirty pages out, and wait until the files a
     benchmark removed last are :data:`QUIET_AFTER_REMOVAL` seconds gone (at least
     :data:`SETTLE_SECONDS`).
@@ -402,7 +400,8 @@ def settle() -> None:
     after the last removal (2026-12-06); the same figures each time at every step
     in ``perf``: ``recently_deleted``, ``find_inode_bit``, ``find_get_block_common``.
     The figures are the build's, not a previous run's cleanup; removals by other
-    programs are not seen here.
+    programs are not seen here. Returns :func:`cpu_probe` taken once settled, for the
+    build's figures.
     """
     os.sync()
     wait = float(SETTLE_SECONDS)
@@ -414,10 +413,10 @@ def settle() -> None:
                   file=sys.stderr, flush=True)
     time.sleep(wait)
     os.sync()
-    global last_probe
-    last_probe = cpu_probe()
-    print(f"  (cpu probe {last_probe:.3f} s; {PROBE_USUAL:.2f} s at this machine's usual speed)",
+    probe = cpu_probe()
+    print(f"  (cpu probe {probe:.3f} s; {PROBE_USUAL:.2f} s at this machine's usual speed)",
           file=sys.stderr, flush=True)
+    return probe
 
 
 def loadavg() -> str:
