@@ -398,6 +398,82 @@ def test_a_damaged_resolve_memo_is_a_miss_not_a_wrong_build(project: Path, damag
     assert _findings(after) == _findings(first)
 
 
+@pytest.mark.parametrize("warnings_as_errors", [False, True])
+def test_a_rebuild_reporting_a_few_findings_per_code_reads_only_the_edited_files_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warnings_as_errors: bool) -> None:
+    """With a text report of at most 20 findings per code, a rebuild that reuses the resolve
+    memo reads the findings' bucket of the edited file alone; the others are counted and
+    shown from the memo's summaries. The report, counts and exit status are those of the
+    same rebuild reading every finding, and the deferred findings, once read, are its
+    findings."""
+    import io
+
+    from conftest import benchmark_synth
+    from teipress.build import BuildOptions, build
+    from teipress.check.runner import CheckOptions
+    from teipress.commands.build import echo_findings
+    from teipress.config import load_config
+    from teipress.progress import for_stream
+    from teipress.resolve import memo as memo_module
+
+    corpus = benchmark_synth().generate(60, tmp_path / "corpus", force=True)
+    for n, doc in enumerate(sorted((corpus / "tei").glob("*.xml"))):  # dangling pointers: X001 errors
+        text = doc.read_text("utf-8")
+        for k in range(1 + n % 3):
+            text = text.replace('ref="pers:', f'ref="pers:nobody-{n}-{k}-', 1)
+        doc.write_text(text, "utf-8")
+    copies = {mode: tmp_path / mode for mode in ("deferred", "read")}
+    for folder in copies.values():
+        shutil.copytree(corpus, folder)
+
+    def run(folder: Path, per_code: int) -> object:
+        config = load_config(config_file=folder / "teipress.toml")
+        check = CheckOptions.from_config(config)
+        check.warnings_as_errors = warnings_as_errors
+        options = BuildOptions(["text"], folder / "output", jobs=1, force=True, check=check,
+                               report_per_code=per_code)
+        return build(config, options, for_stream(io.StringIO(), quiet=True))
+
+    def report(result: object) -> str:
+        err = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", err)
+        echo_findings(result, [*result.check.diagnostics, *result.render_errors], 20)  # type: ignore[attr-defined]
+        monkeypatch.undo()
+        return err.getvalue()
+
+    for folder in copies.values():
+        first = run(folder, 20)
+        assert first.check.deferred is None and first.check.errors >= 60  # type: ignore[attr-defined]
+        edited = sorted((folder / "tei").glob("*.xml"))[17]
+        edited.write_text(edited.read_text("utf-8").replace("</p>", " Edited.</p>", 1), "utf-8")
+    read_buckets: list[Path] = []
+    real = memo_module._read_bucket
+
+    def counted(path: Path) -> object:
+        read_buckets.append(path)
+        return real(path)
+
+    monkeypatch.setattr(memo_module, "_read_bucket", counted)
+    deferred = run(copies["deferred"], 20)
+    assert deferred.resolve_reused and deferred.check.deferred is not None  # type: ignore[attr-defined]
+    assert len(read_buckets) == 1  # the edited file's bucket
+    read_buckets.clear()
+    full = run(copies["read"], 0)
+    assert full.resolve_reused and full.check.deferred is None  # type: ignore[attr-defined]
+    monkeypatch.undo()
+
+    shown = report(deferred)
+    assert shown == report(full) and "more X001 findings" in shown
+    for attr in ("errors", "warnings"):
+        assert getattr(deferred.check, attr) == getattr(full.check, attr)  # type: ignore[attr-defined]
+    assert deferred.by_code() == full.by_code()  # type: ignore[attr-defined]
+    summaries = [result.to_dict() for result in (deferred, full)]  # type: ignore[attr-defined]
+    for data in summaries:
+        del data["seconds"], data["phases"]
+    assert summaries[0] == summaries[1]  # the JSON summary's list of findings read the deferred ones
+    assert len(summaries[0]["diagnostics"]) >= 60 and deferred.check.deferred is None  # type: ignore
+
+
 def test_a_damaged_register_in_the_resolve_cache_is_a_miss(project: Path) -> None:
     """The memo's register is checked against the hash it is named by: a file changed
     behind the build's back is not reused (nor published from)."""

@@ -84,3 +84,77 @@ def test_the_register_is_hashed_again_only_when_it_is_not_the_file_saved(tmp_pat
     named.write_bytes(data.replace(b"register", b"registry"))
     os.utime(named, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
     assert store.load("key") is None
+
+
+def _saved(tmp_path: Path, findings: dict[str, list[DiagnosticRow]]) -> MemoStore:
+    import hashlib
+
+    store = MemoStore(tmp_path / "resolve")
+    store.folder.mkdir(parents=True)
+    named = store.folder / f"register-{hashlib.sha256(b'<r/>').hexdigest()}.xml"
+    named.write_bytes(b"<r/>")
+    store.save(Memo("key", {path: "sha" for path in findings}, findings, named, {}, "content"), {}, [])
+    return store
+
+
+def test_a_memo_loaded_with_its_findings_later_reads_no_bucket_until_asked(tmp_path: Path) -> None:
+    """The index holds each bucket's summary: counts per code and severity, the first
+    findings per code in place order, the files with errors. Loaded with its findings
+    later, a memo reads no bucket; its deferred findings count and show from the
+    summaries and, once loaded, are the findings saved. A summary of another shape
+    has its bucket read at once."""
+    import marshal
+
+    from teipress.diagnostics import Severity
+    from teipress.resolve.memo import HEAD, MEMO_FILE
+
+    findings = _findings(300)
+    findings["/corpus/doc-5.xml"].append(("doc-5.xml", 9, 1, "X102", "warning", "unused", None, "xref"))
+    store = _saved(tmp_path, findings)
+    memo = store.load("key", findings_later=True)
+    assert memo is not None and memo.findings == {} and memo.unread == set(memo.kept_buckets)
+    files = {path: type("X", (), {"sha256": "sha", "display": path.rsplit("/", 1)[1]})() for path in findings}
+    both = memo.findings_deferred(files, {})  # type: ignore[arg-type]
+    assert both is not None
+    read, deferred = both
+    assert read == [] and deferred is not None
+    assert deferred.count(Severity.ERROR) == 600 and deferred.count(Severity.WARNING) == 1
+    assert deferred.by_code() == {"X001": 600, "X102": 1}
+    assert deferred.error_paths() == {f"doc-{i}.xml" for i in range(300)}
+    assert len([d for d in deferred.heads if d.code == "X001"]) <= HEAD * len(memo.kept_buckets)
+    every = sorted(d.as_row() for d in deferred.load())
+    assert every == sorted(row for rows in findings.values() for row in rows)
+    first = min(every)
+    assert any(d.as_row() == first for d in deferred.heads)  # the first by place is among the heads
+    deferred.warnings_as_errors = True
+    assert deferred.count(Severity.ERROR) == 601 and deferred.count(Severity.WARNING) == 0
+
+    data = marshal.loads((store.folder / MEMO_FILE).read_bytes())
+    damaged = next(n for n, name in enumerate(data["buckets"]) if name)
+    data["summaries"][damaged] = ("not", "a", "summary")
+    (store.folder / MEMO_FILE).write_bytes(marshal.dumps(data))
+    memo = store.load("key", findings_later=True)
+    assert memo is not None and memo.unread == set(memo.kept_buckets) - {damaged}
+    assert memo.findings and all(bucket_of(path) == damaged for path in memo.findings)
+
+
+def test_a_deferred_finding_that_quotes_an_edited_files_position_is_a_miss(tmp_path: Path) -> None:
+    """A duplicate id's finding quotes the other file's position, so it cannot be moved
+    when that file changes: the memo is a miss, read or deferred (its summary keeps such
+    findings whole)."""
+    quoting, edited = "/corpus/doc-1.xml", "/corpus/doc-2.xml"
+    assert bucket_of(quoting) != bucket_of(edited)
+
+    def memo_for(other: str) -> Memo:
+        row = ("doc-1.xml", 4, 2, "X002", "error", f"id 'p1' also at {other}:3:1", None, "xref")
+        store = _saved(tmp_path / other, {quoting: [row]})
+        memo = store.load("key", findings_later=True)
+        assert memo is not None
+        memo.shas[edited] = "old"
+        return memo
+
+    files = {quoting: type("X", (), {"sha256": "sha", "display": "doc-1.xml"})(),
+             edited: type("X", (), {"sha256": "new", "display": "doc-2.xml"})()}
+    assert memo_for("doc-2.xml").findings_deferred(files, {}) is None  # type: ignore[arg-type]
+    kept = memo_for("doc-9.xml").findings_deferred(files, {})  # type: ignore[arg-type]
+    assert kept is not None and kept[1] is not None and kept[1].by_code() == {"X002": 1}

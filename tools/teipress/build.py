@@ -71,7 +71,7 @@ from teipress.check.runner import (
 )
 from teipress.config import Config
 from teipress.daemon.protocol import daemon_folder
-from teipress.diagnostics import Diagnostic, DiagnosticRow, Severity, as_dicts, from_rows
+from teipress.diagnostics import DeferredFindings, Diagnostic, DiagnosticRow, Severity, as_dicts, from_rows
 from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
 from teipress.progress import Progress
@@ -88,7 +88,7 @@ from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
 from teipress.report.json_report import FindingsJson
 from teipress.resolve.corpus import Extracted, key_attributes
-from teipress.resolve.memo import MadeFindings, Memo, MemoStore, memo_key, register_digest
+from teipress.resolve.memo import HEAD, MadeFindings, Memo, MemoStore, memo_key, register_digest
 from teipress.session import BuildSession
 from teipress.splice import Previous, Signature, signature
 from teipress.staging import (
@@ -140,6 +140,11 @@ class BuildOptions:
     check: CheckOptions = field(default_factory=CheckOptions)
     #: resolve in a process of its own (None: for RESOLVE_APART documents or more, with jobs > 1)
     resolve_apart: bool | None = None
+    #: the most findings per rule code the build's report will show (0: it lists every
+    #: finding). With at most ``memo.HEAD``, a rebuild that reuses the resolve memo does
+    #: not read the cross-reference findings of the files an edit left alone: it counts
+    #: them and shows their first ones from the memo's summaries (RunResult.deferred).
+    report_per_code: int = 0
 
 
 @dataclass
@@ -181,9 +186,16 @@ class BuildResult:
             "warnings": self.check.warnings,
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
-            "by_code": dict(sorted(Counter(d.code for d in [*self.check.diagnostics, *self.render_errors]).items())),
+            "by_code": self.by_code(),
             "diagnostics": as_dicts(self.findings()) if findings else [],
         }
+
+    def by_code(self) -> dict[str, int]:
+        """Rule code -> how many findings, in code order."""
+        counts = Counter(d.code for d in [*self.check.diagnostics, *self.render_errors])
+        if self.check.deferred is not None:
+            counts.update(self.check.deferred.by_code())
+        return dict(sorted(counts.items()))
 
     def findings(self) -> list[Diagnostic]:
         """Every finding in the summary's order: the check's by place, then rendering errors."""
@@ -855,8 +867,10 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     by_display = {x.display: path for path, x in files.items()}
     store = MemoStore(cache_dir / "resolve", session.memo_buckets if session is not None else None)
     key = memo_key(config, docs, auths)
-    reused = store.load(key)
-    resolved = _reuse(reused, files, cache, session.memo_findings if session is not None else None)
+    # (a session keeps the findings it made instead; per-file ignores would change the counts)
+    defer = session is None and 0 < options.report_per_code <= HEAD and not config.ignore
+    reused = store.load(key, findings_later=defer)
+    resolved = _reuse(reused, files, cache, session.memo_findings if session is not None else None, defer)
     if resolved is None:
         reused = None
     result = BuildResult(check, formats, documents=len(doc_paths), phases=phases)
@@ -866,7 +880,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     held_corpus = False  # the corpus model was built in this process: its heap is given back below
     if resolved is not None:
         result.resolve_reused = True
-        findings, register_xml, digests = resolved
+        findings, check.deferred, register_xml, digests = resolved
         assert reused is not None
         # the register file in the cache as that run wrote it (workers and slices read it)
         kept = (register_xml, reused.register_content)
@@ -928,7 +942,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
             # a reused memo's rows (moved) and the buckets of them unchanged; else the findings
             rows = reused.findings if reused is not None else {}
             kept = reused.kept_buckets if reused is not None else {}
-            store.save(Memo(key, shas, rows, register, saved, register_hash, kept), by_display, findings)
+            summaries = reused.summaries if reused is not None else {}
+            store.save(Memo(key, shas, rows, register, saved, register_hash, kept, summaries), by_display, findings)
 
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices, register, register_hash,
@@ -947,8 +962,9 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     return result
 
 
-#: the previous build's resolve results, reused: findings, register file, key digests
-Resolved = tuple[list[Diagnostic], Path, dict[str, str]]
+#: the previous build's resolve results, reused: findings (those read, and those deferred),
+#: register file, key digests
+Resolved = tuple[list[Diagnostic], DeferredFindings | None, Path, dict[str, str]]
 
 
 def _give_back_memory() -> None:
@@ -1049,19 +1065,29 @@ def _findings_apart() -> list[DiagnosticRow]:
 
 
 def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache,
-           made: MadeFindings | None = None) -> Resolved | None:
-    """The previous build's resolve results moved to the current positions, if they still hold."""
+           made: MadeFindings | None = None, defer: bool = False) -> Resolved | None:
+    """The previous build's resolve results moved to the current positions, if they still
+    hold; with *defer* (a memo loaded without its findings), those of the buckets of
+    unchanged files deferred (see :meth:`Memo.findings_deferred`)."""
     if memo is None:
         return None
     old_shas = {memo.shas[p]: x.display for p, x in files.items()
                 if p in memo.shas and memo.shas[p] != x.sha256}
     found = cache.get_many(old_shas, old_shas)
-    old = {p: found[memo.shas[p]].load() for p in files if memo.shas.get(p) in found}
-    findings = memo.findings_for(files, {p: x for p, x in old.items() if x is not None}, made)
-    if findings is None:
-        return None
+    old = {p: x for p in files if memo.shas.get(p) in found and (x := found[memo.shas[p]].load()) is not None}
+    deferred: DeferredFindings | None = None
+    if defer:
+        both = memo.findings_deferred(files, old)
+        if both is None:
+            return None
+        findings, deferred = both
+    else:
+        made_now = memo.findings_for(files, old, made)
+        if made_now is None:
+            return None
+        findings = made_now
     assert isinstance(memo.register_xml, Path)  # a memo loaded names its register file
-    return findings, memo.register_xml, memo.digests
+    return findings, deferred, memo.register_xml, memo.digests
 
 
 def _render_all(config: Config, formats: list[str], out: Path, staging: Path,

@@ -360,6 +360,10 @@ def finish(result: RunResult, config: Config, options: CheckOptions) -> RunResul
         diagnostics = [
             d._replace(severity=Severity.ERROR)
             if d.severity is Severity.WARNING else d for d in diagnostics]
+    if result.deferred is not None:
+        # findings counted but not read: a build defers them only without per-path ignores
+        assert not config.ignore, "findings deferred under per-path ignores"
+        result.deferred.warnings_as_errors = options.warnings_as_errors
     result.diagnostics = diagnostics
     return result
 

@@ -120,7 +120,8 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
         config = load_config(config_file=params.config_file)
         options = BuildOptions(
             formats=chosen, out=params.out or config.output_dir(), jobs=params.jobs, force=params.force,
-            clean=params.clean, check=CheckOptions.from_config(config, schema=params.schema or config.schema))
+            clean=params.clean, check=CheckOptions.from_config(config, schema=params.schema or config.schema),
+            report_per_code=params.max_per_rule if summary != "json" else 0)
         quiet = params.quiet or summary == "json"
         progress: Progress = (Progress() if quiet else PlainProgress(sys.stderr)) if daemon \
             else for_stream(sys.stderr, quiet=quiet)
@@ -189,8 +190,9 @@ def echo_findings(result: BuildResult, findings: list[Diagnostic], per_code: int
     from teipress.commands.validate import use_color
     from teipress.report import RunResult
 
-    if findings:
-        shown = RunResult(result.check.files, findings, result.check.seconds)
+    deferred = result.check.deferred
+    if findings or deferred is not None:
+        shown = RunResult(result.check.files, findings, result.check.seconds, deferred=deferred)
         click.echo(text_report.render(shown, color=use_color(sys.stderr), summary=False, per_code=per_code,
                                       hint="run 'teipress validate' to list them all").rstrip("\n"), err=True)
 
@@ -200,7 +202,7 @@ def build_summary(result: BuildResult, out: Path) -> str:
     if not result.published:
         if result.check.errors:
             return (f"Not published: validation found {result.check.errors} error(s) in "
-                    f"{len({d.path for d in result.check.diagnostics if d.is_error})} file(s). "
+                    f"{len(_error_paths(result))} file(s). "
                     "Run 'teipress validate' for details, fix them, or use --force.")
         return f"Not published: {len(result.render_errors)} rendering error(s); output/ is unchanged."
     previous = result.check.extra.get("previous_versions") or []
@@ -211,3 +213,11 @@ def build_summary(result: BuildResult, out: Path) -> str:
             f"{result.files_kept} kept, {result.files_removed} removed; "
             f"{result.check.errors} errors, {result.check.warnings} warnings "
             f"({result.seconds:.2f} s{', by the build daemon' if result.daemon else ''}){kept}")
+
+
+def _error_paths(result: BuildResult) -> set[str]:
+    """The files with a validation error (the deferred findings' among them)."""
+    found = {d.path for d in result.check.diagnostics if d.is_error}
+    if result.check.deferred is not None:
+        found.update(result.check.deferred.error_paths())
+    return found

@@ -10,7 +10,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from teipress.diagnostics import PLACE, Diagnostic, Severity
+from teipress.diagnostics import PLACE, DeferredFindings, Diagnostic, Severity
 
 #: a diagnostic's severity (its fifth field), taken in C
 _SEVERITY = operator.itemgetter(4)
@@ -26,18 +26,30 @@ class RunResult:
     tool: str = "teipress"
     command: str = "validate"
     extra: dict[str, object] = field(default_factory=dict)
+    #: findings counted but not read yet, besides :attr:`diagnostics` (see
+    #: :class:`~teipress.diagnostics.DeferredFindings`); :meth:`materialize` reads them
+    deferred: DeferredFindings | None = None
 
     @property
     def errors(self) -> int:
         # counted in C: a build asks several times, of tens of thousands of findings
-        return operator.countOf(map(_SEVERITY, self.diagnostics), Severity.ERROR)
+        found = operator.countOf(map(_SEVERITY, self.diagnostics), Severity.ERROR)
+        return found + (self.deferred.count(Severity.ERROR) if self.deferred is not None else 0)
 
     @property
     def warnings(self) -> int:
-        return operator.countOf(map(_SEVERITY, self.diagnostics), Severity.WARNING)
+        found = operator.countOf(map(_SEVERITY, self.diagnostics), Severity.WARNING)
+        return found + (self.deferred.count(Severity.WARNING) if self.deferred is not None else 0)
+
+    def materialize(self) -> list[Diagnostic]:
+        """Every finding in :attr:`diagnostics`, the deferred ones read first."""
+        if self.deferred is not None:
+            deferred, self.deferred = self.deferred, None
+            self.diagnostics.extend(deferred.shown(deferred.load()))
+        return self.diagnostics
 
     def sorted(self) -> list[Diagnostic]:
-        return sorted(self.diagnostics, key=PLACE)
+        return sorted(self.materialize(), key=PLACE)
 
     def by_file(self) -> dict[str, list[Diagnostic]]:
         grouped: dict[str, list[Diagnostic]] = {f: [] for f in self.files}

@@ -16,7 +16,7 @@ def render(result: RunResult) -> str:
     from teipress.rules import all_rules
 
     known = {r.code: r for r in all_rules()}
-    used = sorted({d.code for d in result.diagnostics})
+    used = sorted({d.code for d in result.materialize()})
     rules = []
     for code in used:
         info = known.get(code)

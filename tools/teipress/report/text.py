@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import heapq
 import io
+import itertools
+from collections import Counter
 
 from teipress.diagnostics import PLACE, Diagnostic, Severity
 from teipress.report import RunResult
@@ -70,8 +72,17 @@ def _first_per_code(result: RunResult, per_code: int) -> tuple[list[Diagnostic],
     """
     if not per_code:
         return result.sorted(), {}
+    deferred = result.deferred
+    if deferred is not None and per_code > deferred.head:  # its heads are too short: read them all
+        result.materialize()
+        deferred = None
+    # deferred findings: their first ones per code are among their heads, and they count
+    # beside them (see DeferredFindings)
+    heads = deferred.shown(deferred.heads) if deferred is not None else []
+    totals = deferred.by_code() if deferred is not None else {}
+    in_heads = Counter(d.code for d in heads)
     groups: dict[str, list[Diagnostic]] = {}
-    for d in result.diagnostics:
+    for d in itertools.chain(result.diagnostics, heads):
         group = groups.get(d.code)
         if group is None:
             groups[d.code] = [d]
@@ -81,8 +92,9 @@ def _first_per_code(result: RunResult, per_code: int) -> tuple[list[Diagnostic],
     hidden: dict[str, int] = {}
     for code in sorted(groups):
         group = groups[code]
-        if len(group) > per_code:
-            hidden[code] = len(group) - per_code
+        total = len(group) - in_heads[code] + totals.get(code, 0)
+        if total > per_code:
+            hidden[code] = total - per_code
         listed.extend(heapq.nsmallest(per_code, group, key=PLACE))
     listed.sort(key=PLACE)
     return listed, hidden

@@ -25,12 +25,17 @@ register, each written atomically; a memo that cannot be read is a miss.
 The findings are kept in :data:`BUCKETS` files, each holding the findings of the
 files whose path falls in it and named by the hash of its content: a rebuild
 after an edit rewrites the edited file's bucket and the small index, not every
-finding (27 MB of them for the Escher letters, 0.15 s to write).
+finding (27 MB of them for the Escher letters, 0.15 s to write). The index holds
+a summary of each bucket (:func:`summarize`: counts, the first findings of each
+code, the files with errors), from which a rebuild whose report shows a few
+findings per code counts and shows the findings of the buckets an edit left
+alone without reading them (:meth:`Memo.findings_deferred`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import marshal
 import os
@@ -45,14 +50,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from teipress import paths
 from teipress.atomic import write_atomic
 from teipress.config import Config
-from teipress.diagnostics import Diagnostic, DiagnosticRow, from_rows
+from teipress.diagnostics import PLACE, DeferredFindings, Diagnostic, DiagnosticRow, from_rows
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
 
 if TYPE_CHECKING:  # the register module is not needed to read a memo
     from teipress.resolve.register import Register
 
-MEMO_VERSION = "5"
+MEMO_VERSION = "6"
 #: The memo: ``marshal`` of plain values (strings, numbers, tuples, lists, dicts), about
 #: ten times faster to write and read than JSON for the 90,000 findings of the Escher
 #: letters; unlike pickle it cannot name a class or a function to call, and what is
@@ -63,6 +68,15 @@ BUCKETS = 64
 _BUCKET_NAME = re.compile(r"[0-9a-f]{32}")
 #: per file path, the findings about it (each as :meth:`Diagnostic.as_row`)
 Findings = dict[str, list[DiagnosticRow]]
+#: Per rule code, how many of a bucket's first findings (in place order) its summary holds:
+#: the most a build's text report shows per code without reading the buckets
+#: (``--max-per-rule``, 20 by default)
+HEAD = 20
+#: What the memo's index keeps of a bucket (:func:`summarize`): per (code, severity) how
+#: many findings; per code its first :data:`HEAD` rows in place order; per severity the
+#: paths (as findings show them) with such a finding; the rows whose message quotes a
+#: position (see _POSITIONAL)
+Summary = tuple[dict[tuple[str, str], int], list[DiagnosticRow], dict[str, list[str]], list[DiagnosticRow]]
 
 
 def bucket_of(path: str) -> int:
@@ -91,6 +105,36 @@ def memo_key(config: Config, docs: list[Extracted], auths: list[Extracted]) -> s
     return h.hexdigest()
 
 
+def summarize(groups: Findings) -> Summary:
+    """The summary of a bucket holding *groups* (see :data:`Summary`)."""
+    counts: dict[tuple[str, str], int] = {}
+    by_code: dict[str, list[DiagnosticRow]] = {}
+    paths: dict[str, set[str]] = {}
+    positional: list[DiagnosticRow] = []
+    for rows in groups.values():
+        for row in rows:
+            key = (row[3], row[4])
+            counts[key] = counts.get(key, 0) + 1
+            by_code.setdefault(row[3], []).append(row)
+            paths.setdefault(row[4], set()).add(row[0])
+            if row[3] in _POSITIONAL:
+                positional.append(row)
+    heads = [row for code in sorted(by_code) for row in heapq.nsmallest(HEAD, by_code[code], key=PLACE)]
+    return counts, heads, {severity: sorted(found) for severity, found in paths.items()}, positional
+
+
+def _summary_ok(summary: object) -> bool:
+    """Whether *summary* is of the shape :func:`summarize` makes (read from a file)."""
+    if not (type(summary) is tuple and len(summary) == 4):
+        return False
+    counts, heads, paths, positional = summary
+    return (isinstance(counts, dict) and all(type(k) is tuple and len(k) == 2 and type(v) is int
+                                             for k, v in counts.items())
+            and isinstance(heads, list) and all(type(row) is tuple and len(row) == 8 for row in heads)
+            and isinstance(paths, dict) and all(isinstance(v, list) for v in paths.values())
+            and isinstance(positional, list) and all(type(row) is tuple and len(row) == 8 for row in positional))
+
+
 def _positions(x: FileExtract) -> list[tuple[int, int]]:
     """Start positions of the elements findings can be about, in a fixed order."""
     return [(n.line, n.col) for n in x.nodes] + [(e.line, e.col) for e in x.entries]
@@ -112,6 +156,66 @@ class Memo:
     #: bucket -> the name of its file, for the buckets of a memo loaded whose findings
     #: have not changed since (:meth:`findings_for` drops those it changes)
     kept_buckets: dict[int, str] = field(default_factory=dict)
+    #: bucket -> its summary (see :func:`summarize`), for the buckets of a memo loaded
+    summaries: dict[int, Summary] = field(default_factory=dict)
+    #: where the buckets not read yet are (a memo loaded without its findings: see
+    #: :meth:`MemoStore.load`); :attr:`findings` holds the buckets read
+    folder: Path | None = None
+    unread: set[int] = field(default_factory=set)
+
+    def findings_deferred(self, files: dict[str, Extracted], old: dict[str, FileExtract]
+                          ) -> tuple[list[Diagnostic], DeferredFindings | None] | None:
+        """:meth:`findings_for`, reading only the buckets of the files whose content
+        changed (a memo loaded without its findings); the other buckets' findings are
+        deferred: counted and sampled from their summaries, read only if a caller needs
+        every one. None where :meth:`findings_for` gives None."""
+        changed_paths = {p for p, x in files.items() if x.sha256 != self.shas.get(p)}
+        changed = [files[p].display for p in changed_paths]
+        try:
+            self._read({bucket_of(p) for p in changed_paths} & self.unread)
+        except (OSError, ValueError):  # a bucket removed or damaged since the memo was read
+            return None
+        for n in self.unread:  # a finding that quotes a changed file's position cannot move
+            if changed and any(any(shown in row[5] for shown in changed) for row in self.summaries[n][3]):
+                return None
+        findings = self.findings_for(files, old)
+        if findings is None:
+            return None
+        if not self.unread:
+            return findings, None
+        return findings, self._deferred(sorted(self.unread))
+
+    def _read(self, buckets: set[int]) -> None:
+        """Read *buckets* into :attr:`findings` (``ValueError`` if one is not a bucket)."""
+        for n in sorted(buckets):
+            self.findings.update(_read_bucket(self._bucket_path(n)))
+            self.unread.discard(n)
+
+    def _bucket_path(self, n: int) -> Path:
+        assert self.folder is not None
+        return _bucket_file(self.folder, self.kept_buckets[n])
+
+    def _deferred(self, buckets: list[int]) -> DeferredFindings:
+        counts: dict[tuple[str, str], int] = {}
+        heads: list[DiagnosticRow] = []
+        paths: dict[str, set[str]] = {}
+        for n in buckets:
+            bucket_counts, bucket_heads, bucket_paths, _ = self.summaries[n]
+            for key, count in bucket_counts.items():
+                counts[key] = counts.get(key, 0) + count
+            heads.extend(bucket_heads)
+            for severity, found in bucket_paths.items():
+                paths.setdefault(severity, set()).update(found)
+        files = [self._bucket_path(n) for n in buckets]
+
+        def load() -> list[Diagnostic]:
+            # the buckets are the memo's as it was loaded: a build keeps them (their names
+            # stay in the index it saves), and a later build removes them only once a new
+            # memo no longer names them
+            return [d for path in files for rows in _read_bucket(path).values() for d in from_rows(rows)]
+
+        return DeferredFindings(counts, from_rows(heads), HEAD,
+                                {severity: frozenset(found) for severity, found in paths.items()}, load)
 
     def findings_for(self, files: dict[str, Extracted], old: dict[str, FileExtract],
                      made: MadeFindings | None = None) -> list[Diagnostic] | None:
@@ -192,23 +296,34 @@ class MemoStore:
             return None
         return data if isinstance(data, dict) and data.get("version") == MEMO_VERSION else None
 
-    def load(self, key: str) -> Memo | None:
+    def load(self, key: str, findings_later: bool = False) -> Memo | None:
+        """The memo made for *key*, or None. *findings_later*: the findings' buckets are
+        not read yet, only their summaries (see :meth:`Memo.findings_deferred`)."""
         data = self._latest()
         if data is None or data.get("key") != key:
             return None
         try:
             shas, buckets, digests = data["shas"], data["buckets"], data["digests"]
+            summaries = data["summaries"]
             if not (_str_dict(shas) and _str_dict(digests) and isinstance(buckets, list)
-                    and len(buckets) == BUCKETS):
+                    and len(buckets) == BUCKETS and isinstance(summaries, list) and len(summaries) == BUCKETS):
                 return None
             findings: Findings = {}
             kept: dict[int, str] = {}
             read: dict[str, Findings] = {}
+            summary_of: dict[int, Summary] = {}
+            unread: set[int] = set()
             for n, name in enumerate(buckets):
                 if name == "":
                     continue
                 if not (isinstance(name, str) and _BUCKET_NAME.fullmatch(name)):
                     return None
+                kept[n] = name
+                if _summary_ok(summaries[n]):
+                    summary_of[n] = summaries[n]
+                if findings_later and n in summary_of:
+                    unread.add(n)
+                    continue
                 bucket = self.buckets.get(name) if self.buckets is not None else None
                 if bucket is None:
                     bucket = marshal.loads(_bucket_file(self.folder, name).read_bytes())
@@ -216,7 +331,6 @@ class MemoStore:
                 if not isinstance(bucket, dict):
                     return None
                 findings.update(bucket)
-                kept[n] = name
                 read[name] = bucket
             register = self.folder / f"register-{data['register']}.xml"
             # Checked against the hash it is named by, unless it is the very file the memo
@@ -233,7 +347,7 @@ class MemoStore:
             if self.buckets is not None:
                 self.buckets.clear()
                 self.buckets.update(read)
-            return Memo(key, shas, findings, register, digests, content, kept)
+            return Memo(key, shas, findings, register, digests, content, kept, summary_of, self.folder, unread)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
 
@@ -297,12 +411,13 @@ class MemoStore:
                 reg = kept[0]
             else:
                 reg = memo.register_xml
-            names = self._write_buckets(groups, memo.kept_buckets)
+            names, summaries = self._write_buckets(groups, memo.kept_buckets, memo.summaries)
             digest = reg.stem.removeprefix("register-")
             st = reg.stat()
             payload = {"version": MEMO_VERSION, "key": memo.key, "shas": memo.shas, "buckets": names,
                        "register": digest, "register_stat": [st.st_ino, st.st_size, st.st_mtime_ns],
-                       "content": memo.register_content, "digests": memo.digests}
+                       "content": memo.register_content, "digests": memo.digests,
+                       "summaries": summaries}
             write_atomic(self.folder / MEMO_FILE, marshal.dumps(payload), sync=False)
             for stale in self.folder.glob("register-*.xml"):
                 if stale != reg:
@@ -314,31 +429,53 @@ class MemoStore:
             for tmp in self.folder.glob(f"{_REGISTER_TMP}*.tmp"):  # of a build killed while writing
                 if tmp.name != f"{_REGISTER_TMP}{os.getpid()}.tmp":
                     tmp.unlink(missing_ok=True)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a kept bucket damaged since it was read
             pass  # a memo that cannot be kept only makes the next build slower
 
-    def _write_buckets(self, groups: Findings, kept: dict[int, str]) -> list[str]:
-        """The name of each bucket's file ("" for an empty bucket): a kept one's as it
-        is, the others' written (unless a file of that content is there already)."""
+    def _write_buckets(self, groups: Findings, kept: dict[int, str], summaries: dict[int, Summary]
+                       ) -> tuple[list[str], list[Summary | None]]:
+        """The name of each bucket's file ("" for an empty bucket) and its summary: a kept
+        one's as it is, the others' written (unless a file of that content is there
+        already)."""
         paths: list[list[str]] = [[] for _ in range(BUCKETS)]
         for path in groups:
             paths[bucket_of(path)].append(path)
         names: list[str] = []
+        made: list[Summary | None] = []
         for n, members in enumerate(paths):
             name = kept.get(n)
             if name is not None and _bucket_file(self.folder, name).is_file():
                 names.append(name)
+                summary = summaries.get(n)
+                if summary is None:  # its summary in the index was not of the shape this version writes
+                    summary = summarize(_read_bucket(_bucket_file(self.folder, name)))
+                made.append(summary)
                 continue
             if not members:
                 names.append("")
+                made.append(None)
                 continue
-            data = marshal.dumps({path: groups[path] for path in sorted(members)})
+            bucket = {path: groups[path] for path in sorted(members)}
+            data = marshal.dumps(bucket)
             name = hashlib.sha256(data).hexdigest()[:32]
             target = _bucket_file(self.folder, name)
             if not target.is_file():
                 write_atomic(target, data, sync=False)
             names.append(name)
-        return names
+            made.append(summarize(bucket))
+        return names, made
+
+
+def _read_bucket(path: Path) -> Findings:
+    """A bucket's findings from its file (``OSError``; ``ValueError`` for another shape)."""
+    try:
+        bucket = marshal.loads(path.read_bytes())
+    except (EOFError, TypeError) as exc:
+        raise ValueError(f"{path}: not a bucket of findings") from exc
+    if not (isinstance(bucket, dict) and all(type(rows) is list and all(type(row) is tuple for row in rows)
+                                             for rows in bucket.values())):
+        raise ValueError(f"{path}: not a bucket of findings")
+    return bucket
 
 
 #: Name of a register being written (then renamed to ``register-<hash>.xml``), before the pid.
