@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from teipress import paths
 from teipress.atomic import write_atomic
 from teipress.config import Config
-from teipress.diagnostics import PLACE, DeferredFindings, Diagnostic, DiagnosticRow, from_rows
+from teipress.diagnostics import PLACE, DeferredFindings, Diagnostic, DiagnosticRow, Severity, from_rows
 from teipress.resolve.corpus import Extracted
 from teipress.resolve.extract import EXTRACT_VERSION, FileExtract
 
@@ -91,6 +91,8 @@ def _bucket_file(folder: Path, name: str) -> Path:
 #: (bucket name, path) -> the findings made of that bucket's rows for the path, and
 #: whether one of them quotes a position (see Memo.findings_for)
 MadeFindings = dict[tuple[str, str], tuple[list[Diagnostic], bool]]
+#: The severities a summary counts (its counts are checked for them as they are read)
+_SEVERITY_VALUES = frozenset(s.value for s in Severity)
 #: Findings whose message quotes a position (so they cannot be moved).
 _POSITIONAL = frozenset({"X002"})
 
@@ -128,8 +130,8 @@ def _summary_ok(summary: object) -> bool:
     if not (type(summary) is tuple and len(summary) == 4):
         return False
     counts, heads, paths, positional = summary
-    return (isinstance(counts, dict) and all(type(k) is tuple and len(k) == 2 and type(v) is int
-                                             for k, v in counts.items())
+    return (isinstance(counts, dict) and all(type(k) is tuple and len(k) == 2 and k[1] in _SEVERITY_VALUES
+                                             and type(v) is int for k, v in counts.items())
             and isinstance(heads, list) and all(type(row) is tuple and len(row) == 8 for row in heads)
             and isinstance(paths, dict) and all(isinstance(v, list) for v in paths.values())
             and isinstance(positional, list) and all(type(row) is tuple and len(row) == 8 for row in positional))
@@ -183,7 +185,10 @@ class Memo:
             return None
         if not self.unread:
             return findings, None
-        return findings, self._deferred(sorted(self.unread))
+        try:
+            return findings, self._deferred(sorted(self.unread))
+        except (KeyError, ValueError):  # a head of another shape: a severity no version writes
+            return None
 
     def _read(self, buckets: set[int]) -> None:
         """Read *buckets* into :attr:`findings` (``ValueError`` if one is not a bucket)."""
