@@ -713,6 +713,59 @@ def test_a_document_removed_gets_its_edition_pages_from_a_pool_and_the_same_edit
     assert published_files(outs[1]) == published_files(outs[2])
 
 
+def test_the_render_workers_of_an_edit_start_before_the_edited_file_is_checked(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the check cache shows a few files changed, the render pool starts, its workers
+    compiling while the build checks those files and resolves; not when the files left
+    alone hold an error the build will stop at (without --force)."""
+    import io
+
+    from teipress import build as build_module
+    from teipress.build import BuildOptions, build
+    from teipress.check import runner
+    from teipress.check.runner import CheckOptions
+    from teipress.config import load_config
+    from teipress.progress import for_stream
+
+    config = load_config(config_file=project / "teipress.toml")
+
+    def run(force: bool) -> build_module.BuildResult:
+        options = BuildOptions(["text"], project / "out", jobs=2, force=force, check=CheckOptions.from_config(config))
+        return build(config, options, for_stream(io.StringIO(), quiet=True))
+
+    assert run(False).published
+    events: list[str] = []
+    real_pool, real_check = build_module.start_render_pool, runner._Checker.check_path
+
+    def pool(*args: object, **kwargs: object) -> object:
+        events.append("pool")
+        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    def check(self: object, path: Path) -> object:
+        events.append(f"check {path.name}")
+        return real_check(self, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "start_render_pool", pool)
+    monkeypatch.setattr(runner._Checker, "check_path", check)
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right.", 1))
+    result = run(False)
+    assert result.published and result.rendered_documents == 1
+    assert events == ["pool", f"check {MEMO2}"]
+
+    memo1 = project / "tei" / MEMO1  # an error in a file the next edit leaves alone
+    memo1.write_text(memo1.read_text().replace("<TEI ", "<TEI bogus-attribute='1' ", 1))
+    assert run(True).check.errors > 0
+    memo2.write_text(memo2.read_text().replace("always right.", "always victorious.", 1))  # not checked before
+    events.clear()
+    assert not run(False).published
+    assert events == [f"check {MEMO2}"]  # the build stops at the error: no workers started for it
+    memo2.write_text(memo2.read_text().replace("always victorious.", "always first.", 1))
+    events.clear()
+    assert run(True).published
+    assert events == ["pool", f"check {MEMO2}"]
+
+
 def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path) -> None:
     """With -j 2 a rebuild of a few documents renders in the pool started before the
     resolve phase (editions side by side); with -j 1 everything runs in the build's own

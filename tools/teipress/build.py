@@ -736,26 +736,6 @@ def _build_in(config: Config, options: BuildOptions, progress: Progress, session
         for path in previous:  # into the trash, removed once the build is over
             discard(path, trash)
     phases: dict[str, float] = {}
-
-    # -- load + check: per document, cached by content hash ----------------
-    t = time.perf_counter()
-    doc_paths = config.source_files()
-    auth_paths = config.authority_files()
-    progress.phase("check", len(doc_paths) + len(auth_paths))
-    options.check.jobs = options.jobs
-    options.check.corpus = False  # done below on the same corpus the register is built from
-    cache = CheckCache(cache_dir / "check", options.check, config.root, config.keys)
-    extracts: dict[Path, Extracted] = {}
-    check = check_files([*doc_paths, *auth_paths], config, options.check, cache, extracts, session)
-    if options.force:
-        check.extra["previous_versions"] = _keep_previous_versions(config, doc_paths, extracts, cache, cache_dir)
-    progress.advance(len(doc_paths) + len(auth_paths))
-    phases["check"] = time.perf_counter() - t
-
-    # -- render pool: started now when a few documents were edited, so its workers
-    # compile their stylesheets while this process resolves. Not for many: the
-    # resolve phase of a whole corpus is this process's peak, and idle workers
-    # beside it would raise the build's (Escher: 0.84 -> 1.19 GiB of PSS). --------
     jobs = options.jobs or default_jobs()
     build_date = datetime.now(UTC).date().isoformat()
     staging = out / f"{STAGING_PREFIX}{os.getpid()}"
@@ -763,14 +743,39 @@ def _build_in(config: Config, options: BuildOptions, progress: Progress, session
     staging.mkdir()
     pool = _Pool(lambda: start_render_pool(config, formats, build_date, staging, jobs), session,
                  lambda: (tuple(environment_key(config, name) for name in formats), build_date, staging, jobs))
-    checked = check.extra.get("checked", 0)
-    # a session's workers are started by its first build, nothing to render or not: the
-    # first save an editor makes finds them ready
-    few = session is not None or (isinstance(checked, int) and 0 < checked < POOL_THRESHOLD)
-    if jobs > 1 and few and (options.force or not check.errors):
-        pool.get(warm=jobs)
+
+    def start_workers(checking: int, failing: bool) -> None:
+        # -- render pool: started as soon as the check cache shows a few files edited, so
+        # its workers compile their stylesheets while this process checks those files and
+        # resolves (Escher, a letter edited: they were ready 0.45 s after they started,
+        # after the check phase, so the letter waited for them). Not for many: the resolve
+        # phase of a whole corpus is this process's peak, and idle workers beside it
+        # would raise the build's (Escher: 0.84 -> 1.19 GiB of PSS). Nor when the files
+        # left alone already hold an error the build would stop at. A session's workers
+        # are started by its first build, nothing to render or not: the first save an
+        # editor makes finds them ready.
+        few = session is not None or 0 < checking < POOL_THRESHOLD
+        if jobs > 1 and few and (options.force or not failing):
+            pool.get(warm=jobs)
+
     failed = True
     try:
+        # -- load + check: per document, cached by content hash ----------------
+        t = time.perf_counter()
+        doc_paths = config.source_files()
+        auth_paths = config.authority_files()
+        progress.phase("check", len(doc_paths) + len(auth_paths))
+        options.check.jobs = options.jobs
+        options.check.corpus = False  # done below on the same corpus the register is built from
+        cache = CheckCache(cache_dir / "check", options.check, config.root, config.keys)
+        extracts: dict[Path, Extracted] = {}
+        check = check_files([*doc_paths, *auth_paths], config, options.check, cache, extracts, session,
+                            on_todo=start_workers)
+        if options.force:
+            check.extra["previous_versions"] = _keep_previous_versions(config, doc_paths, extracts, cache,
+                                                                       cache_dir)
+        progress.advance(len(doc_paths) + len(auth_paths))
+        phases["check"] = time.perf_counter() - t
         result = _resolve_and_render(config, options, progress, formats, out, staging, cache_dir, pool,
                                      build_date, doc_paths, auth_paths, extracts, cache, check, phases, started,
                                      session)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -191,7 +191,8 @@ def default_jobs() -> int:
 def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
                 cache: CheckCache | None = None,
                 extracts: dict[Path, Extracted] | None = None,
-                session: BuildSession | None = None) -> RunResult:
+                session: BuildSession | None = None,
+                on_todo: Callable[[int, bool], None] | None = None) -> RunResult:
     """Load and check *paths* (documents and authority files), then run the corpus checks.
 
     With a *cache*, files whose content was already checked under the same
@@ -199,6 +200,9 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     With *extracts*, the resolve phase's extract of every file that parsed is
     put there (``teipress build`` resolves from them without parsing again).
     A *session* keeps the checker of a few files (compiled rules) for the next run.
+    *on_todo* is told, once the cache has been read and before any file is checked,
+    how many files are to be checked and whether the cached findings hold an error
+    (a build starts its render workers then, see ``teipress.build``).
     """
     started = time.perf_counter()
     root = config.root
@@ -226,6 +230,9 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
                 shown = displays[path]  # two files with the same content share one cache row
                 results[path] = (shown, [d if d.path == shown else d._replace(path=shown)
                                          for d in hit.diagnostics], hit if hit.parsed else None)
+        if on_todo is not None:
+            failing = {Severity.ERROR, Severity.WARNING} if options.warnings_as_errors else {Severity.ERROR}
+            on_todo(len(todo), any(d.severity in failing for _, found, _ in results.values() for d in found))
     rules_cache = cache.folder if cache is not None else None  # compiled Schematron kept there
     # Pool start-up (a saxonche processor and compiled rules per worker) costs
     # about a second; below a handful of files one process is faster.
