@@ -399,13 +399,14 @@ def test_a_damaged_resolve_memo_is_a_miss_not_a_wrong_build(project: Path, damag
 
 
 @pytest.mark.parametrize("warnings_as_errors", [False, True])
-def test_a_rebuild_reporting_a_few_findings_per_code_reads_only_the_edited_files_findings(
+def test_a_rebuild_reporting_a_few_findings_per_code_or_json_reads_only_the_edited_files_findings(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warnings_as_errors: bool) -> None:
-    """With a text report of at most 20 findings per code, a rebuild that reuses the resolve
-    memo reads the findings' bucket of the edited file alone; the others are counted and
-    shown from the memo's summaries. The report, counts and exit status are those of the
-    same rebuild reading every finding, and the deferred findings, once read, are its
-    findings."""
+    """With a text report of at most 20 findings per code, or a JSON summary, a rebuild that
+    reuses the resolve memo reads the findings' bucket of the edited file alone; the others
+    are counted and shown from the memo's summaries, or joined as the JSON the memo kept.
+    The report, the JSON summary (byte for byte), the counts and the exit status are those
+    of the same rebuild reading every finding, and the deferred findings, once read, are
+    its findings."""
     import io
 
     from conftest import benchmark_synth
@@ -422,16 +423,17 @@ def test_a_rebuild_reporting_a_few_findings_per_code_reads_only_the_edited_files
         for k in range(1 + n % 3):
             text = text.replace('ref="pers:', f'ref="pers:nobody-{n}-{k}-', 1)
         doc.write_text(text, "utf-8")
-    copies = {mode: tmp_path / mode for mode in ("deferred", "read")}
+    copies = {mode: tmp_path / mode for mode in ("text", "json", "read")}
     for folder in copies.values():
         shutil.copytree(corpus, folder)
 
-    def run(folder: Path, per_code: int) -> object:
+    def run(mode: str) -> object:
+        folder = copies[mode]
         config = load_config(config_file=folder / "teipress.toml")
         check = CheckOptions.from_config(config)
         check.warnings_as_errors = warnings_as_errors
         options = BuildOptions(["text"], folder / "output", jobs=1, force=True, check=check,
-                               report_per_code=per_code)
+                               report_per_code=20 if mode == "text" else 0, report_json=mode == "json")
         return build(config, options, for_stream(io.StringIO(), quiet=True))
 
     def report(result: object) -> str:
@@ -441,8 +443,8 @@ def test_a_rebuild_reporting_a_few_findings_per_code_reads_only_the_edited_files
         monkeypatch.undo()
         return err.getvalue()
 
-    for folder in copies.values():
-        first = run(folder, 20)
+    for mode, folder in copies.items():
+        first = run(mode)
         assert first.check.deferred is None and first.check.errors >= 60  # type: ignore[attr-defined]
         edited = sorted((folder / "tei").glob("*.xml"))[17]
         edited.write_text(edited.read_text("utf-8").replace("</p>", " Edited.</p>", 1), "utf-8")
@@ -454,24 +456,35 @@ def test_a_rebuild_reporting_a_few_findings_per_code_reads_only_the_edited_files
         return real(path)
 
     monkeypatch.setattr(memo_module, "_read_bucket", counted)
-    deferred = run(copies["deferred"], 20)
-    assert deferred.resolve_reused and deferred.check.deferred is not None  # type: ignore[attr-defined]
-    assert len(read_buckets) == 1  # the edited file's bucket
-    read_buckets.clear()
-    full = run(copies["read"], 0)
-    assert full.resolve_reused and full.check.deferred is None  # type: ignore[attr-defined]
+    results = {mode: run(mode) for mode in copies}
+    # the edited file's bucket, by each deferring build (the other reads them all)
+    assert sorted(path.parents[2].name for path in read_buckets) == ["json", "text"]
     monkeypatch.undo()
+    full = results["read"]
+    assert full.resolve_reused and full.check.deferred is None  # type: ignore[attr-defined]
+    for mode in ("text", "json"):
+        result = results[mode]
+        assert result.resolve_reused and result.check.deferred is not None  # type: ignore[attr-defined]
+        for attr in ("errors", "warnings"):
+            assert getattr(result.check, attr) == getattr(full.check, attr)  # type: ignore[attr-defined]
+        assert result.by_code() == full.by_code()  # type: ignore[attr-defined]
 
-    shown = report(deferred)
+    shown = report(results["text"])
     assert shown == report(full) and "more X001 findings" in shown
-    for attr in ("errors", "warnings"):
-        assert getattr(deferred.check, attr) == getattr(full.check, attr)  # type: ignore[attr-defined]
-    assert deferred.by_code() == full.by_code()  # type: ignore[attr-defined]
-    summaries = [result.to_dict() for result in (deferred, full)]  # type: ignore[attr-defined]
-    for data in summaries:
+
+    def stable(result: object) -> dict[str, object]:
+        data = json.loads(b"".join(result.to_json()))  # type: ignore[attr-defined]
         del data["seconds"], data["phases"]
-    assert summaries[0] == summaries[1]  # the JSON summary's list of findings read the deferred ones
-    assert len(summaries[0]["diagnostics"]) >= 60 and deferred.check.deferred is None  # type: ignore
+        return data
+
+    # the JSON summary: joined from the memo's JSON (read nothing), or (warnings as errors,
+    # which that JSON does not say) from the findings, read then
+    assert stable(results["json"]) == stable(full) and len(stable(full)["diagnostics"]) >= 60
+    assert (results["json"].check.deferred is None) == warnings_as_errors  # type: ignore[attr-defined]
+    assert stable(results["text"]) == stable(full)
+    # read, the deferred findings are the findings
+    assert results["text"].check.sorted() == full.check.sorted()  # type: ignore[attr-defined]
+    assert results["text"].check.deferred is None  # type: ignore[attr-defined]
 
 
 def test_a_damaged_register_in_the_resolve_cache_is_a_miss(project: Path) -> None:

@@ -189,3 +189,35 @@ def test_a_session_build_summary_is_the_plain_summary(tmp_path: Path) -> None:
             result = build(config, options, Progress(), session)
             assert b"".join(result.to_json(kept)) == b"".join(result.to_json())
     assert b"#nobody" in b"".join(result.to_json(kept))
+
+
+def test_a_json_array_merged_from_kept_parts_is_the_array_of_every_finding() -> None:
+    """A rebuild's JSON summary merges the findings it read with the JSON the resolve memo
+    kept of the others (``merged_array``): the same bytes as encoding them all, sorted by
+    place, the build's own findings first where two share a place, then the tail."""
+    import random
+
+    import orjson
+
+    from teipress.diagnostics import as_dicts
+    from teipress.report.json_report import merged_array
+    from teipress.resolve.memo import json_parts
+
+    rng = random.Random(7)
+    codes = ["R009", "X001", "X102"]
+
+    def finding(path: str, n: int) -> Diagnostic:
+        severity = rng.choice([Severity.ERROR, Severity.WARNING])
+        return Diagnostic(path, rng.randint(1, 4), rng.randint(1, 3), rng.choice(codes), severity, f"m{n} ü \"q\"",
+                          rng.choice([None, "help"]), "xref")
+
+    paths = [f"tei/{name}.xml" for name in "abcdef"]
+    own = [finding(rng.choice(paths), n) for n in range(60)]
+    kept = [finding(rng.choice(paths[1:]), 100 + n) for n in range(200)]
+    tail = [Diagnostic("(edition)", 1, 1, "B001", Severity.ERROR, "rendering failed", None, "render")]
+    bucket: dict[str, list[tuple[object, ...]]] = {}
+    for d in kept:
+        bucket.setdefault("/abs/" + d.path, []).append(d.as_row())
+    expected = orjson.dumps(as_dicts([*sorted([*own, *kept], key=lambda d: d[:4]), *tail]))
+    assert merged_array(own, json_parts(bucket), tail) == expected  # type: ignore[arg-type]
+    assert merged_array([], json_parts(bucket)) == orjson.dumps(as_dicts(sorted(kept, key=lambda d: d[:4])))

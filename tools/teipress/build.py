@@ -86,7 +86,7 @@ from teipress.render import (
 from teipress.render.keys import KeyBuilder, LazyRegister, RegisterView
 from teipress.render.register_index import RegisterIndex
 from teipress.report import RunResult
-from teipress.report.json_report import FindingsJson
+from teipress.report.json_report import FindingsJson, merged_array
 from teipress.resolve.corpus import Extracted, key_attributes
 from teipress.resolve.memo import HEAD, MadeFindings, Memo, MemoStore, memo_key, register_digest
 from teipress.session import BuildSession
@@ -145,6 +145,9 @@ class BuildOptions:
     #: not read the cross-reference findings of the files an edit left alone: it counts
     #: them and shows their first ones from the memo's summaries (RunResult.deferred).
     report_per_code: int = 0
+    #: the report is the JSON summary (:meth:`BuildResult.to_json`): those findings are
+    #: deferred too, their JSON joined from what the memo kept of it
+    report_json: bool = False
 
 
 @dataclass
@@ -205,6 +208,16 @@ class BuildResult:
         """:meth:`to_dict` as compact JSON, in pieces to be written one after the other;
         with *kept* (a session's), the findings' JSON from what it kept of the same
         findings."""
+        deferred = self.check.deferred
+        if kept is None and deferred is not None and deferred.json_parts is not None \
+                and not deferred.warnings_as_errors:
+            try:  # the deferred findings' JSON, as the memo kept it
+                array = merged_array(self.check.diagnostics, deferred.json_parts(), self.render_errors)
+            except (OSError, ValueError, TypeError):  # removed or damaged since: read the findings
+                pass
+            else:
+                head = orjson.dumps(self.to_dict(findings=False))  # the findings' array is the last value
+                return [head[:-len(b"[]}")], array, b"}"]
         if kept is None:
             return [orjson.dumps(self.to_dict())]
         head = orjson.dumps(self.to_dict(findings=False))  # the findings' array is the last value
@@ -873,7 +886,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
     store = MemoStore(cache_dir / "resolve", session.memo_buckets if session is not None else None)
     key = memo_key(config, docs, auths)
     # (a session keeps the findings it made instead; per-file ignores would change the counts)
-    defer = session is None and 0 < options.report_per_code <= HEAD and not config.ignore
+    defer = session is None and not config.ignore and (options.report_json or 0 < options.report_per_code <= HEAD)
     reused = store.load(key, findings_later=defer)
     resolved = _reuse(reused, files, cache, session.memo_findings if session is not None else None, defer)
     if resolved is None:

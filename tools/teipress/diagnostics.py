@@ -151,6 +151,11 @@ def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
     return errors, warnings
 
 
+#: Findings as a JSON summary lists them, by the path they show: each one's place
+#: (line, column, code) and its compact JSON object, in place order
+JsonParts = dict[str, tuple[list[tuple[int, int, str]], list[bytes]]]
+
+
 @dataclass
 class DeferredFindings:
     """Findings a run counts and samples but has not read: a rebuild's cross-reference
@@ -175,6 +180,9 @@ class DeferredFindings:
     load: Callable[[], list[Diagnostic]]
     #: ``--warnings-as-errors``: warnings count, show and load as errors
     warnings_as_errors: bool = False
+    #: these findings' JSON objects, read without making the findings (a JSON summary
+    #: merges them with the others: see ``report.json_report.merged_array``)
+    json_parts: Callable[[], JsonParts] | None = None
 
     def count(self, severity: Severity) -> int:
         """How many findings have *severity* (as the run reports them)."""

@@ -121,7 +121,7 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
         options = BuildOptions(
             formats=chosen, out=params.out or config.output_dir(), jobs=params.jobs, force=params.force,
             clean=params.clean, check=CheckOptions.from_config(config, schema=params.schema or config.schema),
-            report_per_code=params.max_per_rule if summary != "json" else 0)
+            report_per_code=params.max_per_rule if summary != "json" else 0, report_json=summary == "json")
         quiet = params.quiet or summary == "json"
         progress: Progress = (Progress() if quiet else PlainProgress(sys.stderr)) if daemon \
             else for_stream(sys.stderr, quiet=quiet)

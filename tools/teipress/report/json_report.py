@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Sequence
 from itertools import groupby
 from operator import itemgetter
 
 import orjson
 
 from teipress import __version__
-from teipress.diagnostics import Diagnostic, as_dicts
+from teipress.diagnostics import PLACE, Diagnostic, JsonParts, as_dicts
 from teipress.report import RunResult
 
 
@@ -67,3 +69,39 @@ class FindingsJson:
             pieces.pop()  # the last comma
         pieces.append(b"]")
         return pieces
+
+
+def merged_array(findings: Sequence[Diagnostic], parts: JsonParts, tail: Sequence[Diagnostic] = ()) -> bytes:
+    """``orjson.dumps(as_dicts([*sorted(all, key=PLACE), *tail]))``, byte for byte, where
+    *all* is *findings* and the findings *parts* holds as JSON (made when the resolve
+    memo kept them: see ``resolve.memo.json_parts``), which are never made again.
+
+    The array is sorted by path, then place: each path's own findings are merged with
+    its parts' (on ties, its own come first, as a stable sort of *findings* followed by
+    the others would give). ``TypeError`` or ``ValueError`` if *parts* is not of the
+    shape it names.
+    """
+    own: dict[str, list[Diagnostic]] = {}
+    for d in sorted(findings, key=PLACE):
+        group = own.get(d.path)
+        if group is None:
+            own[d.path] = [d]
+        else:
+            group.append(d)
+    objects: list[bytes] = []
+    for path in sorted(own.keys() | parts.keys()):
+        mine = own.get(path)
+        kept = parts.get(path)
+        if mine is None:
+            assert kept is not None
+            objects.extend(kept[1])
+            continue
+        encoded = [orjson.dumps(x) for x in as_dicts(mine)]
+        if kept is None:
+            objects.extend(encoded)
+            continue
+        places = [(d.line, d.col, d.code) for d in mine]
+        objects.extend(obj for _, obj in heapq.merge(zip(places, encoded, strict=True),
+                                                     zip(kept[0], kept[1], strict=True), key=itemgetter(0)))
+    objects.extend(orjson.dumps(x) for x in as_dicts(tail))
+    return b"[" + b",".join(objects) + b"]"
