@@ -140,6 +140,21 @@ def as_dicts(diagnostics: Iterable[Diagnostic]) -> list[dict[str, object]]:
 PLACE = operator.itemgetter(0, 1, 2, 3)
 
 
+def grouped(diagnostics: Iterable[Diagnostic], field: int) -> dict[str, list[Diagnostic]]:
+    """*diagnostics* by the value of one of their fields (0: path, 3: code), each group in
+    their order. A loop of dictionary lookups: reports group 90,000 findings."""
+    groups: dict[str, list[Diagnostic]] = {}
+    key = operator.itemgetter(field)
+    for d in diagnostics:
+        value: str = key(d)
+        group = groups.get(value)
+        if group is None:
+            groups[value] = [d]
+        else:
+            group.append(d)
+    return groups
+
+
 def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
     """Return ``(errors, warnings)``."""
     errors = warnings = 0

@@ -10,7 +10,7 @@ from operator import itemgetter
 import orjson
 
 from teipress import __version__
-from teipress.diagnostics import PLACE, Diagnostic, JsonParts, as_dicts
+from teipress.diagnostics import PLACE, Diagnostic, JsonParts, as_dicts, grouped
 from teipress.report import RunResult
 
 
@@ -81,13 +81,7 @@ def merged_array(findings: Sequence[Diagnostic], parts: JsonParts, tail: Sequenc
     the others would give). ``TypeError`` or ``ValueError`` if *parts* is not of the
     shape it names.
     """
-    own: dict[str, list[Diagnostic]] = {}
-    for d in sorted(findings, key=PLACE):
-        group = own.get(d.path)
-        if group is None:
-            own[d.path] = [d]
-        else:
-            group.append(d)
+    own = grouped(sorted(findings, key=PLACE), 0)
     objects: list[bytes] = []
     for path in sorted(own.keys() | parts.keys()):
         mine = own.get(path)

@@ -11,7 +11,7 @@ import io
 import itertools
 from collections import Counter
 
-from teipress.diagnostics import PLACE, Diagnostic, Severity
+from teipress.diagnostics import PLACE, Diagnostic, Severity, grouped
 from teipress.report import RunResult
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
@@ -81,13 +81,7 @@ def _first_per_code(result: RunResult, per_code: int) -> tuple[list[Diagnostic],
     heads = deferred.shown(deferred.heads) if deferred is not None else []
     totals = deferred.by_code() if deferred is not None else {}
     in_heads = Counter(d.code for d in heads)
-    groups: dict[str, list[Diagnostic]] = {}
-    for d in itertools.chain(result.diagnostics, heads):
-        group = groups.get(d.code)
-        if group is None:
-            groups[d.code] = [d]
-        else:
-            group.append(d)
+    groups = grouped(itertools.chain(result.diagnostics, heads), 3)
     listed: list[Diagnostic] = []
     hidden: dict[str, int] = {}
     for code in sorted(groups):
