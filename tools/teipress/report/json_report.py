@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
+import bisect
 from collections.abc import Sequence
 from itertools import groupby
 from operator import itemgetter
@@ -94,8 +94,13 @@ def merged_array(findings: Sequence[Diagnostic], parts: JsonParts, tail: Sequenc
         if kept is None:
             objects.extend(encoded)
             continue
-        places = [(d.line, d.col, d.code) for d in mine]
-        objects.extend(obj for _, obj in heapq.merge(zip(places, encoded, strict=True),
-                                                     zip(kept[0], kept[1], strict=True), key=itemgetter(0)))
+        places, merged = kept[0], list(kept[1])
+        if len(places) != len(merged):
+            raise ValueError(f"{path}: JSON parts of another shape")
+        # each of its own before the first kept one of its place or a later one; from the
+        # last, so that the positions found for the earlier ones still hold
+        for d, obj in zip(reversed(mine), reversed(encoded), strict=True):
+            merged.insert(bisect.bisect_left(places, (d.line, d.col, d.code)), obj)
+        objects.extend(merged)
     objects.extend(orjson.dumps(x) for x in as_dicts(tail))
     return b"[" + b",".join(objects) + b"]"
