@@ -178,10 +178,11 @@ class DeferredFindings:
 
     Reading them back cost an Escher rebuild about 0.2 s (85,000 findings made from
     their stored rows), and its text report then shows 20 per rule code. What the memo
-    keeps of each part beside the findings is enough for that report and the counts:
-    per (code, severity) how many there are, per code the first :attr:`head` in place
-    order, and the files with an error. :meth:`load` reads the findings themselves when
-    a caller needs every one (a JSON summary, a sorted list).
+    keeps of each bucket of findings beside them is enough for that report and the
+    counts: per (code, severity) how many there are, per code the first :attr:`head` in
+    place order, and the files with each severity; a JSON summary joins their JSON as
+    the memo kept it (:attr:`json_parts`). :meth:`load` reads the findings themselves
+    when a caller needs every one (a sorted list, a SARIF report).
     """
 
     #: (code, severity value) -> how many
