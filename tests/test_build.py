@@ -487,6 +487,53 @@ def test_a_rebuild_reporting_a_few_findings_per_code_or_json_reads_only_the_edit
     assert results["text"].check.deferred is None  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("damage", [b"", b"not marshal", b"marshal-of-wrong-shape"])
+def test_damaged_json_of_the_memos_findings_is_read_from_the_findings_instead(
+        project: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes) -> None:
+    """A JSON summary joins the JSON the memo kept of the unchanged files' findings; kept
+    JSON that is not marshal or of another shape is not used: the findings are read and
+    encoded instead, the same summary (JSON removed is made again from its bucket)."""
+    import io
+    import marshal
+
+    from teipress.build import BuildOptions, build
+    from teipress.check.runner import CheckOptions
+    from teipress.config import load_config
+    from teipress.progress import for_stream
+    from teipress.resolve import memo as memo_module
+
+    # the two memoranda in buckets of their own, whatever the temporary folder's name
+    monkeypatch.setattr(memo_module, "bucket_of", lambda path: 0 if path.endswith(MEMO2) else 1)
+    config = load_config(config_file=project / "teipress.toml")
+
+    def run() -> object:
+        options = BuildOptions(["text"], project / "out", jobs=1, force=True, check=CheckOptions.from_config(config),
+                               report_json=True)
+        return build(config, options, for_stream(io.StringIO(), quiet=True))
+
+    def findings(result: object) -> list[object]:
+        data = json.loads(b"".join(result.to_json()))  # type: ignore[attr-defined]
+        return data["diagnostics"]  # type: ignore[no-any-return]
+
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace('ref="pers:kovalev"', 'ref="pers:kovalyov"', 1))  # X001
+    first = run()
+    assert first.by_code() == {"X001": 1}  # type: ignore[attr-defined]
+    kept = sorted((project / ".teipress-cache" / "resolve").glob("json-*.marshal"))
+    assert kept
+    for path in kept:
+        if damage == b"":
+            path.unlink()
+        else:
+            path.write_bytes(marshal.dumps({"tei/x.xml": ([1, 2], [b"{}"])}) if damage.startswith(b"marshal")
+                             else damage)
+    memo1 = project / "tei" / MEMO1
+    memo1.write_text(memo1.read_text().replace("</p>", "</p> ", 1))
+    after = run()
+    assert after.resolve_reused and after.check.deferred is not None  # type: ignore[attr-defined]
+    assert findings(after) == findings(first)
+
+
 def test_a_damaged_register_in_the_resolve_cache_is_a_miss(project: Path) -> None:
     """The memo's register is checked against the hash it is named by: a file changed
     behind the build's back is not reused (nor published from)."""
