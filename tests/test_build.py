@@ -659,19 +659,29 @@ def test_nothing_is_removed_while_a_build_runs_only_once_it_is_over(
     assert "Victors are always right." in " ".join((out / "text" / "memo-1949-07-27.txt").read_text().split())
 
 
-def test_a_build_with_a_pool_leaves_no_temporary_folder_behind(project: Path, tmp_path: Path) -> None:
+def test_a_build_with_a_pool_leaves_no_temporary_folder_behind(project: Path) -> None:
     """The command ends with ``os._exit``, which runs no exit handler: the folder
     ``multiprocessing`` makes for the forkserver's socket (``pymp-*``) was left in the
-    temporary directory by every build that started a pool."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    env = {**os.environ, "TMPDIR": str(tmp), "TEIPRESS_DAEMON": "never"}
-    proc = subprocess.run([sys.executable, "-m", "teipress", "build", "--no-daemon", "-j", "2", "--format", "text",
-                           "--summary", "json"], cwd=project, capture_output=True, text=True, env=env, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
-    assert data["published"] and data["rendered_documents"] == 2
-    assert [p.name for p in tmp.iterdir() if p.name.startswith("pymp-")] == []
+    temporary directory by every build that started a pool.
+
+    The build's own temporary directory is a short one: the forkserver's socket is made
+    in it, and a socket's path is limited to 107 bytes (pytest's own folders, numbered
+    by run, reached it once the run number had three digits).
+    """
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="tp-", dir="/tmp"))
+    try:
+        env = {**os.environ, "TMPDIR": str(tmp), "TEIPRESS_DAEMON": "never"}
+        proc = subprocess.run([sys.executable, "-m", "teipress", "build", "--no-daemon", "-j", "2", "--format",
+                               "text", "--summary", "json"], cwd=project, capture_output=True, text=True, env=env,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        data = json.loads(proc.stdout)
+        assert data["published"] and data["rendered_documents"] == 2
+        assert [p.name for p in tmp.iterdir() if p.name.startswith("pymp-")] == []
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_staged_files_are_new_files_inside_the_staging_folder(tmp_path: Path) -> None:
