@@ -208,20 +208,28 @@ class BuildResult:
         """:meth:`to_dict` as compact JSON, in pieces to be written one after the other;
         with *kept* (a session's), the findings' JSON from what it kept of the same
         findings."""
-        deferred = self.check.deferred
-        if kept is None and deferred is not None and deferred.json_parts is not None \
-                and not deferred.warnings_as_errors:
-            try:  # the deferred findings' JSON, as the memo kept it
-                array = merged_array(self.check.diagnostics, deferred.json_parts(), self.render_errors)
-            except (OSError, ValueError, TypeError):  # removed or damaged since: read the findings
-                pass
-            else:
-                head = orjson.dumps(self.to_dict(findings=False))  # the findings' array is the last value
-                return [head[:-len(b"[]}")], array, b"}"]
-        if kept is None:
-            return [orjson.dumps(self.to_dict())]
+        if kept is not None:
+            array = kept.array(self.findings())
+        else:
+            deferred = self._deferred_array()
+            if deferred is None:
+                return [orjson.dumps(self.to_dict())]
+            array = [deferred]
         head = orjson.dumps(self.to_dict(findings=False))  # the findings' array is the last value
-        return [head[:-len(b"[]}")], *kept.array(self.findings()), b"}"]
+        return [head[:-len(b"[]}")], *array, b"}"]
+
+    def _deferred_array(self) -> bytes | None:
+        """The findings' JSON array joined from the JSON the resolve memo kept of the
+        deferred ones (see :func:`merged_array`); None without deferred findings, when
+        their severities change (``--warnings-as-errors``), or when that JSON was removed
+        or damaged since (the findings are then read)."""
+        deferred = self.check.deferred
+        if deferred is None or deferred.warnings_as_errors:
+            return None
+        try:
+            return merged_array(self.check.diagnostics, deferred.json_parts(), self.render_errors)
+        except (OSError, ValueError, TypeError):
+            return None
 
 
 # --------------------------------------------------------------------------

@@ -155,6 +155,11 @@ def grouped(diagnostics: Iterable[Diagnostic], field: int) -> dict[str, list[Dia
     return groups
 
 
+def as_errors(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """*diagnostics* with their warnings made errors (``--warnings-as-errors``)."""
+    return [d._replace(severity=Severity.ERROR) if d.severity is Severity.WARNING else d for d in diagnostics]
+
+
 def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
     """Return ``(errors, warnings)``."""
     errors = warnings = 0
@@ -194,11 +199,11 @@ class DeferredFindings:
     paths: dict[str, frozenset[str]]
     #: every one of these findings (the first call reads them; the caller keeps the list)
     load: Callable[[], list[Diagnostic]]
-    #: ``--warnings-as-errors``: warnings count, show and load as errors
-    warnings_as_errors: bool = False
     #: these findings' JSON objects, read without making the findings (a JSON summary
     #: merges them with the others: see ``report.json_report.merged_array``)
-    json_parts: Callable[[], JsonParts] | None = None
+    json_parts: Callable[[], JsonParts]
+    #: ``--warnings-as-errors``: warnings count, show and load as errors
+    warnings_as_errors: bool = False
 
     def count(self, severity: Severity) -> int:
         """How many findings have *severity* (as the run reports them)."""
@@ -225,6 +230,4 @@ class DeferredFindings:
 
     def shown(self, findings: Iterable[Diagnostic]) -> list[Diagnostic]:
         """*findings* (these findings' heads, or all of them loaded) as the run reports them."""
-        if not self.warnings_as_errors:
-            return list(findings)
-        return [d._replace(severity=Severity.ERROR) if d.severity is Severity.WARNING else d for d in findings]
+        return as_errors(findings) if self.warnings_as_errors else list(findings)

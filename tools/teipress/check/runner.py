@@ -27,7 +27,7 @@ from teipress.check.cache import CachedFile, CheckCache
 from teipress.check.schema import SchemaChecker, make_schema_checker
 from teipress.check.schematron import CompiledSchematron
 from teipress.config import Config
-from teipress.diagnostics import Diagnostic, Severity
+from teipress.diagnostics import Diagnostic, Severity, as_errors
 from teipress.load import LoadedDocument, display_path, load_path, safe_id
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted, key_attributes
@@ -364,9 +364,7 @@ def finish(result: RunResult, config: Config, options: CheckOptions) -> RunResul
     else:
         diagnostics = list(result.diagnostics)
     if options.warnings_as_errors:
-        diagnostics = [
-            d._replace(severity=Severity.ERROR)
-            if d.severity is Severity.WARNING else d for d in diagnostics]
+        diagnostics = as_errors(diagnostics)
     if result.deferred is not None:
         # findings counted but not read: a build defers them only without per-path ignores
         assert not config.ignore, "findings deferred under per-path ignores"

@@ -202,7 +202,7 @@ def build_summary(result: BuildResult, out: Path) -> str:
     if not result.published:
         if result.check.errors:
             return (f"Not published: validation found {result.check.errors} error(s) in "
-                    f"{len(_error_paths(result))} file(s). "
+                    f"{len(result.check.error_paths())} file(s). "
                     "Run 'teipress validate' for details, fix them, or use --force.")
         return f"Not published: {len(result.render_errors)} rendering error(s); output/ is unchanged."
     previous = result.check.extra.get("previous_versions") or []
@@ -213,11 +213,3 @@ def build_summary(result: BuildResult, out: Path) -> str:
             f"{result.files_kept} kept, {result.files_removed} removed; "
             f"{result.check.errors} errors, {result.check.warnings} warnings "
             f"({result.seconds:.2f} s{', by the build daemon' if result.daemon else ''}){kept}")
-
-
-def _error_paths(result: BuildResult) -> set[str]:
-    """The files with a validation error (the deferred findings' among them)."""
-    found = {d.path for d in result.check.diagnostics if d.is_error}
-    if result.check.deferred is not None:
-        found.update(result.check.deferred.error_paths())
-    return found

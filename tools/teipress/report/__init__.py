@@ -41,6 +41,13 @@ class RunResult:
         found = operator.countOf(map(_SEVERITY, self.diagnostics), Severity.WARNING)
         return found + (self.deferred.count(Severity.WARNING) if self.deferred is not None else 0)
 
+    def error_paths(self) -> set[str]:
+        """The paths (as findings show them) with an error, the deferred findings' among them."""
+        found = {d.path for d in self.diagnostics if d.severity is Severity.ERROR}
+        if self.deferred is not None:
+            found.update(self.deferred.error_paths())
+        return found
+
     def materialize(self) -> list[Diagnostic]:
         """Every finding in :attr:`diagnostics`, the deferred ones read first."""
         if self.deferred is not None:
