@@ -969,7 +969,8 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
             rows = reused.findings if reused is not None else {}
             kept = reused.kept_buckets if reused is not None else {}
             summaries = reused.summaries if reused is not None else {}
-            store.save(Memo(key, shas, rows, register, saved, register_hash, kept, summaries), by_display, findings)
+            store.save(Memo(key, shas, rows, register, saved, register_hash, kept, summaries), by_display, findings,
+                       json=options.report_json)
 
     try:
         _render_all(config, formats, out, staging, ordered, doc_info, slices, register, register_hash,

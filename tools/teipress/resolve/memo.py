@@ -254,20 +254,11 @@ class Memo:
         def load_json() -> JsonParts:
             parts: JsonParts = {}
             for path in json_files:
-                try:
-                    part = marshal.loads(path.read_bytes())
-                except (EOFError, TypeError) as exc:
-                    raise ValueError(f"{path}: not the JSON of a bucket") from exc
-                if not (isinstance(part, dict) and all(
-                        type(v) is tuple and len(v) == 2 and type(v[0]) is list and type(v[1]) is list
-                        and len(v[0]) == len(v[1]) for v in part.values())):
-                    raise ValueError(f"{path}: not the JSON of a bucket")
-                parts.update(part)
+                parts.update(_read_json(path))
             return parts
 
         return DeferredFindings(counts, from_rows(heads), HEAD,
-                                {severity: frozenset(found) for severity, found in paths.items()}, load,
-                                json_parts=load_json)
+                                {severity: frozenset(found) for severity, found in paths.items()}, load, load_json)
 
     def findings_for(self, files: dict[str, Extracted], old: dict[str, FileExtract],
                      made: MadeFindings | None = None) -> list[Diagnostic] | None:
@@ -441,7 +432,7 @@ class MemoStore:
                 tmp.unlink(missing_ok=True)
         return path, out.content.hexdigest()
 
-    def save(self, memo: Memo, by_display: dict[str, str], findings: list[Diagnostic]) -> None:
+    def save(self, memo: Memo, by_display: dict[str, str], findings: list[Diagnostic], json: bool = False) -> None:
         """Keep *memo*: its findings are *memo.findings* if it has some (a memo reused,
         see :meth:`Memo.findings_for`), else *findings*, each tied to its file through
         *by_display* (the name findings show -> the file's path). Buckets the memo
@@ -463,7 +454,7 @@ class MemoStore:
                 reg = kept[0]
             else:
                 reg = memo.register_xml
-            names, summaries = self._write_buckets(groups, memo.kept_buckets, memo.summaries)
+            names, summaries = self._write_buckets(groups, memo.kept_buckets, memo.summaries, json)
             digest = reg.stem.removeprefix("register-")
             st = reg.stat()
             payload = {"version": MEMO_VERSION, "key": memo.key, "shas": memo.shas, "buckets": names,
@@ -484,11 +475,11 @@ class MemoStore:
         except (OSError, ValueError):  # ValueError: a kept bucket damaged since it was read
             pass  # a memo that cannot be kept only makes the next build slower
 
-    def _write_buckets(self, groups: Findings, kept: dict[int, str], summaries: dict[int, Summary]
-                       ) -> tuple[list[str], list[Summary | None]]:
+    def _write_buckets(self, groups: Findings, kept: dict[int, str], summaries: dict[int, Summary],
+                       json: bool = False) -> tuple[list[str], list[Summary | None]]:
         """The name of each bucket's file ("" for an empty bucket) and its summary: a kept
         one's as it is, the others' written (unless a file of that content is there
-        already)."""
+        already). With *json*, each bucket's JSON too (:meth:`_keep_json`)."""
         paths: list[list[str]] = [[] for _ in range(BUCKETS)]
         for path in groups:
             paths[bucket_of(path)].append(path)
@@ -497,14 +488,13 @@ class MemoStore:
         for n, members in enumerate(paths):
             name = kept.get(n)
             if name is not None and _bucket_file(self.folder, name).is_file():
-                names.append(name)
                 summary = summaries.get(n)
                 if summary is None:  # its summary in the index was not of the shape this version writes
                     summary = summarize(_read_bucket(_bucket_file(self.folder, name)))
+                if json:
+                    self._keep_json(name)
+                names.append(name)
                 made.append(summary)
-                if not _json_file(self.folder, name).is_file():
-                    write_atomic(_json_file(self.folder, name),
-                                 marshal.dumps(json_parts(_read_bucket(_bucket_file(self.folder, name)))), sync=False)
                 continue
             if not members:
                 names.append("")
@@ -516,11 +506,36 @@ class MemoStore:
             target = _bucket_file(self.folder, name)
             if not target.is_file():
                 write_atomic(target, data, sync=False)
-            if not _json_file(self.folder, name).is_file():
-                write_atomic(_json_file(self.folder, name), marshal.dumps(json_parts(bucket)), sync=False)
+            if json:
+                self._keep_json(name, bucket)
             names.append(name)
             made.append(summarize(bucket))
         return names, made
+
+    def _keep_json(self, name: str, bucket: Findings | None = None) -> None:
+        """Write the JSON of bucket *name* (:func:`json_parts`) unless it is there already;
+        made from *bucket*, or (a bucket kept from a memo that has no JSON of it) from the
+        bucket's file. Only builds that write a JSON summary keep it, the only ones that
+        read it: encoding the Escher letters' 85,000 findings costs 0.15-0.3 s of CPU,
+        which a build with a text summary would spend for nothing."""
+        target = _json_file(self.folder, name)
+        if not target.is_file():
+            found = bucket if bucket is not None else _read_bucket(_bucket_file(self.folder, name))
+            write_atomic(target, marshal.dumps(json_parts(found)), sync=False)
+
+
+def _read_json(path: Path) -> JsonParts:
+    """A bucket's findings as JSON (:func:`json_parts`) from its file (``OSError``;
+    ``ValueError`` for another shape)."""
+    try:
+        part = marshal.loads(path.read_bytes())
+    except (EOFError, TypeError) as exc:
+        raise ValueError(f"{path}: not the JSON of a bucket") from exc
+    if not (isinstance(part, dict) and all(
+            type(v) is tuple and len(v) == 2 and type(v[0]) is list and type(v[1]) is list
+            and len(v[0]) == len(v[1]) for v in part.values())):
+        raise ValueError(f"{path}: not the JSON of a bucket")
+    return part
 
 
 def _read_bucket(path: Path) -> Findings:
