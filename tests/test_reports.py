@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import junitparser
+import pytest
 from lxml import etree
 
 from teipress.diagnostics import Diagnostic, Severity
@@ -195,6 +196,7 @@ def test_a_json_array_merged_from_kept_parts_is_the_array_of_every_finding() -> 
     """A rebuild's JSON summary merges the findings it read with the JSON the resolve memo
     kept of the others (``merged_array``): the same bytes as encoding them all, sorted by
     place, the build's own findings first where two share a place, then the tail."""
+    import marshal
     import random
 
     import orjson
@@ -219,5 +221,15 @@ def test_a_json_array_merged_from_kept_parts_is_the_array_of_every_finding() -> 
     for d in kept:
         bucket.setdefault("/abs/" + d.path, []).append(d.as_row())
     expected = orjson.dumps(as_dicts([*sorted([*own, *kept], key=lambda d: d[:4]), *tail]))
-    assert merged_array(own, json_parts(bucket), tail) == expected  # type: ignore[arg-type]
-    assert merged_array([], json_parts(bucket)) == orjson.dumps(as_dicts(sorted(kept, key=lambda d: d[:4])))
+    assert b"".join(merged_array(own, json_parts(bucket), tail)) == expected  # type: ignore[arg-type]
+    assert (b"".join(merged_array([], json_parts(bucket)))  # type: ignore[arg-type]
+            == orjson.dumps(as_dicts(sorted(kept, key=lambda d: d[:4]))))
+    assert b"".join(merged_array([], {})) == b"[]"
+    # a path's index that does not fit its JSON is refused, not misread
+    parts = json_parts(bucket)  # type: ignore[arg-type]
+    path = next(iter(parts))
+    size = len(parts[path][0]) + 1
+    for index in (b"", marshal.dumps(([], [])), marshal.dumps(([(1, 1, "X001")], [3])),
+                  marshal.dumps(([(1, 1, "X001"), (1, 2, "X001")], [size, size]))):
+        with pytest.raises(ValueError):
+            merged_array([own[0]._replace(path=path)], {path: (parts[path][0], index)})

@@ -214,11 +214,11 @@ class BuildResult:
             deferred = self._deferred_array()
             if deferred is None:
                 return [orjson.dumps(self.to_dict())]
-            array = [deferred]
+            array = deferred
         head = orjson.dumps(self.to_dict(findings=False))  # the findings' array is the last value
         return [head[:-len(b"[]}")], *array, b"}"]
 
-    def _deferred_array(self) -> bytes | None:
+    def _deferred_array(self) -> list[bytes] | None:
         """The findings' JSON array joined from the JSON the resolve memo kept of the
         deferred ones (see :func:`merged_array`); None without deferred findings, when
         their severities change (``--warnings-as-errors``), or when that JSON was removed

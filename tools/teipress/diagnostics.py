@@ -171,9 +171,11 @@ def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
     return errors, warnings
 
 
-#: Findings as a JSON summary lists them, by the path they show: each one's place
-#: (line, column, code) and its compact JSON object, in place order
-JsonParts = dict[str, tuple[list[tuple[int, int, str]], list[bytes]]]
+#: Findings as a JSON summary lists them, by the path they show: their compact JSON
+#: objects in place order, joined by commas, and an index of them (marshalled: each
+#: one's place (line, column, code), and the offset after its comma), which only a path
+#: whose own findings are merged in reads (see ``report.json_report.merged_array``)
+JsonParts = dict[str, tuple[bytes, bytes]]
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import marshal
 from collections.abc import Sequence
 from itertools import groupby
 from operator import itemgetter
@@ -71,10 +72,11 @@ class FindingsJson:
         return pieces
 
 
-def merged_array(findings: Sequence[Diagnostic], parts: JsonParts, tail: Sequence[Diagnostic] = ()) -> bytes:
-    """``orjson.dumps(as_dicts([*sorted(all, key=PLACE), *tail]))``, byte for byte, where
-    *all* is *findings* and the findings *parts* holds as JSON (made when the resolve
-    memo kept them: see ``resolve.memo.json_parts``), which are never made again.
+def merged_array(findings: Sequence[Diagnostic], parts: JsonParts, tail: Sequence[Diagnostic] = ()) -> list[bytes]:
+    """``orjson.dumps(as_dicts([*sorted(all, key=PLACE), *tail]))``, byte for byte, in
+    pieces to be written one after the other, where *all* is *findings* and the findings
+    *parts* holds as JSON (made when the resolve memo kept them: see
+    ``resolve.memo.json_parts``), which are never made again.
 
     The array is sorted by path, then place: each path's own findings are merged with
     its parts' (on ties, its own come first, as a stable sort of *findings* followed by
@@ -82,25 +84,46 @@ def merged_array(findings: Sequence[Diagnostic], parts: JsonParts, tail: Sequenc
     shape it names.
     """
     own = grouped(sorted(findings, key=PLACE), 0)
-    objects: list[bytes] = []
+    pieces: list[bytes] = []
     for path in sorted(own.keys() | parts.keys()):
         mine = own.get(path)
         kept = parts.get(path)
         if mine is None:
             assert kept is not None
-            objects.extend(kept[1])
+            pieces.append(kept[0])
             continue
         encoded = [orjson.dumps(x) for x in as_dicts(mine)]
-        if kept is None:
-            objects.extend(encoded)
-            continue
-        places, merged = kept[0], list(kept[1])
-        if len(places) != len(merged):
-            raise ValueError(f"{path}: JSON parts of another shape")
-        # each of its own before the first kept one of its place or a later one; from the
-        # last, so that the positions found for the earlier ones still hold
-        for d, obj in zip(reversed(mine), reversed(encoded), strict=True):
-            merged.insert(bisect.bisect_left(places, (d.line, d.col, d.code)), obj)
-        objects.extend(merged)
-    objects.extend(orjson.dumps(x) for x in as_dicts(tail))
-    return b"[" + b",".join(objects) + b"]"
+        if kept is not None:
+            encoded = _merged(encoded, mine, *kept)
+        pieces.append(b",".join(encoded))
+    if tail:
+        pieces.append(b",".join(orjson.dumps(x) for x in as_dicts(tail)))
+    out = [b"["]
+    for piece in pieces:  # commas between them: a join would copy the whole array once more
+        out.append(piece)
+        out.append(b",")
+    if pieces:
+        out.pop()
+    out.append(b"]")
+    return out
+
+
+def _merged(encoded: list[bytes], mine: list[Diagnostic], joined: bytes, index: bytes) -> list[bytes]:
+    """A path's kept JSON objects (*joined*, *index*: see ``JsonParts``) with its own
+    findings (*mine*, in place order, and *encoded*) inserted where they belong."""
+    try:
+        places, ends = marshal.loads(index)
+    except EOFError as exc:
+        raise ValueError("JSON parts cut short") from exc
+    if not (type(places) is list and type(ends) is list and len(places) == len(ends)
+            and (ends[-1] if ends else 0) == len(joined) + (1 if joined else 0)):
+        raise ValueError("JSON parts of another shape")
+    starts = [0, *ends[:-1]]
+    if any(end <= start for start, end in zip(starts, ends, strict=True)):
+        raise ValueError("JSON parts of another shape")
+    merged = [joined[start:end - 1] for start, end in zip(starts, ends, strict=True)]
+    # each of its own before the first kept one of its place or a later one; from the
+    # last, so that the positions found for the earlier ones still hold
+    for d, obj in zip(reversed(mine), reversed(encoded), strict=True):
+        merged.insert(bisect.bisect_left(places, (d.line, d.col, d.code)), obj)
+    return merged
