@@ -808,7 +808,7 @@ def test_the_render_workers_of_an_edit_start_before_the_edited_file_is_checked(
     real_pool, real_check = build_module.start_render_pool, runner._Checker.check_path
 
     def pool(*args: object, **kwargs: object) -> object:
-        events.append("pool")
+        events.append(f"pool {args[-1]}")  # the number of workers
         return real_pool(*args, **kwargs)  # type: ignore[arg-type]
 
     def check(self: object, path: Path) -> object:
@@ -820,8 +820,16 @@ def test_the_render_workers_of_an_edit_start_before_the_edited_file_is_checked(
     memo2 = project / "tei" / MEMO2
     memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right.", 1))
     result = run(False)
-    assert result.published and result.rendered_documents == 1
-    assert events == ["pool", f"check {MEMO2}"]
+    assert result.published and result.rendered_documents == 1 and result.resolve_reused
+    assert events == ["pool 1", f"check {MEMO2}"]  # one worker: the edit left the register as it was
+
+    # an edit of what the register shows: the other worker is started before the resolve phase
+    events.clear()
+    memo2.write_text(memo2.read_text().replace(">Kovalev</persName>, a serious",
+                                               ">I. V. Kovalev</persName>, a serious", 1))
+    result = run(False)
+    assert result.published and not result.resolve_reused
+    assert events == ["pool 1", f"check {MEMO2}", "pool 1"]
 
     memo1 = project / "tei" / MEMO1  # an error in a file the next edit leaves alone
     memo1.write_text(memo1.read_text().replace("<TEI ", "<TEI bogus-attribute='1' ", 1))
@@ -833,7 +841,34 @@ def test_the_render_workers_of_an_edit_start_before_the_edited_file_is_checked(
     memo2.write_text(memo2.read_text().replace("always victorious.", "always first.", 1))
     events.clear()
     assert run(True).published
-    assert events == ["pool", f"check {MEMO2}"]
+    assert events == ["pool 1", f"check {MEMO2}"]
+
+
+def test_the_build_s_pools_share_out_tasks_by_their_workers() -> None:
+    """A light pool widened (see build._Pool) is two pools; each task goes to the one with
+    the fewest tasks waiting per worker, and a task done frees its place."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from teipress.build import _Executors
+
+    gate = threading.Event()
+    pools = _Executors()
+    one, two = ThreadPoolExecutor(1), ThreadPoolExecutor(2)
+    pools.add(one, 1)  # type: ignore[arg-type]
+    pools.add(two, 2)  # type: ignore[arg-type]
+    futures = [pools.submit(lambda: (gate.wait(10), threading.current_thread().name)[1]) for _ in range(6)]
+    gate.set()
+    names = [f.result() for f in futures]
+    assert sum(name.startswith(one._thread_name_prefix) for name in names) == 2
+    assert sum(name.startswith(two._thread_name_prefix) for name in names) == 4
+    deadline = time.monotonic() + 10
+    while pools._waiting != [0, 0]:  # each done task's place is freed (by its future's callback)
+        assert time.monotonic() < deadline, pools._waiting
+        time.sleep(0.01)
+    assert pools.submit(lambda: threading.current_thread().name).result().startswith(one._thread_name_prefix)
+    one.shutdown()
+    two.shutdown()
 
 
 def test_an_edit_rebuilt_in_the_pool_equals_one_rebuilt_in_process(project: Path) -> None:
