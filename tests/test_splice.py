@@ -142,3 +142,33 @@ def test_consecutive_unchanged_parts_are_one_copy(parts: Path, monkeypatch: pyte
     new = write(parts, "two", pieces_of(parts), previous(old))
     assert new.read_bytes() == b"[|alpha|beta|new]"
     assert copies == [len(b"|alpha|beta")]
+
+
+def test_parts_in_a_row_join_as_a_part_each(parts: Path) -> None:
+    """A run of parts given as one piece (``Parts``) is joined, recorded, copied and
+    separated as the same parts given one by one; a missing one's fallback gets its path."""
+    from teipress.splice import Parts, resolved, separated
+
+    paths = [os.fspath(parts / f"{n}.txt") for n in "abcd"] + [os.fspath(parts / "gone.txt")]
+
+    def made(path: str) -> bytes:
+        return b"made " + os.path.basename(path).encode()
+
+    one_by_one = [b"[", *(Part(p, _gap, "gap", otherwise=lambda p=p: made(p)) for p in paths), b"]"]
+    as_run = [b"[", Parts(paths, _gap, "gap", otherwise=made), b"]"]
+    first = write(parts, "one", one_by_one)  # type: ignore[arg-type]
+    again = write(parts, "two", as_run)  # type: ignore[arg-type]
+    assert first.read_bytes() == again.read_bytes() == b"[|alpha|beta|gamma|made gone.txt]"
+    spans = [Spans.from_bytes((parts / f"{n}.spans").read_bytes()) for n in ("one", "two")]
+    assert spans[0] is not None and spans[1] is not None and spans[0].parts == spans[1].parts
+    assert b"".join(resolved(as_run)) == first.read_bytes()
+    # copied from the previous file, but for the part that changed
+    (parts / "b.txt").unlink()
+    (parts / "b.txt").write_bytes(b"BETA")
+    rewrite_in_place(parts / "a.txt", b"ALPHA")
+    assert write(parts, "three", as_run, previous(again)).read_bytes() == b"[|alpha|BETA|gamma|made gone.txt]"  # type: ignore[arg-type]
+    # separated: empty parts at the start of a run are dropped, the first to stand has no separator
+    (parts / "a.txt").write_bytes(b"")
+    run = Parts([os.fspath(parts / f"{n}.txt") for n in "dabc"])
+    assert b"".join(resolved(separated([run, b"end"], b", "))) == b"BETA, gamma, end"
+    assert b"".join(resolved(separated([b"", run], b", "))) == b"BETA, gamma"

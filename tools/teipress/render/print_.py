@@ -37,11 +37,13 @@ from teipress.config import Config
 from teipress.load import LoadedDocument, load_path
 from teipress.paths import data_dir
 from teipress.render import (
+    SIDECARS,
     DocumentKeys,
     OutputFile,
     RenderContext,
     document_sidecar,
     keys,
+    present_files,
     read_chunks,
     read_kept,
     sidecar_body,
@@ -61,7 +63,7 @@ from teipress.render.pdf import (
     page_anchors,
     pdf_bytes,
 )
-from teipress.splice import Part, Piece, resolved
+from teipress.splice import Parts, Piece, resolved
 
 R = f"{{{REGISTER_NS}}}"
 TPP = "https://teipress.dev/ns/print"
@@ -284,9 +286,10 @@ class PrintFormat:
         read = facts or whole_facts
         missing: dict[str, LoadedDocument] | None = None
         base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
+        present = frozenset() if read else present_files(base + SIDECARS)  # sidecars are named by id
         for doc_id in self.reading_order(ctx):
             path = base + document_sidecar(doc_id)
-            data = read_kept(path) if read else (b"" if os.path.isfile(path) else None)
+            data = read_kept(path) if read else (b"" if doc_id in present else None)
             section: bytes | None = None  # kept: read when the book is written
             if data is None:
                 if missing is None:
@@ -475,11 +478,17 @@ class Sections:
 
     def _documents(self) -> Iterator[Piece]:
         base = os.fspath(self.folder) + os.sep
+        kept: list[str] = []  # a run of kept sections: one piece (see teipress.splice.Parts)
         for doc_id, section in self.order:
             if section is None:
-                yield Part(base + document_sidecar(doc_id), form=sidecar_body, form_name="section-body")
-            else:
-                yield section
+                kept.append(base + document_sidecar(doc_id))
+                continue
+            if kept:
+                yield Parts(kept, form=sidecar_body, form_name="section-body")
+                kept = []
+            yield section
+        if kept:
+            yield Parts(kept, form=sidecar_body, form_name="section-body")
 
     def join(self, frame: str | Frame) -> str:
         """The whole book as one string (the PDF layout needs it)."""

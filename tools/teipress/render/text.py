@@ -14,7 +14,6 @@ diffed.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import unicodedata
@@ -28,9 +27,9 @@ from teipress import TEI_NS
 from teipress.config import Config, ConfigError
 from teipress.load import LoadedDocument
 from teipress.paths import xslt_path
-from teipress.render import DocumentKeys, OutputFile, RenderContext, keys
+from teipress.render import DocumentKeys, OutputFile, RenderContext, keys, present_files
 from teipress.render.keys import KeyBuilder, RegisterSource
-from teipress.splice import Part, Piece, separated
+from teipress.splice import Parts, Piece, separated
 
 #: Default line width (``[tool.teipress.text] width``).
 DEFAULT_WIDTH = 72
@@ -156,9 +155,9 @@ class TextFormat:
                 # parts. Bytes, as kept: decoding and encoding 5,000 texts was a third of
                 # the join. (A part of only non-ASCII white space would count as text
                 # here; a document's text always begins with its heading.)
-                texts = (Part(f"{base}{doc_id}.txt", otherwise=functools.partial(missing, doc_id))
-                         for doc_id in order)  # written by _bytes: UTF-8, LF
-                return separated([parts["front"], *texts, parts["index"]], b"\n\n", _one_newline, "text")
+                texts = Parts([f"{base}{doc_id}.txt" for doc_id in order],  # written by _bytes: UTF-8, LF
+                              otherwise=lambda path: missing(path[len(base):-len(".txt")]))
+                return separated([parts["front"], texts, parts["index"]], b"\n\n", _one_newline, "text")
 
             # written part by part (an edition of thousands of documents is never held whole)
             out.append(OutputFile("edition.txt", chunks, "edition", spans=EDITION_SPANS))
@@ -174,9 +173,10 @@ def _reading_order(ctx: RenderContext, documents: Sequence[LoadedDocument], rend
     """
     ns = "{https://teipress.dev/ns/register}"
     ids = [el.get("id", "") for el in ctx.documents_tree.iter(f"{ns}document")]
-    base = os.fspath(rendered) + os.sep
-    if all(os.path.isfile(f"{base}{d}.txt") for d in ids) and len(documents) <= len(ids):
-        return ids
+    if len(documents) <= len(ids):
+        listed = present_files(rendered)
+        if all(f"{d}.txt" in listed for d in ids):
+            return ids
     position = {d: i for i, d in enumerate(ids)}
     present = [d.doc_id for d in documents if d.ok]
     return sorted(present, key=lambda d: (position.get(d, len(position)), d))
