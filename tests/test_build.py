@@ -1048,3 +1048,15 @@ def test_document_keys_are_the_labelled_hash_of_environment_source_and_register_
             assert key == KeyBuilder(env, d.sha256, slices.register_part(d.doc_id)).hexdigest()
             keys.add(key)
     assert len(keys) == 2 * len(docs) == 4
+
+
+def test_warming_a_pool_that_was_shut_down_is_quiet() -> None:
+    """The workers of a pool are started by a thread (build._warm); a build that failed
+    meanwhile has shut the pool down, and the thread then ends without an error."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from teipress.build import _warm
+
+    pool = ProcessPoolExecutor(1)
+    pool.shutdown()
+    _warm(pool, 2)  # raised RuntimeError (cannot schedule new futures after shutdown) unguarded
