@@ -1060,3 +1060,22 @@ def test_warming_a_pool_that_was_shut_down_is_quiet() -> None:
     pool = ProcessPoolExecutor(1)
     pool.shutdown()
     _warm(pool, 2)  # raised RuntimeError (cannot schedule new futures after shutdown) unguarded
+
+
+def test_a_broken_rule_file_stops_a_build_after_an_edit_with_its_place(project: Path) -> None:
+    """After an edit the checker (its rules compiled) is made in a thread while the check
+    cache is read (teipress.check.runner); a rule file that does not compile is reported
+    from there as from the build's own thread, with its place, and publishes nothing."""
+    assert summary("--format", "text", cwd=project)["published"] is True
+    (project / "house.sch").write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt3">\n'
+        '<pattern><rule context="p">\n<assert test="((">never</assert></rule></pattern></schema>\n')
+    config = (project / "teipress.toml").read_text()
+    (project / "teipress.toml").write_text('rules = ["house.sch"]\n' + config)
+    memo2 = project / "tei" / MEMO2
+    memo2.write_text(memo2.read_text().replace("Victors are always correct.", "Victors are always right.", 1))
+    proc = teipress("build", "--format", "text", cwd=project)
+    assert proc.returncode == 2, proc.stdout + proc.stderr  # was 1, with a traceback
+    assert "\nerror: house.sch:3:1: XPath error" in proc.stderr and "XPST0003" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert b"always right" not in b" ".join((project / "out" / "text" / "memo-1949-07-27.txt").read_bytes().split())

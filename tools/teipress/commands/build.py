@@ -110,6 +110,7 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
     from teipress.build import BuildError, BuildOptions, build
     from teipress.check.runner import CheckOptions
     from teipress.check.schema import SchemaError
+    from teipress.check.schematron import SchematronError
     from teipress.progress import PlainProgress, Progress, for_stream
     from teipress.staging import StagingError
 
@@ -131,7 +132,7 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
             result = build(config, options, progress, session)
         finally:
             progress.close()
-    except (ConfigError, SchemaError, BuildError, StagingError) as exc:
+    except (ConfigError, SchemaError, SchematronError, BuildError, StagingError) as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
     result.daemon = daemon

@@ -20,6 +20,7 @@ import click
 from teipress.build import BuildError, BuildOptions, BuildResult, build
 from teipress.check.runner import CheckOptions
 from teipress.check.schema import SchemaError
+from teipress.check.schematron import SchematronError
 from teipress.commands.build import build_summary, echo_findings, report_build
 from teipress.config import Config, ConfigError, load_config
 from teipress.diagnostics import Diagnostic
@@ -112,7 +113,11 @@ def command(port: int, watch: bool, out: Path | None, config_file: Path | None, 
     reporter = _Reporter()
     with exit_on_signals(signal.SIGTERM), BuildSession() as session:
         if watch or not (html / "index.html").exists():
-            _rebuild(config, out, session, reporter, force)
+            try:
+                _rebuild(config, out, session, reporter, force)
+            except (SchemaError, SchematronError, BuildError, StagingError) as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(2)
         html.mkdir(parents=True, exist_ok=True)
         handler = functools.partial(_QuietHandler, directory=str(html))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -158,5 +163,5 @@ def _watch(config: Config, out: Path, session: BuildSession, reporter: _Reporter
         try:  # a broken save is reported and the server goes on with the edition it has
             config = load_config(config_file=config.source_file)
             _rebuild(config, out, session, reporter, force)
-        except (ConfigError, SchemaError, BuildError, StagingError) as exc:
+        except (ConfigError, SchemaError, SchematronError, BuildError, StagingError) as exc:
             click.echo(f"error: {exc}; the published edition is unchanged", err=True)
