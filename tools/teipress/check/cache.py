@@ -116,6 +116,8 @@ class CheckCache:
                     h.update(f.name.encode() + hashlib.sha256(f.read_bytes()).digest())
         self.folder = folder
         self.path = folder / f"{h.hexdigest()[:24]}.sqlite"
+        #: how many files the last :meth:`hashes` read (their stat signature had changed)
+        self.rehashed = 0
 
     def _connect(self) -> sqlite3.Connection:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -154,6 +156,7 @@ class CheckCache:
                 pass
         out: dict[Path, str] = {}
         changed: list[tuple[str, str, str]] = []
+        self.rehashed = 0
         for path in paths:
             try:
                 sig = _stat_key(path.stat())
@@ -166,6 +169,7 @@ class CheckCache:
                 continue
             out[path] = sha
             changed.append((str(path), sig, sha))
+            self.rehashed += 1
         if changed:
             self._write(lambda db: db.executemany(
                 "INSERT OR REPLACE INTO stats (path, stat, sha) VALUES (?, ?, ?)", changed))

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from teipress.check.cache import CachedFile, CheckCache
 from teipress.check.schema import SchemaChecker, make_schema_checker
@@ -33,6 +35,8 @@ from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted, key_attributes
 from teipress.resolve.extract import FileExtract, extract
 from teipress.session import BuildSession
+
+T = TypeVar("T")
 
 __all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "default_jobs", "finish",
            "previous_extracts"]
@@ -215,9 +219,15 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     results: dict[Path, Checked] = {}
     hashes: dict[Path, str] = {}
     todo = files
+    early: Future[_Checker] | None = None
     if cache is not None:
         memory = session.check_memory(cache.path) if session is not None else None
         hashes = cache.hashes(files, memory.stats if memory is not None else None)
+        if session is None and 0 < cache.rehashed < 4 * jobs:
+            # a few files changed since they were last hashed (an edit): they will most
+            # likely be checked here, so the checker is made (0.04 s of compiling, much of
+            # it outside the GIL) while the cache is read
+            early = _in_thread(lambda: _Checker(options, root, compile_rules(options, cache.folder), key_attrs))
         displays = {p: display_path(p, root) for p in files}
         hits = cache.get_many(hashes.values(), {sha: displays[p] for p, sha in hashes.items()},
                               memory.files if memory is not None else None)
@@ -253,6 +263,8 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
         # warm-up, serve's first build): the editor's first save then checks a file
         # without compiling the rules and starting a processor first.
         def make() -> _Checker:
+            if early is not None:
+                return early.result()
             return _Checker(options, root, compile_rules(options, rules_cache), key_attrs)
 
         # what a checker is made from (schema, rules, options, @key mappings, the project
@@ -281,6 +293,20 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     result.extra["checked"] = len(todo)
     result.extra["from_cache"] = len(files) - len(todo)
     return finish(result, config, options)
+
+
+def _in_thread(make: Callable[[], T]) -> Future[T]:
+    """*make* called in a thread of its own; its result, or its exception, in the future."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(make())
+        except BaseException as exc:  # given to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="teipress-checker", daemon=True).start()
+    return future
 
 
 def _extracted(path: Path, display: str, sha256: str, cached: CachedFile, root: Path,
