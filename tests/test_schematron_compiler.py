@@ -285,6 +285,46 @@ def test_findings_on_many_siblings_are_located_on_their_own_lines(tmp_path: Path
     assert [(d.line, d.col) for d in diags] == expected
 
 
+@pytest.mark.parametrize("differ", [False, True])
+def test_findings_are_located_by_element_number_or_by_path_where_the_trees_differ(
+        tmp_path: Path, differ: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finding says which element it is about by its number in document order (one pass,
+    where path() counted each step's preceding siblings: quadratic in a long list), found
+    in the runner's own tree of the same bytes. Should that number name another element
+    there, the findings are made again with their paths."""
+    import teipress.check.schematron as schematron
+
+    doc = tmp_path / "doc.xml"
+    doc.write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>\n<p><hi>a</hi><hi>b</hi></p>\n'
+                   '<p><hi>c</hi>\n  <hi rend="x">d</hi></p>\n</body></text></TEI>')
+    rules = tmp_path / "hi.sch"
+    rules.write_text('<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt3">'
+                     '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/><sch:pattern>'
+                     '<sch:rule context="tei:hi/@rend"><sch:report id="H1" test="true()">rend</sch:report>'
+                     '</sch:rule></sch:pattern></sch:schema>')
+    seen: list[str] = []
+    real_run, real_element = schematron.SchematronRunner._run, schematron._PathResolver.element
+
+    def run(self: object, name: str, schema: object, node: object, loaded: object, paths: bool) -> object:
+        found = real_run(self, name, schema, node, loaded, paths)  # type: ignore[arg-type]
+        seen.extend(f.get("at", "") for f in found)  # type: ignore[attr-defined]
+        return found
+
+    def element(self: object, at: str) -> object:
+        if differ and at[0].isdigit():  # as if the runner's tree had one element more before it
+            at = f"{int(at.split()[0]) + 1} {at.split()[1]}"
+        return real_element(self, at)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(schematron.SchematronRunner, "_run", run)
+    monkeypatch.setattr(schematron._PathResolver, "element", element)
+    diags = SchematronRunner([compile_schematron(rules)]).check(load_path(doc))
+    assert [(d.code, d.line, d.col) for d in diags] == [("H1", 4, 3)]  # the second hi of the second p
+    tei = "{http://www.tei-c.org/ns/1.0}"
+    assert seen == [f"9 {tei}hi", *(["/Q{http://www.tei-c.org/ns/1.0}TEI[1]/Q{http://www.tei-c.org/ns/1.0}text[1]"
+                                       "/Q{http://www.tei-c.org/ns/1.0}body[1]/Q{http://www.tei-c.org/ns/1.0}p[2]"
+                                       "/Q{http://www.tei-c.org/ns/1.0}hi[2]/@rend"] if differ else [])]
+
+
 def test_a_compiled_schema_is_kept_in_the_cache_and_read_back(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The compiled XSLT is kept under a hash of the schema (its includes resolved): the next

@@ -4,9 +4,9 @@ Why a compiler of our own (``xslt/schematron/compile.xsl``) instead of the ISO s
 or SchXslt: the output must fit teipress' engine and reports. Each pattern becomes one
 XSLT mode and each rule a template with a descending priority, so ISO's "first matching
 rule per pattern" semantics cost one tree walk per pattern and no ``//`` scans; findings
-come back as a small XML report whose node paths (XPath 3.1 ``path()``, available in
-Saxon HE where ``saxon:line-number()`` is not) are mapped to ``line:col`` here with the
-source bytes.
+come back as a small XML report naming each node's element by its number in document
+order (Saxon HE has no ``saxon:line-number()``; XPath 3.1 ``path()`` made a long list's
+findings quadratic), which is mapped to ``line:col`` here with lxml's tree of the same bytes.
 
 Life cycle, chosen so that compiling happens once per run (or per worker process):
 
@@ -55,6 +55,8 @@ COMPILER_NS = "https://teipress.dev/ns/schematron/compiler"
 REPORT_NS = "https://teipress.dev/ns/schematron/report"
 #: Name of the run-time phase parameter of every generated stylesheet.
 PHASE_PARAM = "tp-sch-phase"
+#: Whether findings give their place by ``path()`` (see ``tpc:at`` in generate.xsl).
+PATHS_PARAM = "tp-sch-paths"
 
 _MAX_INCLUDE_DEPTH = 16
 _SRC_MARK = re.compile(r'tpc:src="(\d+):(\d+)"(?:\s+tpc:file="([^"]*)")?')
@@ -469,15 +471,17 @@ class SchematronRunner:
         out: list[Diagnostic] = []
         resolver: _PathResolver | None = None
         for name, schema in zip(self._names, self.schemas, strict=True):
+            findings = self._run(name, schema, node, doc, False)
+            if not findings:
+                continue
+            if resolver is None:
+                resolver = _PathResolver(doc)
             try:
-                report = self.engine.transform(name, node, {PHASE_PARAM: schema.effective_phase})
-            except XsltError as exc:
-                raise _xpath_problem(schema, exc, f"run-time error on {doc.display}") from None
-            findings = etree.fromstring(report.encode("utf-8"))
-            for f in findings.iter(f"{{{REPORT_NS}}}finding"):
-                if resolver is None:
-                    resolver = _PathResolver(doc)
-                line, col = resolver.position(f.get("path") or "/")
+                places = [resolver.position(f.get("at") or "/") for f in findings]
+            except _NotTheSameTree:  # not seen: both parse the same bytes, entities refused
+                findings = self._run(name, schema, node, doc, True)
+                places = [resolver.position(f.get("at") or "/") for f in findings]
+            for f, (line, col) in zip(findings, places, strict=True):
                 message = _text(f.find(f"{{{REPORT_NS}}}message"))
                 helps = [_text(d) for d in f.iter(f"{{{REPORT_NS}}}diagnostic")]
                 out.append(Diagnostic(
@@ -487,6 +491,20 @@ class SchematronRunner:
         return sorted(out)
 
 
+    def _run(self, name: str, schema: CompiledSchematron, node: Any, doc: LoadedDocument,
+             paths: bool) -> list[etree._Element]:
+        """The findings of schema *name* on *node*: their report's elements."""
+        try:
+            report = self.engine.transform(name, node, {PHASE_PARAM: schema.effective_phase, PATHS_PARAM: paths})
+        except XsltError as exc:
+            raise _xpath_problem(schema, exc, f"run-time error on {doc.display}") from None
+        return list(etree.fromstring(report.encode("utf-8")).iter(f"{{{REPORT_NS}}}finding"))
+
+
+class _NotTheSameTree(Exception):
+    """A finding's element number names no element of that name in the runner's tree."""
+
+
 def _text(el: etree._Element | None) -> str:
     if el is None:
         return ""
@@ -494,16 +512,27 @@ def _text(el: etree._Element | None) -> str:
 
 
 class _PathResolver:
-    """Maps ``path()`` strings (``/Q{ns}TEI[1]/Q{ns}text[1]/@ref``) to start-tag positions."""
+    """Maps where a finding is (see ``tpc:at`` in xslt/schematron/generate.xsl) to its
+    element's start-tag position: ``N {ns}local``, the Nth element in document order,
+    or a ``path()`` string (``/Q{ns}TEI[1]/Q{ns}text[1]/@ref``)."""
 
     def __init__(self, doc: LoadedDocument) -> None:
         assert doc.tree is not None
         self._tree = doc.tree
         self._locator = ElementLocator(doc.data, doc.tree)
         self._children: ChildIndex = {}
+        self._elements: list[etree._Element] | None = None
 
-    def element(self, path: str) -> etree._Element:
-        return element_at_path(self._tree, path, self._children)
+    def element(self, at: str) -> etree._Element:
+        number, _, tag = at.partition(" ")
+        if not number.isdigit():
+            return element_at_path(self._tree, at, self._children)
+        if self._elements is None:
+            self._elements = list(self._tree.getroot().iter(etree.Element))
+        n = int(number)
+        if not 0 < n <= len(self._elements) or self._elements[n - 1].tag != tag.removeprefix("{}"):
+            raise _NotTheSameTree(at)
+        return self._elements[n - 1]
 
-    def position(self, path: str) -> tuple[int, int]:
-        return self._locator.position(self.element(path))
+    def position(self, at: str) -> tuple[int, int]:
+        return self._locator.position(self.element(at))
