@@ -40,9 +40,9 @@ class ElementLocator:
 
     def _build_index(self) -> dict[etree._Element, int]:
         # Holding the proxies in the dict keeps lxml returning the same proxy
-        # object for the same node, so later lookups by element are exact.
-        elements = (e for e in self._root.iter() if isinstance(e.tag, str))
-        return {e: i for i, e in enumerate(elements)}
+        # object for the same node, so later lookups by element are exact. Elements
+        # only (no comments, PIs, entities), chosen by lxml: half the time of a test each.
+        return {e: i for i, e in enumerate(self._root.iter(etree.Element))}
 
     def position(self, element: etree._Element) -> tuple[int, int]:
         """1-based ``(line, column)`` of *element*'s start tag; falls back to lxml's line."""

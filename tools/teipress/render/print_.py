@@ -569,9 +569,7 @@ def prepare_tree(tree: etree._Element, block_prefix: str = BLOCK_ID_PREFIX) -> N
     # where no element keeps its whitespace (the sections made today), no text's
     # ancestors need looking at: a walk up from every text was half of this function
     keeps = next(tree.iter(*_PRESERVE_SPACE), None) is not None
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in tree.iter(etree.Element):  # elements only (a comment's tail stays as it is)
         if el.text and "\n" in el.text and not (keeps and _preserves_space(el)):
             el.text = _LINE_BREAK_SPACE.sub(" ", el.text)
         if el.tail and "\n" in el.tail and not (keeps and _preserves_space(el.getparent())):
