@@ -140,6 +140,28 @@ def test_an_authority_name_change_redoes_the_register_pages_that_show_it(project
     assert "Qwertyovich" in (project / "out" / "text" / "edition.txt").read_text("utf-8")
 
 
+def test_an_authority_edit_the_edition_does_not_show_redoes_no_page(project: Path) -> None:
+    """The bibliography page and the book's frame read the authority files' listBibl, not
+    their other bytes (keys.bibliography_digest): white space added to the personography
+    redoes neither (it redid both, the Escher letters' frame 3.4 s)."""
+    def edit(p: Path) -> None:
+        replace_in(p / "tei" / "authority" / "persons.xml", "</listPerson>", "  </listPerson>")
+
+    rewritten, data = rebuild(project, edit)
+    assert rewritten == set() and data["rendered_documents"] == 0
+
+
+def test_a_bibliography_edit_redoes_its_pages(project: Path) -> None:
+    def edit(p: Path) -> None:
+        replace_in(p / "tei" / "authority" / "bibliography.xml", "</listBibl>",
+                   '<bibl xml:id="bibl-qwerty">Qwerty, A. <title>Zyxwvu</title>. 1999.</bibl></listBibl>')
+
+    rewritten, _ = rebuild(project, edit)
+    assert {"html/bibliography.html", "print/.edition/book-frame.html", "print/edition.html"} <= rewritten
+    assert "Zyxwvu" in (project / "out" / "html" / "bibliography.html").read_text("utf-8")
+    assert "Zyxwvu" in (project / "out" / "print" / "edition.html").read_text("utf-8")
+
+
 def test_a_text_change_copies_the_other_documents_parts_from_the_published_joins(project: Path) -> None:
     """edition.txt, the search index and the book take the unchanged documents' parts from
     the published files (teipress.splice), reading only the edited one's. Proof: the other

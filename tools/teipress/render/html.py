@@ -352,7 +352,7 @@ class HtmlFormat:
             "chronology": KeyBuilder(ed, reg.chronology_digest()).hexdigest(),
             "bibliography": KeyBuilder(ed, reg.entities_digest(frozenset({"bibl"}), mentions=True),
                                        reg.authority_pointers_digest(),
-                                       keys.file_digest(config.authority_files())).hexdigest(),
+                                       keys.bibliography_digest(config.authority_files())).hexdigest(),
             "search": KeyBuilder(ed).hexdigest(),
             "search-register": search_register,
             "search-index": KeyBuilder(reg.document_labels(), search_register)

@@ -218,10 +218,31 @@ def documents_in_order(reg: RegisterView, docs: Mapping[str, DocumentKeys]) -> l
     return ordered + sorted(d for d in docs if d not in known)
 
 
-def file_digest(paths: Iterable[Path]) -> str:
-    """SHA-256 over the contents of files, in the given order; absent files count too."""
+def bibliography_digest(paths: Iterable[Path]) -> str:
+    """SHA-256 over the ``listBibl`` elements of the authority files *paths*, in their order:
+    what the bibliography page and the book read of those files beyond the register.
+
+    It was the files' whole bytes: any edit of a personography (a space, a note the
+    edition does not show) then made the book's frame and bibliography.html again
+    (the Escher letters: 3.4 s for a space added to people.xml). A file whose bytes do
+    not name ``listBibl`` is not parsed; one that does not load counts as its bytes.
+    """
+    from teipress.load import load_path  # (not needed to read a key otherwise)
+
     h = KeyBuilder()
     for p in paths:
+        try:
+            data = p.read_bytes()
+        except OSError:
+            h.add(p.name).add(b"\x00absent")
+            continue
+        if b"listBibl" not in data:
+            continue
+        doc = load_path(p)
         h.add(p.name)
-        h.add(p.read_bytes() if p.is_file() else b"\x00absent")
+        if not doc.ok:
+            h.add(data)
+            continue
+        for lb in doc.root.iter("{http://www.tei-c.org/ns/1.0}listBibl"):
+            h.add(etree.tostring(lb))
     return h.hexdigest()

@@ -216,7 +216,7 @@ class PrintFormat:
         reg = keys.view(register)
         order = keys.documents_in_order(reg, documents)
         frame = (KeyBuilder(reg.edition_digest(), reg.entities_digest(),
-                            keys.file_digest(config.authority_files()))
+                            keys.bibliography_digest(config.authority_files()))
                  .add_all(f"{d}\x00{documents[d].facts}" for d in order).hexdigest())
         book = KeyBuilder(frame).add_all(f"{d}\x00{documents[d].key}" for d in order).hexdigest()
         return {"css": KeyBuilder(self.css_name).hexdigest(), "frame": frame, "book": book}
