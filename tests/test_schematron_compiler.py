@@ -303,7 +303,7 @@ def test_findings_are_located_by_element_number_or_by_path_where_the_trees_diffe
                      '<sch:rule context="tei:hi/@rend"><sch:report id="H1" test="true()">rend</sch:report>'
                      '</sch:rule></sch:pattern></sch:schema>')
     seen: list[str] = []
-    real_run, real_element = schematron.SchematronRunner._run, schematron._PathResolver.element
+    real_run, real_element = schematron.SchematronRunner._run, schematron._FindingPlaces.element
 
     def run(self: object, name: str, schema: object, node: object, loaded: object, paths: bool) -> object:
         found = real_run(self, name, schema, node, loaded, paths)  # type: ignore[arg-type]
@@ -316,7 +316,7 @@ def test_findings_are_located_by_element_number_or_by_path_where_the_trees_diffe
         return real_element(self, at)  # type: ignore[arg-type]
 
     monkeypatch.setattr(schematron.SchematronRunner, "_run", run)
-    monkeypatch.setattr(schematron._PathResolver, "element", element)
+    monkeypatch.setattr(schematron._FindingPlaces, "element", element)
     diags = SchematronRunner([compile_schematron(rules)]).check(load_path(doc))
     assert [(d.code, d.line, d.col) for d in diags] == [("H1", 4, 3)]  # the second hi of the second p
     tei = "{http://www.tei-c.org/ns/1.0}"

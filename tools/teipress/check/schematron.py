@@ -469,18 +469,18 @@ class SchematronRunner:
         if node is None:
             node = self.engine.parse(doc.data)
         out: list[Diagnostic] = []
-        resolver: _PathResolver | None = None
+        places_of: _FindingPlaces | None = None
         for name, schema in zip(self._names, self.schemas, strict=True):
             findings = self._run(name, schema, node, doc, False)
             if not findings:
                 continue
-            if resolver is None:
-                resolver = _PathResolver(doc)
+            if places_of is None:
+                places_of = _FindingPlaces(doc)
             try:
-                places = [resolver.position(f.get("at") or "/") for f in findings]
+                places = [places_of.position(f.get("at") or "/") for f in findings]
             except _NotTheSameTree:  # not seen: both parse the same bytes, entities refused
                 findings = self._run(name, schema, node, doc, True)
-                places = [resolver.position(f.get("at") or "/") for f in findings]
+                places = [places_of.position(f.get("at") or "/") for f in findings]
             for f, (line, col) in zip(findings, places, strict=True):
                 message = _text(f.find(f"{{{REPORT_NS}}}message"))
                 helps = [_text(d) for d in f.iter(f"{{{REPORT_NS}}}diagnostic")]
@@ -511,7 +511,7 @@ def _text(el: etree._Element | None) -> str:
     return " ".join("".join(str(t) for t in el.itertext()).split())
 
 
-class _PathResolver:
+class _FindingPlaces:
     """Maps where a finding is (see ``tpc:at`` in xslt/schematron/generate.xsl) to its
     element's start-tag position: ``N {ns}local``, the Nth element in document order,
     or a ``path()`` string (``/Q{ns}TEI[1]/Q{ns}text[1]/@ref``)."""
