@@ -1079,3 +1079,31 @@ def test_a_broken_rule_file_stops_a_build_after_an_edit_with_its_place(project: 
     assert "\nerror: house.sch:3:1: XPath error" in proc.stderr and "XPST0003" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert b"always right" not in b" ".join((project / "out" / "text" / "memo-1949-07-27.txt").read_bytes().split())
+
+
+def test_the_summary_is_written_whole_when_standard_output_takes_it_in_pieces(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSON summary goes out by writev, up to 512 pieces a call (commands.build.write_all);
+    a call that writes only part (a pipe, a signal) is continued where it stopped."""
+    import os
+    import random
+
+    from teipress.commands import build as command
+
+    rng = random.Random(3)
+    pieces = [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40))) for _ in range(1500)]
+    out = bytearray()
+
+    def writev(fd: int, buffers: list[bytes]) -> int:  # at most 37 bytes a call
+        room = 37
+        for b in buffers:
+            take = bytes(b[:room])
+            out.extend(take)
+            room -= len(take)
+            if not room:
+                break
+        return 37 - room
+
+    monkeypatch.setattr(os, "writev", writev)
+    command.write_all(1, pieces)
+    assert bytes(out) == b"".join(pieces)
