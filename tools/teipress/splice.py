@@ -64,6 +64,11 @@ class Part:
             data = self.otherwise() if self.otherwise is not None else b""
         return self.form(data) if self.form is not None else data
 
+    def alone(self) -> Parts:
+        """This part as a run of one (see :func:`join_into`)."""
+        otherwise = self.otherwise
+        return Parts((self.path,), self.form, self.form_name, (lambda _path: otherwise()) if otherwise else None)
+
 
 @dataclass(frozen=True)
 class Parts:
@@ -100,15 +105,15 @@ def separated(pieces: Iterable[Piece], separator: bytes, form: Callable[[bytes],
     started = False
     for piece in pieces:
         if isinstance(piece, Parts):
-            paths = piece.paths
-            while not started and paths:  # the first that is not empty stands alone
-                data = apply(piece.part(paths[0]).read())
-                paths = paths[1:]
+            first = 0
+            while not started and first < len(piece.paths):  # the first that is not empty stands alone
+                data = apply(piece.part(piece.paths[first]).read())
+                first += 1
                 if data:
                     yield data
                     started = True
-            if paths:
-                yield Parts(paths, after, form_name, piece.otherwise)
+            if first < len(piece.paths):
+                yield Parts(piece.paths[first:], after, form_name, piece.otherwise)
             continue
         if started and isinstance(piece, Part):
             # made directly: dataclasses.replace cost 6 µs a part (5,000 in a joined file)
@@ -202,10 +207,8 @@ def join_into(out: IO[bytes], pieces: Iterable[Piece], folder: str,
         for piece in pieces:
             if isinstance(piece, bytes):
                 run.write(piece)
-            elif isinstance(piece, Parts):
-                _join_parts(run, piece, prefix, spans, parts)
             else:
-                _join_parts(run, Parts((piece.path,), piece.form, piece.form_name), prefix, spans, parts, piece)
+                _join_parts(run, piece if isinstance(piece, Parts) else piece.alone(), prefix, spans, parts)
         run.flush()
     finally:
         if base is not None:
@@ -214,28 +217,25 @@ def join_into(out: IO[bytes], pieces: Iterable[Piece], folder: str,
 
 
 def _join_parts(run: _Run, parts_in: Parts, prefix: str, spans: dict[str, tuple[Signature, str, int, int]],
-                parts: dict[str, tuple[Signature, str, int, int]], single: Part | None = None) -> None:
+                parts: dict[str, tuple[Signature, str, int, int]]) -> None:
     """Each of *parts_in* copied from the previous file if it is the same file it was
-    then (*spans*), else read; where each landed goes into *parts*. *single*: the one
-    part *parts_in* stands for, read as it is (its own *otherwise*)."""
+    then (*spans*), else read; where each landed goes into *parts*."""
     form_name = parts_in.form_name
-    stat = os.stat
     cut = len(prefix)
     for path in parts_in.paths:
         rel = path[cut:] if path.startswith(prefix) else path
         try:
-            st = stat(path)
+            sig = signature(os.stat(path))
         except FileNotFoundError:  # not kept: what *otherwise* gives, not recorded
-            run.write((single or parts_in.part(path)).read())
+            run.write(parts_in.part(path).read())
             continue
-        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
         before = spans.get(rel)
         at = run.offset
         if before is not None and before[0] == sig and before[1] == form_name:
             run.copy(before[2], before[3])
             parts[rel] = (sig, form_name, at, before[3])
             continue
-        data = (single or parts_in.part(path)).read()
+        data = parts_in.part(path).read()
         run.write(data)
         parts[rel] = (sig, form_name, at, len(data))
 
