@@ -490,7 +490,6 @@ class SchematronRunner:
                     help=" ".join(h for h in helps if h) or None, source="schematron"))
         return sorted(out)
 
-
     def _run(self, name: str, schema: CompiledSchematron, node: Any, doc: LoadedDocument,
              paths: bool) -> list[etree._Element]:
         """The findings of schema *name* on *node*: their report's elements."""
@@ -521,18 +520,16 @@ class _FindingPlaces:
         self._tree = doc.tree
         self._locator = ElementLocator(doc.data, doc.tree)
         self._children: ChildIndex = {}
-        self._elements: list[etree._Element] | None = None
 
     def element(self, at: str) -> etree._Element:
         number, _, tag = at.partition(" ")
         if not number.isdigit():
             return element_at_path(self._tree, at, self._children)
-        if self._elements is None:
-            self._elements = list(self._tree.getroot().iter(etree.Element))
+        elements = self._locator.elements  # the list the locator's positions are counted in
         n = int(number)
-        if not 0 < n <= len(self._elements) or self._elements[n - 1].tag != tag.removeprefix("{}"):
+        if not 0 < n <= len(elements) or elements[n - 1].tag != tag.removeprefix("{}"):
             raise _NotTheSameTree(at)
-        return self._elements[n - 1]
+        return elements[n - 1]
 
     def position(self, at: str) -> tuple[int, int]:
         return self._locator.position(self.element(at))
