@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 from teipress.check.cache import CachedFile, CheckCache
 from teipress.check.schema import SchemaChecker, make_schema_checker
@@ -35,8 +33,6 @@ from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted, key_attributes
 from teipress.resolve.extract import FileExtract, extract
 from teipress.session import BuildSession
-
-T = TypeVar("T")
 
 __all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "default_jobs", "finish",
            "previous_extracts"]
@@ -227,7 +223,9 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
             # a few files changed since they were last hashed (an edit): they will most
             # likely be checked here, so the checker is made (0.04 s of compiling, much of
             # it outside the GIL) while the cache is read
-            early = _in_thread(lambda: _Checker(options, root, compile_rules(options, cache.folder), key_attrs))
+            maker = ThreadPoolExecutor(1, thread_name_prefix="teipress-checker")
+            early = maker.submit(lambda: _Checker(options, root, compile_rules(options, cache.folder), key_attrs))
+            maker.shutdown(wait=False)  # its one thread ends once the checker is made
         displays = {p: display_path(p, root) for p in files}
         hits = cache.get_many(hashes.values(), {sha: displays[p] for p, sha in hashes.items()},
                               memory.files if memory is not None else None)
@@ -293,20 +291,6 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     result.extra["checked"] = len(todo)
     result.extra["from_cache"] = len(files) - len(todo)
     return finish(result, config, options)
-
-
-def _in_thread(make: Callable[[], T]) -> Future[T]:
-    """*make* called in a thread of its own; its result, or its exception, in the future."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(make())
-        except BaseException as exc:  # given to whoever asks for the result
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="teipress-checker", daemon=True).start()
-    return future
 
 
 def _extracted(path: Path, display: str, sha256: str, cached: CachedFile, root: Path,
