@@ -23,6 +23,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from teipress import TEI_NS
 from teipress.render.register_index import RegisterIndex, digest_all
 
 __all__ = ["DocumentKeys", "KeyBuilder", "LazyRegister", "RegisterView", "view"]
@@ -227,7 +228,7 @@ def bibliography_digest(paths: Iterable[Path]) -> str:
     (the Escher letters: 3.4 s for a space added to people.xml). A file whose bytes do
     not name ``listBibl`` is not parsed; one that does not load counts as its bytes.
     """
-    from teipress.load import load_path  # (not needed to read a key otherwise)
+    from teipress.load import parse_bytes  # (not needed to read a key otherwise)
 
     h = KeyBuilder()
     for p in paths:
@@ -238,11 +239,11 @@ def bibliography_digest(paths: Iterable[Path]) -> str:
             continue
         if b"listBibl" not in data:
             continue
-        doc = load_path(p)
+        tree, _ = parse_bytes(data, p.name)  # the bytes read, parsed as every source is
         h.add(p.name)
-        if not doc.ok:
+        if tree is None:
             h.add(data)
             continue
-        for lb in doc.root.iter("{http://www.tei-c.org/ns/1.0}listBibl"):
+        for lb in tree.getroot().iter(f"{{{TEI_NS}}}listBibl"):
             h.add(etree.tostring(lb))
     return h.hexdigest()
