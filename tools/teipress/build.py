@@ -856,8 +856,8 @@ class _Executors:
         self._waiting.append(0)
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        if len(self.pools) == 1:
-            return self.pools[0][0].submit(fn, *args, **kwargs)
+        # counted with one pool too: tasks a light pool has waiting when it is widened
+        # still weigh on it
         with self._lock:
             i = min(range(len(self.pools)), key=lambda n: self._waiting[n] / self.pools[n][1])
             self._waiting[i] += 1
