@@ -70,7 +70,9 @@ from teipress.check.runner import (
     finish,
     previous_extracts,
 )
-from teipress.config import Config
+from teipress.check.schema import SchemaError
+from teipress.check.schematron import SchematronError
+from teipress.config import Config, ConfigError
 from teipress.daemon.protocol import daemon_folder
 from teipress.diagnostics import DeferredFindings, Diagnostic, DiagnosticRow, Severity, as_dicts, from_rows
 from teipress.load import LoadedDocument, load_path, unique_ids
@@ -94,6 +96,7 @@ from teipress.session import BuildSession
 from teipress.splice import Previous, Signature, signature
 from teipress.staging import (
     STAGING_PREFIX,
+    StagingError,
     discard,
     empty_trash,
     keep_spare,
@@ -127,6 +130,12 @@ R = f"{{{REGISTER_NS}}}"
 
 class BuildError(Exception):
     """The build could not be completed; nothing was published."""
+
+
+#: What stops a build with a message for the user (the configuration, a schema or rule
+#: file that cannot be used, the output folder, the build itself) rather than a
+#: traceback: every command that builds catches these
+STOPPING_ERRORS: tuple[type[Exception], ...] = (ConfigError, SchemaError, SchematronError, BuildError, StagingError)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from teipress.config import Config, ConfigError, load_config
+from teipress.config import Config, load_config
 from teipress.report import text as text_report
 
 if TYPE_CHECKING:  # the CLI imports every command at start-up; the build phase only when run
@@ -108,12 +108,9 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
     *start_daemon*: afterwards, start the project's daemon if the configuration's
     ``daemon`` mode asks for one (:func:`teipress.daemon.client.autostart`).
     """
-    from teipress.build import BuildError, BuildOptions, build
+    from teipress.build import STOPPING_ERRORS, BuildOptions, build
     from teipress.check.runner import CheckOptions
-    from teipress.check.schema import SchemaError
-    from teipress.check.schematron import SchematronError
     from teipress.progress import PlainProgress, Progress, for_stream
-    from teipress.staging import StagingError
 
     params = params.canonical()
     summary = params.summary
@@ -133,7 +130,7 @@ def run_build(params: BuildParams, session: BuildSession | None = None, *, daemo
             result = build(config, options, progress, session)
         finally:
             progress.close()
-    except (ConfigError, SchemaError, SchematronError, BuildError, StagingError) as exc:
+    except STOPPING_ERRORS as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
     result.daemon = daemon

@@ -17,17 +17,14 @@ from pathlib import Path
 
 import click
 
-from teipress.build import BuildError, BuildOptions, BuildResult, build
+from teipress.build import STOPPING_ERRORS, BuildOptions, BuildResult, build
 from teipress.check.runner import CheckOptions
-from teipress.check.schema import SchemaError
-from teipress.check.schematron import SchematronError
 from teipress.commands.build import build_summary, echo_findings, report_build
 from teipress.config import Config, ConfigError, load_config
 from teipress.diagnostics import Diagnostic
 from teipress.progress import Progress
 from teipress.report.text import plural
 from teipress.session import BuildSession, exit_on_signals
-from teipress.staging import StagingError
 
 
 def _rebuild(config: Config, out: Path, session: BuildSession, reporter: _Reporter, force: bool = False) -> None:
@@ -115,7 +112,7 @@ def command(port: int, watch: bool, out: Path | None, config_file: Path | None, 
         if watch or not (html / "index.html").exists():
             try:
                 _rebuild(config, out, session, reporter, force)
-            except (SchemaError, SchematronError, BuildError, StagingError) as exc:
+            except STOPPING_ERRORS as exc:
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(2)
         html.mkdir(parents=True, exist_ok=True)
@@ -163,5 +160,5 @@ def _watch(config: Config, out: Path, session: BuildSession, reporter: _Reporter
         try:  # a broken save is reported and the server goes on with the edition it has
             config = load_config(config_file=config.source_file)
             _rebuild(config, out, session, reporter, force)
-        except (ConfigError, SchemaError, SchematronError, BuildError, StagingError) as exc:
+        except STOPPING_ERRORS as exc:
             click.echo(f"error: {exc}; the published edition is unchanged", err=True)
