@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import multiprocessing
 import os
 import shutil
 import sys
@@ -65,7 +64,6 @@ from teipress.check.runner import (
     CheckOptions,
     ExtractRef,
     check_files,
-    default_jobs,
     extracts_by_ref,
     finish,
     previous_extracts,
@@ -77,6 +75,7 @@ from teipress.daemon.protocol import daemon_folder
 from teipress.diagnostics import DeferredFindings, Diagnostic, DiagnosticRow, Severity, as_dicts, from_rows
 from teipress.load import LoadedDocument, load_path, unique_ids
 from teipress.paths import data_dir
+from teipress.processes import default_jobs, fork_server_context, start_fork_server
 from teipress.progress import Progress
 from teipress.render import (
     DocumentKeys,
@@ -558,7 +557,7 @@ def start_render_pool(config: Config, formats: list[str], date: str, staging: Pa
     through reference counting, copying) the parent's heap. Started before the resolve
     phase when there is work ahead, so the workers compile while the parent resolves.
     """
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
+    return ProcessPoolExecutor(jobs, mp_context=fork_server_context(),
                                initializer=_init_render_worker, initargs=(config, formats, date, staging))
 
 
@@ -798,6 +797,8 @@ def _build_in(config: Config, options: BuildOptions, progress: Progress, session
         t = time.perf_counter()
         doc_paths = config.source_files()
         auth_paths = config.authority_files()
+        if jobs > 1 and len(doc_paths) >= POOL_THRESHOLD:  # documents enough for a pool
+            start_fork_server()  # its workers' modules import on the other core meanwhile
         progress.phase("check", len(doc_paths) + len(auth_paths))
         options.check.jobs = options.jobs
         options.check.corpus = False  # done below on the same corpus the register is built from
@@ -1027,7 +1028,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
             extracts.clear()
             docs, auths, files = [], [], {}
             _give_back_memory()
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as child:
+            with ProcessPoolExecutor(1, mp_context=fork_server_context()) as child:
                 kept = child.submit(_register_apart, config, cache, doc_refs, auth_refs, checks_only,
                                     store.folder).result()
                 checked = child.submit(_findings_apart)  # the same process: it holds the model

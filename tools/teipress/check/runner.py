@@ -15,7 +15,6 @@ code, without parsing anything again.
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -29,12 +28,13 @@ from teipress.check.schematron import CompiledSchematron
 from teipress.config import Config
 from teipress.diagnostics import Diagnostic, Severity, as_errors
 from teipress.load import LoadedDocument, display_path, load_path, safe_id
+from teipress.processes import default_jobs
 from teipress.report import RunResult
 from teipress.resolve.corpus import Extracted, key_attributes
 from teipress.resolve.extract import FileExtract, extract
 from teipress.session import BuildSession
 
-__all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "default_jobs", "finish",
+__all__ = ["CheckCache", "CheckOptions", "check_files", "compile_rules", "finish",
            "previous_extracts"]
 
 #: What checking one file yields: its display name, findings and extract (None if it did not
@@ -182,10 +182,6 @@ def _check_in_worker(path: Path, compiled: list[CompiledSchematron]) -> Checked:
     if isinstance(found, FileExtract):
         return display, diags, CachedFile.of(found)  # the findings travel beside it
     return display, diags, found
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,

@@ -328,7 +328,9 @@ def _start_helpers() -> None:
     standard error: started by a build, they would keep the client's (the resource
     tracker is handed ``sys.stderr``'s descriptor), and a client reading its output
     through a pipe would wait for that pipe's end for ever."""
-    from multiprocessing import forkserver, resource_tracker
+    from multiprocessing import resource_tracker
+
+    from teipress.processes import start_fork_server
 
     resource_tracker.ensure_running()
-    forkserver.ensure_running()
+    start_fork_server()
