@@ -330,3 +330,51 @@ def test_a_cache_that_cannot_be_written_only_keeps_nothing(letters: RenderContex
     pages, counts = _pages_kept(letters, blocked / "parts", "env", monkeypatch)
     assert pages == {kind: whole(letters, kind) for kind in KINDS}
     assert counts["person"][1] > 0 and blocked.read_text() == "a file where the cache folder would go"
+
+
+# -- the outline's pointers and notes of no document, found in the bytes -------------------
+
+UNPLACED = f"""<r:register xmlns:r="{REGISTER_NS}" version="1" built="x" teipress="0">
+  <r:edition title="Hand-made" version="1"/>
+  <r:documents><r:document id="d1" position="1"><r:title>Doc 1</r:title></r:document></r:documents>
+  <r:entities>
+    {_entity("p-a", "Alpha", "d1")}
+  </r:entities>
+  <r:chronology><r:event doc="d1" when="1949">1949 &lt;r:pointer doc=""/&gt;</r:event></r:chronology>
+  <r:pointers>
+    <r:pointer doc="d1" value="#p-a" target="p-a" kind="person"/>
+    <r:pointer doc="" value="#p-a" target="p-a" kind="person"/>
+    <r:pointer doc="" value="http://x.org/?a=1&amp;b=&lt;2&gt;" target="" kind="external"/>
+    <r:pointer doc="d1" value="#gone" target="" kind="unresolved"/>
+  </r:pointers>
+  <r:notes>
+    <r:note doc="" ordinal="1" id="n1" label="a" place="" anchor=""/>
+    <r:note doc="d1" ordinal="1" id="" label="1" place="" anchor="d1"/>
+  </r:notes>
+</r:register>""".encode()
+
+
+@pytest.mark.parametrize("chunk", [3, 7, 64, 1 << 22])
+def test_the_outline_holds_the_pointers_and_notes_of_no_document_as_parsed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """The reader stops parsing after the entities and finds the pointers and notes of no
+    document in the bytes, a chunk at a time: the outline holds what parsing gives, however
+    the chunks cut the elements, and nothing from text that merely looks like one."""
+    from teipress.render import register_batches
+
+    monkeypatch.setattr(register_batches, "_CHUNK", chunk)
+    path = tmp_path / "register.xml"
+    path.write_bytes(UNPLACED)
+    root = etree.fromstring(UNPLACED)
+    expected = {section: [etree.tostring(el, encoding="utf-8", with_tail=False)
+                          for el in root.iter(f"{R}{section[:-1]}") if not el.get("doc")]
+                for section in ("pointers", "notes")}
+    assert [len(v) for v in expected.values()] == [2, 1]
+    for source in (UNPLACED, path):
+        reader = RegisterBatches(source, ["person"])
+        assert [p.entity_id for b in reader.batches() for p in b.pieces] == ["p-a"]
+        outline = etree.fromstring(reader.outline)
+        for section, elements in expected.items():
+            found = outline.find(f"{R}{section}")
+            assert found is not None
+            assert [etree.tostring(el, encoding="utf-8", with_tail=False) for el in found] == elements

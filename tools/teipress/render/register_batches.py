@@ -6,7 +6,9 @@ Saxon tree and 360 MB as an lxml tree). Pages such as persons.html show every on
 them, but never need more than a few entities at a time. :class:`RegisterBatches`
 streams the register XML with ``iterparse`` (each element cleared once read; the
 mentions of the entity being read stay until its piece is serialised, so the tree
-never holds more than about one batch of them) and cuts it into:
+never holds more than about one batch of them; the parse stops after the entities,
+and the few pointers and notes of no document are found in the bytes of the rest) and
+cuts it into:
 
 * **batches**: small registers (the root with its attributes, ``r:edition``, the
   ``r:document`` records the batch's mentions name, a few entities of one kind with
@@ -31,6 +33,7 @@ import hashlib
 import io
 import marshal
 import os
+import re
 import struct
 import tempfile
 from collections.abc import Collection, Iterable, Iterator
@@ -44,10 +47,15 @@ from teipress import REGISTER_NS
 from teipress.render.register_index import link_record
 
 R = f"{{{REGISTER_NS}}}"
-_MENTION, _ENTITY, _DOCUMENT, _EDITION, _POINTER, _NOTE = (
-    f"{R}{t}" for t in ("mention", "entity", "document", "edition", "pointer", "note"))
+_MENTION, _ENTITY, _DOCUMENT, _EDITION = (f"{R}{t}" for t in ("mention", "entity", "document", "edition"))
+_ENTITIES = f"{R}entities"
 #: elements handled on their end event; all others are cleared with their parent
-_TAGS = [f"{R}{t}" for t in ("edition", "document", "entity", "mention", "event", "pointer", "note")]
+_TAGS = [f"{R}{t}" for t in ("edition", "document", "entity", "mention", "entities")]
+#: the pointers and notes of no document, as the register writer lays them out (``doc``
+#: first; see :func:`_unplaced`)
+_UNPLACED = re.compile(rb'<r:(pointer|note) doc=""[^>]*/>')
+#: bytes read at a time by :func:`_unplaced`
+_CHUNK = 1 << 22
 
 #: default bounds of a batch (about 1 MB of register XML, a few MB as a Saxon tree)
 BATCH_ENTITIES = 200
@@ -123,6 +131,33 @@ def _section(name: str, content: list[bytes]) -> list[bytes]:
 
 def _xml(el: etree._Element) -> bytes:
     return etree.tostring(el, encoding="utf-8", with_tail=False)
+
+
+def _unplaced(f: IO[bytes]) -> Iterator[tuple[bytes, bytes]]:
+    """``(b"pointer" or b"note", element)`` for each pointer and note of no document in the
+    register file *f*, serialised as lxml serialises the element alone (the namespace
+    declared on it).
+
+    Found in the bytes, a chunk at a time, not by parsing: they are a few among the
+    pointers and notes of every document, which follow the entities and make about half
+    of the register, and parsing that half was a third of the pass. An attribute value
+    holds no ``<`` (the writer escapes it), so an element is whole once the chunk
+    holds the next ``<``; what follows the last one is carried into the next chunk.
+    """
+    carry = b""
+    while True:
+        chunk = f.read(_CHUNK)
+        data = carry + chunk
+        end = len(data) if not chunk else data.rfind(b"<")
+        for m in _UNPLACED.finditer(data, 0, max(end, 0)):
+            xml, head = m.group(0), 3 + len(m.group(1))  # after "<r:pointer" or "<r:note"
+            yield m.group(1), xml[:head] + _DECLARED + xml[head:]
+        if not chunk:
+            return
+        carry = data[max(end, 0):]
+
+
+_DECLARED = f' xmlns:r="{REGISTER_NS}"'.encode()
 
 
 def _forget(el: etree._Element) -> None:
@@ -223,11 +258,12 @@ class RegisterBatches:
                     self._documents[el.get("id", "")] = link_record(_xml(el))
                 elif tag == _EDITION:
                     self._edition = _xml(el)
-                elif tag == _POINTER and not el.get("doc"):
-                    pointers.append(_xml(el))
-                elif tag == _NOTE and not el.get("doc"):
-                    notes.append(_xml(el))
+                elif tag == _ENTITIES:
+                    break  # what follows is chronology, pointers, notes: about half the register
                 _forget(el)
+            f.seek(0)
+            for name, xml in _unplaced(f):
+                (pointers if name == b"pointer" else notes).append(xml)
         for kind in sorted(self.kinds):
             yield from self._flush(kind)
         self.outline = self._register([*_section("entities", entities), *_section("pointers", pointers),
