@@ -14,11 +14,11 @@ starts on that path, and the edited letter waits for it.
 of the build gets its context from :func:`fork_server_context`, which starts it so if
 it is not running. The build starts it as soon as it knows the corpus is large enough
 for a pool (:func:`teipress.build.build`), so the imports run on the core the build's
-own process is not using while it reads its caches. Not earlier: the server holds the command's standard
-output and error, and a small build's caller reading them through a pipe would wait
-for the server's imports to end. Nothing imported there starts a thread or a Saxon
-processor (saxonche's module loads its library; each worker makes its own processor),
-so forking the server stays safe.
+own process is not using while it reads its caches. Not earlier: the server holds the
+command's standard output and error, and a small build's caller reading them through
+a pipe would wait for the server's imports to end. Nothing imported there starts a
+thread or a Saxon processor (saxonche's module loads its library; each worker makes
+its own processor), so forking the server stays safe.
 """
 
 from __future__ import annotations
