@@ -228,10 +228,19 @@ def test_the_register_writer_spells_records_as_libxml2_serialises_them() -> None
         writer._write_item(out, el, level)
         return out.getvalue()
 
+    keys = ("doc", "line", "form")
     for value in HOSTILE:  # with a value to escape in one attribute, in two, or in none
-        attrs = [("doc", value), ("line", "12"), ("form", value[::-1] if len(value) % 2 else "plain")]
+        row = (value, "12", value[::-1] if len(value) % 2 else "plain")
         for text in (None, value):
-            assert writer._flat_record("event", attrs, text, 2) == by_lxml("event", attrs, text, 2), (value, text)
+            written = b"".join(writer._flat_records("event", keys, [row], 2, None if text is None else [text]))
+            assert written == by_lxml("event", list(zip(keys, row, strict=True)), text, 2), (value, text)
+    # written in pieces of 1,000: the first with nothing to escape, the others with
+    rows = [("plain", str(i), "plain") for i in range(1000)] + [(v, "1", v[::-1]) for v in HOSTILE * 100]
+    texts = [f"text {i}" for i in range(1000)] + HOSTILE * 100
+    for with_text in (False, True):
+        written = b"".join(writer._flat_records("event", keys, rows, 2, texts if with_text else None))
+        assert written == b"".join(by_lxml("event", list(zip(keys, row, strict=True)), text if with_text else None, 2)
+                                   for row, text in zip(rows, texts, strict=True))
 
     entity = {"id": "p1", "kind": "person", "file": "a.xml", "line": 3, "sort": "x", "name": HOSTILE[2],
               "variants": HOSTILE[3:5], "birth": None, "death": None, "roles": [], "idnos": [],
