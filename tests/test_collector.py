@@ -75,3 +75,14 @@ def test_the_resolve_process_works_with_the_collector_paused(tmp_path: Path, mon
     assert kept is not None and kept[0].is_file() and rows == []  # the flagship edition has no findings
     with pytest.raises(RuntimeError, match="step one"):  # the model was let go with its findings
         _findings_apart()
+
+
+def test_the_resolve_process_runs_without_the_collector_from_start_to_end() -> None:
+    """Made for one resolve, the process never resumes the collector: resumed after the
+    register, its first collection walked the whole corpus model."""
+    with build_module.resolve_process() as child:
+        assert child.submit(gc.isenabled).result() is False
+        assert child.submit(gc.collect).result() >= 0  # a task between the two steps
+        assert child.submit(gc.isenabled).result() is False  # still off for the second
+    assert gc.isenabled()  # this process's own collector untouched
+    # (inside it, the steps' collector.paused() blocks leave it off: see the first test)

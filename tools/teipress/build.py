@@ -1028,7 +1028,7 @@ def _resolve_and_render(config: Config, options: BuildOptions, progress: Progres
             extracts.clear()
             docs, auths, files = [], [], {}
             _give_back_memory()
-            with ProcessPoolExecutor(1, mp_context=fork_server_context()) as child:
+            with resolve_process() as child:
                 kept = child.submit(_register_apart, config, cache, doc_refs, auth_refs, checks_only,
                                     store.folder).result()
                 checked = child.submit(_findings_apart)  # the same process: it holds the model
@@ -1153,6 +1153,13 @@ def _write_register(config: Config, corpus: Any, checks_only: bool, folder: Path
 
 #: The corpus model a resolve process holds between its two steps (see :func:`_register_apart`)
 _held_corpus: Any = None
+
+
+def resolve_process() -> ProcessPoolExecutor:
+    """The process a large corpus is resolved in (:func:`_register_apart`, then
+    :func:`_findings_apart`): one worker, made for that alone, without the cyclic
+    collector (:func:`teipress.collector.off`)."""
+    return ProcessPoolExecutor(1, mp_context=fork_server_context(), initializer=collector.off)
 
 
 def _register_apart(config: Config, cache: CheckCache, doc_refs: list[ExtractRef], auth_refs: list[ExtractRef],
