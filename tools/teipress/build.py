@@ -865,6 +865,11 @@ class _Executors:
         self.pools.append((pool, workers))
         self._waiting.append(0)
 
+    @property
+    def workers(self) -> int:
+        """The workers of all the pools."""
+        return sum(workers for _, workers in self.pools)
+
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         # counted with one pool too: tasks a light pool has waiting when it is widened
         # still weigh on it
@@ -902,13 +907,16 @@ class _Pool:
         self.session = session
         self._key = key
         self._executors: _Executors | None = None
-        #: workers started so far (fewer than *jobs* after :meth:`get_light`)
-        self.workers = 0
 
     @property
     def pool(self) -> Submitter | None:
         """Where tasks go, once a pool is started."""
         return self._executors
+
+    @property
+    def workers(self) -> int:
+        """Workers started so far (fewer than *jobs* after :meth:`get_light`)."""
+        return self._executors.workers if self._executors is not None else 0
 
     def _add(self, workers: int, warm: int) -> None:
         def start() -> ProcessPoolExecutor:
@@ -923,7 +931,6 @@ class _Pool:
             self._executors.add(self.session.render_pool(self._key(), start), workers)
         else:
             self._executors.add(start(), workers)
-        self.workers += workers
 
     def get(self, warm: int = 0) -> Submitter:
         """The pool of *jobs* workers; with *warm*, that many workers are started now if it is
@@ -955,7 +962,7 @@ class _Pool:
     def widen(self) -> None:
         """A light pool's other workers, started now: the work ahead turned out heavier
         (the register is made again, and with it edition pages that read all of it)."""
-        if self._executors is not None and self.workers < self.jobs:
+        if self._executors is not None:
             self.get()
 
     def shutdown(self, failed: bool = False) -> None:

@@ -593,14 +593,12 @@ def _search_fragments(doc_recs: list[etree._Element], rendered: Path,
     base = os.fspath(rendered) + os.sep  # strings, not Path objects: thousands of files
 
     paths = [base + document_sidecar(rec.get("id", "")) for rec in doc_recs]
-    by_path: dict[str, etree._Element] = {}
+    rec_of = dict(zip(paths, doc_recs, strict=True))
 
     def from_page(path: str) -> bytes:
         # no kept fragment (no build): made from the page, if there is one (a document
         # that failed to render has none, and no entry)
-        if not by_path:
-            by_path.update(zip(paths, doc_recs, strict=True))
-        rec = by_path[path]
+        rec = rec_of[path]
         doc_id = rec.get("id", "")
         page = doc_page(doc_id)
         html = read_kept(base + page)

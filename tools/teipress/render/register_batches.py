@@ -45,6 +45,7 @@ from lxml import etree
 
 from teipress import REGISTER_NS
 from teipress.render.register_index import link_record
+from teipress.resolve.register import NS_DECLARATION
 
 R = f"{{{REGISTER_NS}}}"
 _MENTION, _ENTITY, _DOCUMENT, _EDITION = (f"{R}{t}" for t in ("mention", "entity", "document", "edition"))
@@ -151,13 +152,10 @@ def _unplaced(f: IO[bytes]) -> Iterator[tuple[bytes, bytes]]:
         end = len(data) if not chunk else data.rfind(b"<")
         for m in _UNPLACED.finditer(data, 0, max(end, 0)):
             xml, head = m.group(0), 3 + len(m.group(1))  # after "<r:pointer" or "<r:note"
-            yield m.group(1), xml[:head] + _DECLARED + xml[head:]
+            yield m.group(1), xml[:head] + NS_DECLARATION + xml[head:]
         if not chunk:
             return
         carry = data[max(end, 0):]
-
-
-_DECLARED = f' xmlns:r="{REGISTER_NS}"'.encode()
 
 
 def _forget(el: etree._Element) -> None:

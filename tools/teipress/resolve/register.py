@@ -167,7 +167,8 @@ class Writer(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
 
-_NS_DECL = f' xmlns:r="{REGISTER_NS}"'.encode()
+#: the register namespace's declaration as lxml writes it on an element serialised alone
+NS_DECLARATION = f' xmlns:r="{REGISTER_NS}"'.encode()
 _NSMAP = {"r": REGISTER_NS}
 
 
@@ -176,7 +177,7 @@ def _write_item(out: Writer, el: etree._Element, level: int) -> None:
     declared on the root only)."""
     etree.indent(el, space="  ", level=level)
     data = etree.tostring(el, encoding="UTF-8")
-    out.write(b"  " * level + data.replace(_NS_DECL, b"", 1) + b"\n")
+    out.write(b"  " * level + data.replace(NS_DECLARATION, b"", 1) + b"\n")
 
 
 #: How libxml2 writes an attribute value and text (UTF-8 output: other characters as they are).
@@ -231,7 +232,7 @@ def _flat_records(tag: str, keys: Sequence[str], rows: Iterable[Sequence[str]], 
 def _write_entity(out: Writer, e: dict[str, Any], mentions: Iterable[MentionFields], level: int) -> None:
     """An entity at depth *level*: its element without mentions, then its mentions
     (:func:`_flat_records`; an entity can have tens of thousands) before the end tag."""
-    data = etree.tostring(_indented(_entity_element(e), level), encoding="UTF-8").replace(_NS_DECL, b"", 1)
+    data = etree.tostring(_indented(_entity_element(e), level), encoding="UTF-8").replace(NS_DECLARATION, b"", 1)
     cut = data.rindex(b"\n") + 1  # the end tag's line
     out.write(b"  " * level + data[:cut])
     rows = ((doc, anchor, str(line), form, element) for doc, anchor, line, form, element in mentions)
