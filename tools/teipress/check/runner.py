@@ -211,6 +211,11 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
     results: dict[Path, Checked] = {}
     hashes: dict[Path, str] = {}
     todo = files
+    rules_cache = cache.folder if cache is not None else None  # compiled Schematron kept there
+
+    def new_checker() -> _Checker:
+        return _Checker(options, root, compile_rules(options, rules_cache), key_attrs)
+
     early: Future[_Checker] | None = None
     if cache is not None:
         memory = session.check_memory(cache.path) if session is not None else None
@@ -220,7 +225,7 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
             # likely be checked here, so the checker is made (0.04 s of compiling, much of
             # it outside the GIL) while the cache is read
             maker = ThreadPoolExecutor(1, thread_name_prefix="teipress-checker")
-            early = maker.submit(lambda: _Checker(options, root, compile_rules(options, cache.folder), key_attrs))
+            early = maker.submit(new_checker)
             maker.shutdown(wait=False)  # its one thread ends once the checker is made
         displays = {p: display_path(p, root) for p in files}
         hits = cache.get_many(hashes.values(), {sha: displays[p] for p, sha in hashes.items()},
@@ -237,7 +242,6 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
         if on_todo is not None:
             failing = {Severity.ERROR, Severity.WARNING} if options.warnings_as_errors else {Severity.ERROR}
             on_todo(len(todo), any(d.severity in failing for _, found, _ in results.values() for d in found))
-    rules_cache = cache.folder if cache is not None else None  # compiled Schematron kept there
     # Pool start-up (a saxonche processor and compiled rules per worker) costs
     # about a second; below a handful of files one process is faster.
     if jobs > 1 and len(todo) >= 4 * jobs:
@@ -257,9 +261,7 @@ def check_files(paths: Sequence[Path], config: Config, options: CheckOptions,
         # warm-up, serve's first build): the editor's first save then checks a file
         # without compiling the rules and starting a processor first.
         def make() -> _Checker:
-            if early is not None:
-                return early.result()
-            return _Checker(options, root, compile_rules(options, rules_cache), key_attrs)
+            return early.result() if early is not None else new_checker()
 
         # what a checker is made from (schema, rules, options, @key mappings, the project
         # the cache lives in) is what the check cache's file is named after
