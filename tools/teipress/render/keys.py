@@ -17,14 +17,17 @@ resolve results reuses them too.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
 from teipress import TEI_NS
 from teipress.render.register_index import RegisterIndex, digest_all
+from teipress.splice import Signature, signature
 
 __all__ = ["DocumentKeys", "KeyBuilder", "LazyRegister", "RegisterView", "view"]
 
@@ -227,7 +230,22 @@ def bibliography_digest(paths: Iterable[Path]) -> str:
     edition does not show) then made the book's frame and bibliography.html again
     (the Escher letters: 3.4 s for a space added to people.xml). A file whose bytes do
     not name ``listBibl`` is not parsed; one that does not load counts as its bytes.
+    The HTML and print editions each ask in every build: the digest is kept for the
+    files' stat signatures (:func:`teipress.splice.signature`), so they are parsed once.
     """
+    files = tuple(paths)
+    stamps: list[Signature | None] = []
+    for p in files:
+        try:
+            stamps.append(signature(os.stat(p)))
+        except OSError:
+            stamps.append(None)
+    return _bibliography_digest(files, tuple(stamps))
+
+
+@lru_cache(maxsize=8)
+def _bibliography_digest(paths: tuple[Path, ...], _stamps: tuple[Signature | None, ...]) -> str:
+    """:func:`bibliography_digest` of *paths*, whose stat signatures were *_stamps*."""
     from teipress.load import parse_bytes  # (not needed to read a key otherwise)
 
     h = KeyBuilder()
