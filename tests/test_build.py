@@ -255,7 +255,7 @@ def test_a_document_rendered_from_its_register_slice_equals_the_full_register_re
     ids aside, which count the nodes parsed before)."""
     import re
 
-    from teipress.build import RegisterSlices
+    from teipress.build.fingerprints import RegisterSlices
     from teipress.config import load_config
     from teipress.load import load_path
     from teipress.render import RenderContext, engine_for, get_format
@@ -292,7 +292,7 @@ def test_many_slices_are_cut_from_the_index_not_by_scanning_the_register() -> No
     """A few slices are found by scanning the register's bytes; from the ninth on the
     index is read once (a stylesheet change re-renders every document from a reused
     resolve). Either way a slice is the same bytes."""
-    from teipress.build import SLICE_SCANS, RegisterSlices
+    from teipress.build.fingerprints import SLICE_SCANS, RegisterSlices
     from teipress.config import load_config
     from teipress.load import load_path
     from teipress.render.register_index import RegisterIndex
@@ -712,7 +712,8 @@ def test_a_pool_makes_the_persons_page_beside_the_other_register_pages() -> None
     """persons.html is a task of its own: with the other register pages it was the edition's
     longest task, one worker idle meanwhile. Sharing reads (one process; a register too
     large for two passes at once) the register pages stay one task."""
-    from teipress.build import APART_REGISTER_MAX, _size, edition_tasks
+    from teipress.build.fingerprints import register_size
+    from teipress.build.render_phase import APART_REGISTER_MAX, edition_tasks
 
     pages = {"html": ["index", "persons", "places", "organisations", "bibliography", "search-index"],
              "text": ["edition"]}
@@ -724,14 +725,15 @@ def test_a_pool_makes_the_persons_page_beside_the_other_register_pages() -> None
         ("html", ["index", "search-index"]), ("text", ["edition"])]
     # a rebuild that asks for the places page alone: no empty task
     assert edition_tasks({"html": ["places"]}) == [("html", ["places"])]
-    assert _size(b"<r:register/>") == 13 and _size(Path("/nonexistent/register.xml")) > APART_REGISTER_MAX
+    assert register_size(b"<r:register/>") == 13
+    assert register_size(Path("/nonexistent/register.xml")) > APART_REGISTER_MAX
 
 
 def test_edition_pages_of_an_edit_that_changed_a_large_register_get_a_pool() -> None:
     """A document removed checks nothing again and renders few documents, so no pool was
     started; its edition pages read the complete register, one after the other. From a
     register of EDITION_POOL_MIN bytes, with two jobs and two tasks, they get a pool."""
-    from teipress.build import EDITION_POOL_MIN, _pool_for_pages
+    from teipress.build.render_phase import EDITION_POOL_MIN, _pool_for_pages
 
     large = EDITION_POOL_MIN
     assert _pool_for_pages(2, False, large, 2)
@@ -749,7 +751,7 @@ def test_a_document_removed_gets_its_edition_pages_from_a_pool_and_the_same_edit
     import io
 
     from teipress import build as build_module
-    from teipress.build import BuildOptions, build
+    from teipress.build import BuildOptions, build, render_phase
     from teipress.check.runner import CheckOptions
     from teipress.config import load_config
     from teipress.progress import for_stream
@@ -765,7 +767,7 @@ def test_a_document_removed_gets_its_edition_pages_from_a_pool_and_the_same_edit
     for jobs, out in outs.items():
         assert run(jobs, out).published
     (project / "tei" / MEMO2).unlink()
-    monkeypatch.setattr(build_module, "EDITION_POOL_MIN", 0)
+    monkeypatch.setattr(render_phase, "EDITION_POOL_MIN", 0)
     started: list[int] = []
     real = build_module.start_render_pool
 
@@ -845,12 +847,12 @@ def test_the_render_workers_of_an_edit_start_before_the_edited_file_is_checked(
 
 
 def test_the_build_s_pools_share_out_tasks_by_their_workers() -> None:
-    """A light pool widened (see build._Pool) is two pools; each task goes to the one with
+    """A light pool widened (see build.RenderPool) is two pools; each task goes to the one with
     the fewest tasks waiting per worker, and a task done frees its place."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from teipress.build import _Executors
+    from teipress.build.pools import _Executors
 
     gate = threading.Event()
     pools = _Executors()
@@ -894,7 +896,7 @@ def test_batches_of_documents_in_the_pool_equal_one_process(tmp_path: Path) -> N
     document's files and facts are recorded under its own id, as with -j 1, and the
     edition is the same. An edit to one of them then renders that one alone."""
     from conftest import benchmark_synth
-    from teipress.build import BATCHES_PER_WORKER, MAX_BATCH, batch_size
+    from teipress.build.pools import BATCHES_PER_WORKER, MAX_BATCH, batch_size
 
     assert batch_size(40, 2) == 2 and batch_size(5019, 2) == MAX_BATCH and batch_size(3, 2) == 1
     for documents in range(1, 400, 7):
@@ -927,8 +929,7 @@ def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(
     in-process resolve's."""
     import io
 
-    from teipress import build as build_module
-    from teipress.build import BuildOptions, build
+    from teipress.build import BuildOptions, build, resolve_phase
     from teipress.check.runner import CheckOptions
     from teipress.config import load_config
     from teipress.progress import for_stream
@@ -937,8 +938,8 @@ def test_a_resolve_in_its_own_process_gives_the_same_findings_and_edition(
     memo1.write_text(memo1.read_text().replace('ref="pers:stalin"', 'ref="pers:stallin"', 1))
     config = load_config(config_file=project / "teipress.toml")
     outcomes = {}
-    for apart, limit in ((True, build_module.INDEX_BESIDE_CHECKS_MAX), (True, 0), (False, 0)):
-        monkeypatch.setattr(build_module, "INDEX_BESIDE_CHECKS_MAX", limit)
+    for apart, limit in ((True, resolve_phase.INDEX_BESIDE_CHECKS_MAX), (True, 0), (False, 0)):
+        monkeypatch.setattr(resolve_phase, "INDEX_BESIDE_CHECKS_MAX", limit)
         options = BuildOptions(["text", "html"], project / f"out-{apart}-{limit}", jobs=2, force=True,
                                clean=True, check=CheckOptions.from_config(config), resolve_apart=apart)
         result = build(config, options, for_stream(io.StringIO(), quiet=True))
@@ -1009,7 +1010,7 @@ def test_a_spare_is_used_only_when_it_holds_most_documents_as_published(tmp_path
                                                                          used: bool) -> None:
     """Replacing most files of a spare costs more than linking them into an empty folder
     (after a build that changed every document, e.g. a new stylesheet)."""
-    from teipress.build import SPARES, Manifest, _Carry
+    from teipress.build.manifest import SPARES, Carry, Manifest
 
     published = Manifest(documents={f"d{i}": {"key": f"k{i}", "files": [f"d{i}.html"]} for i in range(4)})
     spare = tmp_path / "cache" / SPARES / "html"
@@ -1021,7 +1022,7 @@ def test_a_spare_is_used_only_when_it_holds_most_documents_as_published(tmp_path
         (spare / f"d{i}.html").write_text("x")
     staged = tmp_path / "staging" / "html"
     staged.parent.mkdir()
-    carry = _Carry(tmp_path / "out" / "html", published, staged, tmp_path / "cache", "html")
+    carry = Carry(tmp_path / "out" / "html", published, staged, tmp_path / "cache", "html")
     assert not spare.exists()  # taken either way
     assert (carry.present is not None) is used and staged.exists() is used
     if used:
@@ -1031,7 +1032,7 @@ def test_a_spare_is_used_only_when_it_holds_most_documents_as_published(tmp_path
 def test_document_keys_are_the_labelled_hash_of_environment_source_and_register_part() -> None:
     """RegisterSlices.key hashes from a copy of the environment's hash: the same keys as
     KeyBuilder over the three parts (else every manifest would go stale)."""
-    from teipress.build import RegisterSlices
+    from teipress.build.fingerprints import RegisterSlices
     from teipress.config import load_config
     from teipress.load import load_path
     from teipress.render.keys import KeyBuilder
@@ -1055,7 +1056,7 @@ def test_warming_a_pool_that_was_shut_down_is_quiet() -> None:
     meanwhile has shut the pool down, and the thread then ends without an error."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from teipress.build import _warm
+    from teipress.build.pools import _warm
 
     pool = ProcessPoolExecutor(1)
     pool.shutdown()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import orjson
 import pytest
 
 import teipress.build
@@ -129,7 +130,7 @@ def test_a_build_that_fails_does_not_leave_its_pool_to_the_next(project: Path, m
             raise RuntimeError("the render phase broke")
 
         with monkeypatch.context() as patch:
-            patch.setattr(teipress.build, "_render_all", broken)
+            patch.setattr(teipress.build, "render_all", broken)
             with pytest.raises(RuntimeError, match="render phase broke"):
                 run(config, out, session)
         assert session.pools_reused == 1  # the failed build had the first one's workers
@@ -200,14 +201,14 @@ def test_a_session_reads_the_manifests_it_wrote_without_parsing_them(project: Pa
     """The manifests a session's build wrote are read back from memory by the next builds
     (published, then spare); one rewritten by a build outside the session is parsed."""
     parsed: list[str] = []
-    real = teipress.build.orjson.loads
+    real = orjson.loads
 
     def counting(data: bytes) -> object:
         if b'"edition_files"' in data[:100_000]:
             parsed.append("manifest")
         return real(data)
 
-    monkeypatch.setattr(teipress.build.orjson, "loads", counting)
+    monkeypatch.setattr(orjson, "loads", counting)
     out = project / "out"
     config = load_config(config_file=project / "teipress.toml")
     with BuildSession() as session:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from teipress import build as build_module
 from teipress import collector
 from teipress import resolve as resolve_module
-from teipress.build import BuildOptions, _findings_apart, _register_apart
+from teipress.build import BuildOptions, resolve_phase
+from teipress.build.resolve_phase import _findings_apart, _register_apart
 from teipress.check.cache import CheckCache
 from teipress.check.runner import ExtractRef, check_files
 from teipress.config import load_config
@@ -54,7 +54,7 @@ def test_the_resolve_process_works_with_the_collector_paused(tmp_path: Path, mon
     extracts: dict = {}
     check_files([*config.source_files(), *config.authority_files()], config, options.check, cache, extracts)
     seen: list[tuple[str, bool]] = []
-    write, check = build_module._write_register, resolve_module.check_corpus
+    write, check = resolve_phase._write_register, resolve_module.check_corpus
 
     def watched_write(*args: object, **kwargs: object) -> object:
         seen.append(("register", gc.isenabled()))
@@ -64,7 +64,7 @@ def test_the_resolve_process_works_with_the_collector_paused(tmp_path: Path, mon
         seen.append(("checks", gc.isenabled()))
         return check(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build_module, "_write_register", watched_write)
+    monkeypatch.setattr(resolve_phase, "_write_register", watched_write)
     monkeypatch.setattr(resolve_module, "check_corpus", watched_check)
     kept = _register_apart(config, cache, [ExtractRef.of(extracts[p]) for p in config.source_files()],
                            [ExtractRef.of(extracts[p]) for p in config.authority_files()], False,
@@ -80,7 +80,7 @@ def test_the_resolve_process_works_with_the_collector_paused(tmp_path: Path, mon
 def test_the_resolve_process_runs_without_the_collector_from_start_to_end() -> None:
     """Made for one resolve, the process never resumes the collector: resumed after the
     register, its first collection walked the whole corpus model."""
-    with build_module.resolve_process() as child:
+    with resolve_phase.resolve_process() as child:
         assert child.submit(gc.isenabled).result() is False
         assert child.submit(gc.collect).result() >= 0  # a task between the two steps
         assert child.submit(gc.isenabled).result() is False  # still off for the second

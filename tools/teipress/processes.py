@@ -2,7 +2,7 @@
 
 The build's render pool and its resolve process use multiprocessing's ``forkserver``
 start method, so that a worker does not inherit the build's heap (see
-:func:`teipress.build.start_render_pool`). Left to itself, multiprocessing starts that
+:func:`teipress.build.workers.start_render_pool`). Left to itself, multiprocessing starts that
 server when the first of them starts, with nothing imported but the command's
 ``__main__``: the first worker then waits for the server's interpreter to start, and
 every worker imports the build, the formats and saxonche on its own (about 0.1 s)

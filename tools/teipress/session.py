@@ -55,7 +55,7 @@ class BuildSession:
         self.memo_findings: dict[Any, Any] = {}
         #: the JSON of the findings of the last JSON summary (teipress.report.json_report.FindingsJson)
         self.findings_json: Any = None
-        #: the manifests the session's builds wrote, by file signature (teipress.build.Manifest.write)
+        #: the manifests the session's builds wrote, by file signature (teipress.build.manifest.Manifest.write)
         self.manifests: dict[Any, Any] = {}
         #: builds that found their render pool (or checker) ready: for tests and the benchmark
         self.pools_reused = 0
