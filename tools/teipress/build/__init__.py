@@ -140,7 +140,7 @@ def _build_in(config: Config, options: BuildOptions, progress: Progress, session
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     pool = RenderPool(lambda workers: start_render_pool(config, formats, build_date, staging, workers), jobs, session,
-                 lambda: (tuple(environment_key(config, name) for name in formats), build_date, staging, jobs))
+                      lambda: (tuple(environment_key(config, name) for name in formats), build_date, staging, jobs))
 
     def start_workers(checking: int, failing: bool) -> None:
         # -- render pool: started as soon as the check cache shows a few files edited, so
@@ -176,7 +176,7 @@ def _build_in(config: Config, options: BuildOptions, progress: Progress, session
                             on_todo=start_workers)
         if options.force:
             check.extra["previous_versions"] = keep_previous_versions(config, doc_paths, extracts, cache,
-                                                                       cache_dir)
+                                                                      cache_dir)
         progress.advance(len(doc_paths) + len(auth_paths))
         phases["check"] = time.perf_counter() - t
         result = _resolve_and_render(config, options, progress, formats, out, staging, cache_dir, pool,

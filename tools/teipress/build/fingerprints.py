@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from teipress import REGISTER_NS, paths
+from teipress import paths
 from teipress.config import Config
 from teipress.paths import data_dir
 from teipress.render.keys import KeyBuilder, LazyRegister
@@ -20,7 +20,6 @@ from teipress.render.register_index import RegisterIndex
 #: Slices found by scanning the register before its index is read (see RegisterSlices.slice_xml).
 SLICE_SCANS = 8
 
-R = f"{{{REGISTER_NS}}}"
 
 
 def _tree_hash(folder: Path) -> str:

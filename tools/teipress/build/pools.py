@@ -39,7 +39,7 @@ def batch_size(documents: int, jobs: int) -> int:
 
 
 def streamed(pool: Submitter, tasks: Iterator[RenderTask], window: int, batch: int = 1
-              ) -> Iterator[Rendered]:
+             ) -> Iterator[Rendered]:
     """Results of *tasks* in order, in batches of *batch* documents, keeping at most
     *window* batches submitted: the parent makes each task's register slice while the
     workers render the ones before it."""

@@ -45,7 +45,7 @@ APART_REGISTER_MAX = 64 << 20
 EDITION_POOL_MIN = 8 << 20
 
 
-def _pool_for_pages(jobs: int, resolve_reused: bool, register_size: int, tasks: int) -> bool:
+def _pool_for_pages(jobs: int, resolve_reused: bool, register_bytes: int, tasks: int) -> bool:
     """Whether a build without a pool starts one for its edition pages.
 
     An edit that changed the register without a file checked again (a document removed,
@@ -57,7 +57,7 @@ def _pool_for_pages(jobs: int, resolve_reused: bool, register_size: int, tasks: 
     3.9 -> 2.6 s. A small register's pages take less than a pool's start; an unchanged
     register (an edit of the text) leaves only joined files to make.
     """
-    return jobs > 1 and not resolve_reused and register_size >= EDITION_POOL_MIN and tasks >= 2
+    return jobs > 1 and not resolve_reused and register_bytes >= EDITION_POOL_MIN and tasks >= 2
 
 
 def edition_tasks(pages: dict[str, list[str]], share_reads: bool = False) -> list[tuple[str, list[str]]]:
@@ -107,7 +107,7 @@ def render_all(config: Config, formats: list[str], out: Path, staging: Path, res
     :mod:`teipress.staging`)."""
     ordered, doc_info, slices = resolved.ordered, resolved.doc_info, resolved.slices
     register, register_hash, renamed = resolved.register, resolved.register_hash, resolved.renamed
-    register_view, meanwhile = resolved.view, resolved.save_memo
+    register_view = resolved.view
     envs = {name: environment_key(config, name) for name in formats}
 
     def register_files(pooled: bool = False) -> RegisterFiles:
@@ -173,7 +173,7 @@ def render_all(config: Config, formats: list[str], out: Path, staging: Path, res
         # register it is given (2-3 s per transform with a 158 MB register, 10-20 ms with
         # a slice), and the workers then never hold the whole register.
         results = streamed(pool, ((os.fspath(p), doc_info[p][0], slices.slice_xml(doc_info[p][0])) for p in todo),
-                            4 * jobs, batch_size(len(todo), jobs))
+                           4 * jobs, batch_size(len(todo), jobs))
     else:
         if todo:
             # A few documents: each gets its slice of the register, so the whole register
@@ -224,7 +224,7 @@ def render_all(config: Config, formats: list[str], out: Path, staging: Path, res
     # names, not Path objects, travel to the workers (5,000 Paths took 30 ms to unpickle per task)
     names = [os.fspath(p) for p in ordered]
     def while_pages_render() -> None:
-        meanwhile()
+        resolved.save_memo(json=options.report_json)
         if pooled is not None and slices.indexed:
             # the workers have what the edition pages read, and no key or slice is made
             # after this: the register's index, the largest thing this process holds now

@@ -48,7 +48,7 @@ INDEX_BESIDE_CHECKS_MAX = 64 << 20
 
 
 def keep_previous_versions(config: Config, doc_paths: list[Path], extracts: dict[Path, Extracted],
-                            cache: CheckCache, cache_dir: Path) -> list[str]:
+                           cache: CheckCache, cache_dir: Path) -> list[str]:
     """Under ``--force``, each document that no longer parses (a save in the middle of an
     edit) stays in the edition in the version the last build resolved, if the check cache
     still holds it; the display names of those kept.
@@ -70,7 +70,7 @@ def keep_previous_versions(config: Config, doc_paths: list[Path], extracts: dict
 
 #: the previous build's resolve results, reused: findings (those read, and those deferred),
 #: register file, key digests
-Resolved = tuple[list[Diagnostic], DeferredFindings | None, Path, dict[str, str]]
+Reused = tuple[list[Diagnostic], DeferredFindings | None, Path, dict[str, str]]
 
 
 def _keep_register(folder: Path, register_xml: bytes) -> tuple[Path | bytes, str]:
@@ -162,7 +162,7 @@ def _findings_apart() -> list[DiagnosticRow]:
 
 
 def _reuse(memo: Memo | None, files: dict[str, Extracted], cache: CheckCache,
-           made: MadeFindings | None = None, defer: bool = False) -> Resolved | None:
+           made: MadeFindings | None = None, defer: bool = False) -> Reused | None:
     """The previous build's resolve results moved to the current positions, if they still
     hold; with *defer* (a memo loaded without its findings), those of the buckets of
     unchanged files deferred (see :meth:`Memo.findings_deferred`)."""
@@ -208,11 +208,11 @@ class ResolvedCorpus:
     shas: dict[str, str]
     by_display: dict[str, str]
     reused: Memo | None
-    report_json: bool
 
-    def save_memo(self) -> None:
-        """Keep this resolve for the next build (see :class:`teipress.resolve.memo.MemoStore`):
-        once the edition keys are known, while a pool renders the edition pages."""
+    def save_memo(self, json: bool) -> None:
+        """Keep this resolve for the next build (see :class:`teipress.resolve.memo.MemoStore`;
+        *json*: with the findings' JSON, for a JSON summary): once the edition keys are
+        known, while a pool renders the edition pages."""
         reused = self.reused
         saved = {f"part:{k}": v for k, v in self.slices.parts.items()}
         saved.update({f"view:{k}": v for k, v in self.view.saved().items()})
@@ -222,7 +222,7 @@ class ResolvedCorpus:
             kept = reused.kept_buckets if reused is not None else {}
             summaries = reused.summaries if reused is not None else {}
             self.store.save(Memo(self.key, self.shas, rows, self.register, saved, self.register_hash, kept,
-                                 summaries), self.by_display, self.findings, json=self.report_json)
+                                 summaries), self.by_display, self.findings, json=json)
 
 
 def resolve(config: Config, options: BuildOptions, progress: Progress, doc_paths: list[Path],
@@ -257,16 +257,16 @@ def resolve(config: Config, options: BuildOptions, progress: Progress, doc_paths
     # (a session keeps the findings it made instead; per-file ignores would change the counts)
     defer = session is None and not config.ignore and (options.report_json or 0 < options.report_per_code <= HEAD)
     reused = store.load(key, findings_later=defer)
-    resolved = _reuse(reused, files, cache, session.memo_findings if session is not None else None, defer)
-    if resolved is None:
+    reused_results = _reuse(reused, files, cache, session.memo_findings if session is not None else None, defer)
+    if reused_results is None:
         reused = None
     checks_only = check.errors > 0 and not options.force
     kept: tuple[Path | bytes, str] | None
     early: RegisterSlices | None = None  # the register's index, read while a resolve process checks
     held_corpus = False  # the corpus model was built in this process: its heap is given back below
-    if resolved is not None:
+    if reused_results is not None:
         result.resolve_reused = True
-        findings, check.deferred, register_xml, digests = resolved
+        findings, check.deferred, register_xml, digests = reused_results
         assert reused is not None
         # the register file in the cache as that run wrote it (workers and slices read it)
         kept = (register_xml, reused.register_content)
@@ -309,7 +309,7 @@ def resolve(config: Config, options: BuildOptions, progress: Progress, doc_paths
     view = RegisterView(shares=slices, digests={k[5:]: v for k, v in digests.items() if k.startswith("view:")})
     # the render phase needs none of the extracts: free them before the pool starts
     extracts.clear()
-    del docs, auths, files, resolved
+    del docs, auths, files, reused_results
     if reused is not None:  # its hashes, digests and rows (moved) are read later
         reused.register_xml = b""
     if held_corpus:  # a reused resolve held no corpus, a resolve apart gave back before it started
@@ -317,4 +317,4 @@ def resolve(config: Config, options: BuildOptions, progress: Progress, doc_paths
     progress.advance(1)
     result.phases["resolve"] = time.perf_counter() - t
     return ResolvedCorpus(ordered, doc_info, renamed, register, register_hash, slices, view, findings, store, key,
-                          shas, by_display, reused, options.report_json)
+                          shas, by_display, reused)

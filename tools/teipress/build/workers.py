@@ -182,7 +182,7 @@ def start_render_pool(config: Config, formats: list[str], date: str, staging: Pa
 
 
 def edition_in_worker(name: str, paths: list[str], root: Path, pages: list[str], register: RegisterFiles,
-                       ids: dict[str, str]) -> list[tuple[str, str]]:
+                      ids: dict[str, str]) -> list[tuple[str, str]]:
     assert _worker is not None
     _worker.use(register, ids)
     return _worker.render_edition(name, paths, root, pages)
