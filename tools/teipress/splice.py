@@ -153,6 +153,15 @@ def signature(st: os.stat_result) -> Signature:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
+def file_signature(path: str | os.PathLike[str]) -> Signature | None:
+    """The signature of the file at *path*, None if it cannot be read: the same after
+    a rename, different after any rewrite."""
+    try:
+        return signature(os.stat(path))
+    except OSError:
+        return None
+
+
 @dataclass
 class Spans:
     """Where each part landed in a joined file, and which file that was.

@@ -56,7 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from teipress import paths
-from teipress.build.fingerprints import environment_key
+from teipress.build.fingerprints import environment_keys
 from teipress.build.manifest import SPARES, TRASH
 from teipress.build.options import STOPPING_ERRORS, BuildError, BuildOptions
 from teipress.build.pools import POOL_THRESHOLD, RenderPool
@@ -140,7 +140,7 @@ def _build_in(config: Config, options: BuildOptions, progress: Progress, session
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     pool = RenderPool(lambda workers: start_render_pool(config, formats, build_date, staging, workers), jobs, session,
-                      lambda: (tuple(environment_key(config, name) for name in formats), build_date, staging, jobs))
+                      lambda: (tuple(environment_keys(config, formats).values()), build_date, staging, jobs))
 
     def start_workers(checking: int, failing: bool) -> None:
         # -- render pool: started as soon as the check cache shows a few files edited, so

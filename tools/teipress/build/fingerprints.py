@@ -9,17 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from teipress import paths
 from teipress.config import Config
-from teipress.paths import data_dir
 from teipress.render.keys import KeyBuilder, LazyRegister
 from teipress.render.register_index import RegisterIndex
 
 #: Slices found by scanning the register before its index is read (see RegisterSlices.slice_xml).
 SLICE_SCANS = 8
-
 
 
 def _tree_hash(folder: Path) -> str:
@@ -33,12 +32,16 @@ def _tree_hash(folder: Path) -> str:
 
 def environment_key(config: Config, fmt: str) -> str:
     """Hash of everything besides the sources that a format's output depends on."""
-    h = hashlib.sha256()
-    h.update(paths.code_version().encode())
-    h.update(fmt.encode())
-    h.update(_tree_hash(data_dir("xslt")).encode())
-    h.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
-    return h.hexdigest()
+    return environment_keys(config, [fmt])[fmt]
+
+
+def environment_keys(config: Config, formats: Iterable[str]) -> dict[str, str]:
+    """:func:`environment_key` of each of *formats*, the stylesheets and configuration
+    read and hashed once for all of them."""
+    code = paths.code_version().encode()
+    stylesheets = _tree_hash(paths.data_dir("xslt")).encode()
+    settings = json.dumps(config.raw, sort_keys=True, default=str).encode()
+    return {fmt: hashlib.sha256(code + fmt.encode() + stylesheets + settings).hexdigest() for fmt in formats}
 
 
 class RegisterSlices(LazyRegister):

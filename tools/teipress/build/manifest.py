@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from teipress import __version__
-from teipress.splice import Signature, signature
+from teipress.splice import Signature, file_signature
 from teipress.staging import (
     discard,
     link_all,
@@ -51,7 +51,7 @@ class Manifest:
         """The manifest of *folder* (empty if it has none or it is damaged); from *kept*
         (a session's) when the file is the one a build of the session wrote."""
         path = folder / MANIFEST
-        sig = _file_signature(path) if kept is not None else None
+        sig = file_signature(path) if kept is not None else None
         if kept is not None and sig is not None and sig in kept:
             return kept[sig]
         try:
@@ -76,7 +76,7 @@ class Manifest:
                    "edition_files": self.edition_files}
         write_new(folder / MANIFEST, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
         if kept is not None:
-            sig = _file_signature(folder / MANIFEST)
+            sig = file_signature(folder / MANIFEST)
             if sig is not None:
                 kept[sig] = self
                 while len(kept) > KEPT_MANIFESTS:
@@ -88,15 +88,6 @@ ManifestMemory = dict[Signature, Manifest]
 
 #: Manifests a session keeps: three formats' published and spare editions
 KEPT_MANIFESTS = 8
-
-
-def _file_signature(path: Path) -> Signature | None:
-    """The signature of *path* (None if it is missing): the same after a rename,
-    different after any rewrite."""
-    try:
-        return signature(os.stat(path))
-    except OSError:
-        return None
 
 
 class Carry:

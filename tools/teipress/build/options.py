@@ -6,15 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from teipress.check.runner import (
-    CheckOptions,
-)
+from teipress.check.runner import CheckOptions
 from teipress.check.schema import SchemaError
 from teipress.check.schematron import SchematronError
 from teipress.config import ConfigError
-from teipress.staging import (
-    StagingError,
-)
+from teipress.staging import StagingError
 
 
 class BuildError(Exception):

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from teipress.build.fingerprints import environment_key, register_size
+from teipress.build.fingerprints import environment_keys, register_size
 from teipress.build.manifest import Carry, Manifest
 from teipress.build.options import BuildOptions
 from teipress.build.pools import POOL_THRESHOLD, RenderPool, Submitter, batch_size, streamed
@@ -108,7 +108,7 @@ def render_all(config: Config, formats: list[str], out: Path, staging: Path, res
     ordered, doc_info, slices = resolved.ordered, resolved.doc_info, resolved.slices
     register, register_hash, renamed = resolved.register, resolved.register_hash, resolved.renamed
     register_view = resolved.view
-    envs = {name: environment_key(config, name) for name in formats}
+    envs = environment_keys(config, formats)
 
     def register_files(pooled: bool = False) -> RegisterFiles:
         # The outline is cut from the index the slices use when it is built (a pool of

@@ -17,7 +17,6 @@ resolve results reuses them too.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,7 +26,7 @@ from lxml import etree
 
 from teipress import TEI_NS
 from teipress.render.register_index import RegisterIndex, digest_all
-from teipress.splice import Signature, signature
+from teipress.splice import Signature, file_signature
 
 __all__ = ["DocumentKeys", "KeyBuilder", "LazyRegister", "RegisterView", "view"]
 
@@ -234,13 +233,7 @@ def bibliography_digest(paths: Iterable[Path]) -> str:
     files' stat signatures (:func:`teipress.splice.signature`), so they are parsed once.
     """
     files = tuple(paths)
-    stamps: list[Signature | None] = []
-    for p in files:
-        try:
-            stamps.append(signature(os.stat(p)))
-        except OSError:
-            stamps.append(None)
-    return _bibliography_digest(files, tuple(stamps))
+    return _bibliography_digest(files, tuple(file_signature(p) for p in files))
 
 
 @lru_cache(maxsize=8)
